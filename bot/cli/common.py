@@ -1,0 +1,70 @@
+"""What every verb shares: settings, the store, output formats and durations."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+import click
+
+from bot.clock import iso, utcnow
+from bot.config import Settings, load_settings
+from bot.errors import InvalidInput
+from bot.store import Store
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def open_store(s: Settings | None = None) -> Store:
+    s = s or settings()
+    return Store.open(s.db)
+
+
+def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout."
+    )(fn)
+
+
+def csv_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")(fn)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def print_csv(rows: Iterable[dict[str, Any]], columns: list[str] | None = None) -> None:
+    rows = list(rows)
+    columns = columns or (list(rows[0].keys()) if rows else [])
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    click.echo(buf.getvalue(), nl=False)
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'30m', '12h', '7d', '2w' -> timedelta."""
+    match = _DURATION.match(text)
+    if not match:
+        raise InvalidInput(f"{text!r} is not a duration: use a number and s, m, h, d or w (7d)")
+    value, unit = int(match.group(1)), match.group(2).lower()
+    if value <= 0:
+        raise InvalidInput(f"{text!r}: a duration must be positive")
+    return timedelta(**{_UNITS[unit]: value})
+
+
+now_utc = utcnow
+__all__ = ["iso", "now_utc"]

@@ -1,0 +1,90 @@
+"""`pregonero invite create|list|revoke`: enrollment codes and their t.me deep links."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.common import iso, json_option, now_utc, open_store, parse_duration, print_json
+from bot.enroll import deep_link
+from bot.store import officers
+
+
+@click.group("invite")
+def invite() -> None:
+    """Enrollment codes: create, list, revoke."""
+
+
+@invite.command("create")
+@click.option("--role", type=click.Choice([r.value for r in officers.Role]), default="officer",
+              show_default=True, help="Role given to whoever enrolls with the code.")
+@click.option("--uses", type=click.IntRange(min=1), default=None,
+              help="How many people may use it (default: unlimited).")
+@click.option("--expires", default=None, metavar="DURATION",
+              help="Valid for this long: 30m, 12h, 7d, 2w (default: never expires).")
+@click.option("--region", default=None, help="Region given to whoever enrolls (e.g. norte).")
+@click.option("--port", default=None, help="Port of entry given to whoever enrolls.")
+@json_option
+def create(role: str, uses: int | None, expires: str | None, region: str | None,
+           port: str | None, as_json: bool) -> None:
+    """Create an enrollment code and print its deep link."""
+    now = now_utc()
+    expires_at = iso(now + parse_duration(expires)) if expires else None
+    store = open_store()
+    try:
+        inv = officers.create_invite(
+            store.db, role=officers.Role(role), max_uses=uses, expires_at=expires_at,
+            region=region, port=port, now=iso(now),
+        )
+        link = deep_link(store.db, inv.code)
+    finally:
+        store.close()
+    if as_json:
+        print_json({"code": inv.code, "link": link, "role": str(inv.role), "uses": inv.max_uses,
+                    "expires_at": inv.expires_at, "region": inv.region, "port": inv.port})
+        return
+    click.echo(link)
+    click.echo(f"code {inv.code} · role {inv.role} · uses {inv.max_uses or 'unlimited'} · "
+               f"expires {inv.expires_at or 'never'}", err=True)
+
+
+@invite.command("list")
+@json_option
+def list_(as_json: bool) -> None:
+    """List invites with their uses and state."""
+    store = open_store()
+    try:
+        rows = officers.list_invites(store.db)
+    finally:
+        store.close()
+    data = [
+        {"code": i.code, "role": str(i.role), "uses": i.uses, "max_uses": i.max_uses,
+         "expires_at": i.expires_at, "revoked": i.revoked_at is not None, "region": i.region,
+         "port": i.port}
+        for i in rows
+    ]
+    if as_json:
+        print_json(data)
+        return
+    for d in data:
+        state = "revoked" if d["revoked"] else "active"
+        click.echo(f"{d['code']}  {d['role']:<8} {d['uses']}/{d['max_uses'] or '∞'}  "
+                   f"expires {d['expires_at'] or 'never'}  {state}")
+
+
+@invite.command("revoke")
+@click.argument("code")
+@json_option
+def revoke(code: str, as_json: bool) -> None:
+    """Revoke an invite so nobody else can enroll with it."""
+    store = open_store()
+    try:
+        inv = officers.revoke_invite(store.db, code, now=iso(now_utc()))
+    finally:
+        store.close()
+    if as_json:
+        print_json({"code": inv.code, "revoked_at": inv.revoked_at})
+    else:
+        click.echo(f"revoked {inv.code}")
+
+
+COMMANDS = [invite]

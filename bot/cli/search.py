@@ -1,0 +1,7 @@
+"""`pregonero search` (see docs/architecture.md for who builds it)."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

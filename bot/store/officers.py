@@ -1,0 +1,341 @@
+"""Officers (people enrolled in the bot) and invites (how they enroll).
+
+Personal data kept: the Telegram user id (which is also the private chat id), the chosen
+language, role, region and port of entry, time zone, reminder preference and dates. No names,
+no usernames, no phone numbers. `forget()` deletes the row and detaches the person's events.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlite_utils import Database
+
+from bot.errors import InvalidInput, NotFound
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    COMMS = "comms"
+    ADMIN = "admin"
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    BLOCKED = "blocked"  # the person blocked the bot (Telegram answered 403)
+    LEFT = "left"  # the person used /baja and chose to keep their history
+
+
+class EnrollResult(StrEnum):
+    ENROLLED = "enrolled"
+    REJOINED = "rejoined"
+    ALREADY = "already"
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class Officer:
+    id: int
+    language: str
+    role: Role
+    region: str | None
+    port: str | None
+    timezone: str
+    status: Status
+    reminders_paused: bool
+    enrolled_at: str
+    left_at: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.status == Status.ACTIVE
+
+    @property
+    def can_manage_content(self) -> bool:
+        return self.role in (Role.COMMS, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Invite:
+    code: str
+    role: Role
+    region: str | None
+    port: str | None
+    max_uses: int | None
+    uses: int
+    expires_at: str | None
+    created_at: str
+    revoked_at: str | None
+
+
+def _create(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE officers (
+            id INTEGER PRIMARY KEY,
+            language TEXT NOT NULL DEFAULT 'es',
+            role TEXT NOT NULL DEFAULT 'officer',
+            region TEXT,
+            port TEXT,
+            timezone TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active',
+            reminders_paused INTEGER NOT NULL DEFAULT 0,
+            enrolled_at TEXT NOT NULL,
+            left_at TEXT,
+            invite_code TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX officers_status ON officers(status, role, region, port)")
+    db.execute(
+        """
+        CREATE TABLE invites (
+            code TEXT PRIMARY KEY,
+            role TEXT NOT NULL DEFAULT 'officer',
+            region TEXT,
+            port TEXT,
+            max_uses INTEGER,
+            uses INTEGER NOT NULL DEFAULT 0,
+            expires_at TEXT,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        )
+        """
+    )
+
+
+MIGRATIONS = [("0001_officers_invites", _create)]
+
+
+def _officer(row: dict) -> Officer:
+    return Officer(
+        id=row["id"],
+        language=row["language"],
+        role=Role(row["role"]),
+        region=row["region"],
+        port=row["port"],
+        timezone=row["timezone"],
+        status=Status(row["status"]),
+        reminders_paused=bool(row["reminders_paused"]),
+        enrolled_at=row["enrolled_at"],
+        left_at=row["left_at"],
+    )
+
+
+def _invite(row: dict) -> Invite:
+    return Invite(
+        code=row["code"],
+        role=Role(row["role"]),
+        region=row["region"],
+        port=row["port"],
+        max_uses=row["max_uses"],
+        uses=row["uses"],
+        expires_at=row["expires_at"],
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+    )
+
+
+def get_officer(db: Database, user_id: int) -> Officer | None:
+    rows = list(db.query("SELECT * FROM officers WHERE id = ?", [user_id]))
+    return _officer(rows[0]) if rows else None
+
+
+def active_officer(db: Database, user_id: int) -> Officer | None:
+    """The officer if enrolled and active (a blocked one who writes again is reactivated)."""
+    officer = get_officer(db, user_id)
+    if officer is None or officer.status == Status.LEFT:
+        return None
+    if officer.status == Status.BLOCKED:
+        db.execute("UPDATE officers SET status = 'active' WHERE id = ?", [user_id])
+        officer = get_officer(db, user_id)
+    return officer
+
+
+def create_invite(
+    db: Database,
+    *,
+    role: Role = Role.OFFICER,
+    max_uses: int | None = None,
+    expires_at: str | None = None,
+    region: str | None = None,
+    port: str | None = None,
+    now: str,
+) -> Invite:
+    if max_uses is not None and max_uses < 1:
+        raise InvalidInput("--uses must be 1 or more")
+    code = secrets.token_urlsafe(9)  # 12 characters of A-Z a-z 0-9 _ -, fits a deep link
+    db["invites"].insert(
+        {
+            "code": code,
+            "role": str(role),
+            "region": region,
+            "port": port,
+            "max_uses": max_uses,
+            "uses": 0,
+            "expires_at": expires_at,
+            "created_at": now,
+            "revoked_at": None,
+        }
+    )
+    return get_invite(db, code)
+
+
+def get_invite(db: Database, code: str) -> Invite:
+    rows = list(db.query("SELECT * FROM invites WHERE code = ?", [code]))
+    if not rows:
+        raise NotFound(f"no invite with code {code!r}")
+    return _invite(rows[0])
+
+
+def list_invites(db: Database) -> list[Invite]:
+    return [_invite(r) for r in db.query("SELECT * FROM invites ORDER BY created_at DESC")]
+
+
+def revoke_invite(db: Database, code: str, *, now: str) -> Invite:
+    get_invite(db, code)
+    db.execute("UPDATE invites SET revoked_at = ? WHERE code = ? AND revoked_at IS NULL",
+               [now, code])
+    return get_invite(db, code)
+
+
+def check_invite(invite: Invite | None, now: str) -> EnrollResult | None:
+    """Why an invite cannot be used now, or None when it can. Pure."""
+    if invite is None:
+        return EnrollResult.UNKNOWN
+    if invite.revoked_at is not None:
+        return EnrollResult.REVOKED
+    if invite.expires_at is not None and invite.expires_at <= now:
+        return EnrollResult.EXPIRED
+    if invite.max_uses is not None and invite.uses >= invite.max_uses:
+        return EnrollResult.USED_UP
+    return None
+
+
+def enroll(
+    db: Database, user_id: int, code: str, *, language: str, timezone: str, now: str
+) -> tuple[EnrollResult, Officer | None]:
+    """Enroll a Telegram user with an invite code, atomically (the use is counted once)."""
+    with db.atomic():
+        existing = get_officer(db, user_id)
+        if existing is not None and existing.status != Status.LEFT:
+            if existing.status == Status.BLOCKED:
+                db.execute("UPDATE officers SET status = 'active' WHERE id = ?", [user_id])
+            return EnrollResult.ALREADY, get_officer(db, user_id)
+        try:
+            invite: Invite | None = get_invite(db, code)
+        except NotFound:
+            invite = None
+        problem = check_invite(invite, now)
+        if problem is not None:
+            return problem, None
+        assert invite is not None
+        db.execute("UPDATE invites SET uses = uses + 1 WHERE code = ?", [code])
+        db["officers"].upsert(
+            {
+                "id": user_id,
+                "language": language,
+                "role": str(invite.role),
+                "region": invite.region,
+                "port": invite.port,
+                "timezone": timezone,
+                "status": str(Status.ACTIVE),
+                "reminders_paused": 0,
+                "enrolled_at": now,
+                "left_at": None,
+                "invite_code": code,
+            },
+            pk="id",
+        )
+        result = EnrollResult.REJOINED if existing is not None else EnrollResult.ENROLLED
+        return result, get_officer(db, user_id)
+
+
+def ensure_admin(db: Database, user_id: int, *, language: str, timezone: str, now: str) -> Officer:
+    """Make a configured admin (PREGONERO_ADMINS) an active admin, enrolling them if needed."""
+    existing = get_officer(db, user_id)
+    if existing is None:
+        db["officers"].insert(
+            {
+                "id": user_id,
+                "language": language,
+                "role": str(Role.ADMIN),
+                "timezone": timezone,
+                "status": str(Status.ACTIVE),
+                "reminders_paused": 0,
+                "enrolled_at": now,
+            }
+        )
+    elif existing.role != Role.ADMIN or existing.status != Status.ACTIVE:
+        db.execute(
+            "UPDATE officers SET role = 'admin', status = 'active', left_at = NULL WHERE id = ?",
+            [user_id],
+        )
+    officer = get_officer(db, user_id)
+    assert officer is not None
+    return officer
+
+
+def set_language(db: Database, user_id: int, language: str) -> None:
+    if language not in ("es", "en"):
+        raise InvalidInput(f"unsupported language {language!r}")
+    db.execute("UPDATE officers SET language = ? WHERE id = ?", [language, user_id])
+
+
+def set_profile(
+    db: Database,
+    user_id: int,
+    *,
+    region: str | None = None,
+    port: str | None = None,
+    timezone: str | None = None,
+) -> None:
+    updates = {k: v for k, v in (("region", region), ("port", port), ("timezone", timezone)) if v}
+    if updates:
+        db["officers"].update(user_id, updates)
+
+
+def set_reminders_paused(db: Database, user_id: int, paused: bool) -> None:
+    db.execute("UPDATE officers SET reminders_paused = ? WHERE id = ?", [int(paused), user_id])
+
+
+def mark_blocked(db: Database, user_id: int) -> None:
+    """Telegram said 403: the person blocked the bot or is gone. Stop sending to them."""
+    db.execute("UPDATE officers SET status = 'blocked' WHERE id = ? AND status = 'active'",
+               [user_id])
+
+
+def leave(db: Database, user_id: int, *, now: str) -> None:
+    """The officer left with /baja but keeps their history (they may come back)."""
+    db.execute("UPDATE officers SET status = 'left', left_at = ? WHERE id = ?", [now, user_id])
+
+
+def forget(db: Database, user_id: int) -> None:
+    """Erase the person: delete their row and every per-person record that names them.
+
+    Aggregate events keep their categories (region, role, card) with no person attached.
+    Every store module that keeps per-person rows registers a table in FORGET_TABLES.
+    """
+    with db.atomic():
+        for table, column, action in FORGET_TABLES:
+            if table not in db.table_names():
+                continue
+            if action == "detach":
+                db.execute(f"UPDATE [{table}] SET [{column}] = NULL WHERE [{column}] = ?",
+                           [user_id])
+            else:
+                db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", [user_id])
+        db.execute("DELETE FROM officers WHERE id = ?", [user_id])
+
+
+# (table, column, "delete" | "detach"). Store modules append their own per-person tables.
+FORGET_TABLES: list[tuple[str, str, str]] = [("events", "officer_id", "detach")]
+
+
+def active_officer_ids(db: Database) -> list[int]:
+    return [r["id"] for r in db.query("SELECT id FROM officers WHERE status = 'active'")]

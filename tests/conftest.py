@@ -1,0 +1,33 @@
+"""Shared fixtures: real SQLite files in a temporary folder, settings pointing at them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.store import Store
+
+pytest_plugins = ["bot.testkit.pytest_plugin"]
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "pregonero.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    s = Store.open(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def settings(db_path: Path) -> Settings:
+    return Settings(bot_token="123456:TEST", db=db_path, admins=(999,))
