@@ -1,7 +1,35 @@
-"""`pregonero run` (see docs/architecture.md for who builds it)."""
+"""`pregonero run`: the bot, the delivery scheduler and the admin web app in one process."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import click
 
-COMMANDS: list[click.Command] = []
+from bot.cli.common import settings
+
+
+@click.command("run")
+@click.option("--webhook-url", default=None, metavar="URL",
+              help="Receive updates by webhook at this public https URL (served by the web "
+                   "app on PREGONERO_WEB) instead of long polling.")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details (never message texts).")
+def run(webhook_url: str | None, verbose: bool) -> None:
+    """Run the bot against Telegram (needs PREGONERO_BOT_TOKEN); stops on Ctrl-C or SIGTERM."""
+    from bot.runtime import serve, webhook_path
+
+    s = settings()
+    s.require_token()
+    if webhook_url:
+        webhook_path(webhook_url)  # validate before anything starts
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, which contains the bot token: keep it quiet.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(serve(s, webhook_url=webhook_url))
+
+
+COMMANDS = [run]

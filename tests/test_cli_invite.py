@@ -1,0 +1,53 @@
+"""`pregonero invite`: codes with deep links, and one-line errors for bad arguments."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def pregonero(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True, text=True, env={"PREGONERO_DB": str(db_path), "PATH": "/usr/bin"},
+        cwd=db_path.parent, check=False,
+    )
+
+
+def test_invite_create_json_gives_a_code_and_its_deep_link(db_path: Path) -> None:
+    out = pregonero(db_path, "invite", "create", "--role", "comms", "--uses", "5",
+                    "--expires", "7d", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["link"].endswith(f"?start={data['code']}")
+    assert data["link"].startswith("https://t.me/")
+    assert data["role"] == "comms" and data["uses"] == 5
+
+
+def test_invite_list_and_revoke(db_path: Path) -> None:
+    code = json.loads(pregonero(db_path, "invite", "create", "--json").stdout)["code"]
+    assert pregonero(db_path, "invite", "revoke", code).returncode == 0
+    listed = json.loads(pregonero(db_path, "invite", "list", "--json").stdout)
+    assert listed[0]["code"] == code and listed[0]["revoked"] is True
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("invite", "create", "--role", "boss"),
+        ("invite", "create", "--uses", "0"),
+        ("invite", "create", "--expires", "soon"),
+        ("invite", "revoke", "NOPE"),
+        ("no-such-verb",),
+    ],
+)
+def test_bad_arguments_give_one_line_and_a_non_zero_exit(db_path: Path, args: tuple) -> None:
+    out = pregonero(db_path, *args)
+    assert out.returncode != 0
+    assert out.stdout == ""
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in out.stderr
