@@ -1,7 +1,71 @@
-"""`pregonero stats` (see docs/architecture.md for who builds it)."""
+"""`pregonero stats [--since DATE] [--json | --csv]`: engagement figures from the store.
+
+Plain output is a short table of totals; `--json` the same totals as one object; `--csv`
+the weekly indicators per region used for the project's reporting (cells for fewer than 5
+officers suppressed, see `bot.store.stats.suppress`).
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import click
 
-COMMANDS: list[click.Command] = []
+from bot.cli.common import csv_option, json_option, now_utc, open_store, print_csv, print_json
+from bot.clock import iso
+from bot.errors import InvalidInput
+from bot.store import stats
+
+_LABELS = [
+    ("enrolled", "officers enrolled"), ("active", "active"), ("left", "left"),
+    ("blocked", "blocked the bot"), ("queries", "queries"),
+    ("zero_result_queries", "queries with no result"), ("cards_opened", "cards opened"),
+    ("useful", "rated useful"), ("not_useful", "rated not useful"),
+    ("delivered", "reminders delivered"), ("failed", "deliveries failed"),
+    ("acknowledgements", "read-and-understood"), ("quiz_answers", "quiz answers"),
+    ("quiz_correct_share", "quiz correct share"),
+]
+
+
+def parse_since(text: str | None) -> str | None:
+    """'2026-03-02' -> ISO start of that day (UTC); a bad date is a one-line error."""
+    if text is None:
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"--since {text!r} is not a date: use YYYY-MM-DD") from None
+    return iso(datetime(day.year, day.month, day.day, tzinfo=UTC))
+
+
+@click.command("stats")
+@click.option("--since", default=None, metavar="DATE",
+              help="Count only what happened from this day on (YYYY-MM-DD, UTC).")
+@json_option
+@csv_option
+def stats_(since: str | None, as_json: bool, as_csv: bool) -> None:
+    """Engagement figures: totals, or weekly indicators per region with --csv."""
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    filters = stats.Filters(since=parse_since(since))
+    store = open_store()
+    try:
+        if as_csv:
+            rows = stats.weekly_report(store.db, filters, now=now_utc())
+        else:
+            totals = stats.totals(store.db, filters)
+    finally:
+        store.close()
+    if as_csv:
+        print_csv(rows, stats.WEEKLY_COLUMNS)
+    elif as_json:
+        print_json({"since": filters.since, **totals})
+    else:
+        for key, label in _LABELS:
+            value = totals[key]
+            if isinstance(value, float):
+                value = f"{value:.0%}"
+            click.echo(f"{label:<24} {'-' if value is None else value}")
+
+
+COMMANDS = [stats_]
