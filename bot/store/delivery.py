@@ -1,5 +1,404 @@
-"""Store functions for delivery (see docs/architecture.md)."""
+"""Campaigns, their items, per-officer series progress and the outbox.
+
+The outbox holds one row per officer per scheduled item, `UNIQUE(officer_id, item_key)`, so
+planning the same send twice inserts nothing. A row moves `pending` -> `sending` (claimed, in a
+transaction, just before the HTTP call) -> `sent` | `failed` | `blocked`, or `pending` ->
+`skipped` (missed the grace window, officer gone or paused). Every outcome keeps its error class
+in `error` and the number of `attempts`.
+
+Crash safety (the in-flight window): rows found in `sending` when the engine starts were claimed
+by a process that died before recording the answer. Telegram has no idempotency key, so whether
+they arrived cannot be known; they are put back to `pending` and sent again (at least once).
+The window is the requests in flight plus the answers not yet committed: one batch of at most
+`batch` rows, committed right after the batch's responses.
+"""
 
 from __future__ import annotations
 
-MIGRATIONS: list = []
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from bot.delivery.planner import Campaign, Recipient, Send
+from bot.errors import NotFound
+from bot.store import officers
+from bot.store.events import Event, EventType, record
+
+
+def _create(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE campaigns (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            segment TEXT NOT NULL DEFAULT '',
+            weekday INTEGER,
+            local_time TEXT,
+            mode TEXT NOT NULL DEFAULT 'drip',
+            start_date TEXT,
+            end_date TEXT,
+            send_at TEXT,
+            urgent INTEGER NOT NULL DEFAULT 0,
+            ack_days INTEGER,
+            created_at TEXT NOT NULL,
+            created_by INTEGER,
+            planned_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX campaigns_status ON campaigns(status, kind)")
+    db.execute(
+        """
+        CREATE TABLE campaign_items (
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            position INTEGER NOT NULL,
+            card_id TEXT NOT NULL,
+            PRIMARY KEY (campaign_id, position)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE series_progress (
+            campaign_id INTEGER NOT NULL,
+            officer_id INTEGER NOT NULL,
+            next_position INTEGER NOT NULL,
+            PRIMARY KEY (campaign_id, officer_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE series_marks (
+            campaign_id INTEGER NOT NULL,
+            timezone TEXT NOT NULL,
+            occurrence TEXT NOT NULL,
+            PRIMARY KEY (campaign_id, timezone)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            officer_id INTEGER NOT NULL,
+            item_key TEXT NOT NULL,
+            campaign_id INTEGER,
+            card_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            done_at TEXT,
+            UNIQUE (officer_id, item_key)
+        )
+        """
+    )
+    db.execute("CREATE INDEX outbox_due ON outbox(status, due_at)")
+    db.execute("CREATE INDEX outbox_campaign ON outbox(campaign_id, status)")
+
+
+MIGRATIONS = [("0040_delivery", _create)]
+
+officers.FORGET_TABLES.extend([
+    ("outbox", "officer_id", "delete"),
+    ("series_progress", "officer_id", "delete"),
+])
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+def create_campaign(db: Database, campaign: Campaign) -> int:
+    """Insert a campaign and its items; return its id."""
+    with db.atomic():
+        cur = db.execute(
+            "INSERT INTO campaigns (kind, name, status, segment, weekday, local_time, mode, "
+            "start_date, end_date, send_at, urgent, ack_days, created_at, created_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [campaign.kind, campaign.name, campaign.status, campaign.segment, campaign.weekday,
+             campaign.local_time, campaign.mode, campaign.start_date, campaign.end_date,
+             campaign.send_at, int(campaign.urgent), campaign.ack_days, campaign.created_at,
+             campaign.created_by],
+        )
+        cid = int(cur.lastrowid)
+        db.conn.executemany(
+            "INSERT INTO campaign_items (campaign_id, position, card_id) VALUES (?, ?, ?)",
+            [(cid, i, card) for i, card in enumerate(campaign.items)],
+        )
+    return cid
+
+
+def _items(db: Database, ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    marks = ",".join("?" * len(ids))
+    for r in db.query(f"SELECT campaign_id, card_id FROM campaign_items WHERE campaign_id IN "
+                      f"({marks}) ORDER BY campaign_id, position", ids):
+        found[r["campaign_id"]].append(r["card_id"])
+    return found
+
+
+def _campaigns(db: Database, sql: str, args: list[object]) -> list[Campaign]:
+    rows = list(db.query(sql, args))
+    items = _items(db, [r["id"] for r in rows])
+    return [
+        Campaign(id=r["id"], kind=r["kind"], name=r["name"], status=r["status"],
+                 segment=r["segment"], items=tuple(items[r["id"]]), weekday=r["weekday"],
+                 local_time=r["local_time"], mode=r["mode"], start_date=r["start_date"],
+                 end_date=r["end_date"], send_at=r["send_at"], urgent=bool(r["urgent"]),
+                 ack_days=r["ack_days"], created_at=r["created_at"], created_by=r["created_by"])
+        for r in rows
+    ]
+
+
+def get_campaign(db: Database, campaign_id: int) -> Campaign:
+    found = _campaigns(db, "SELECT * FROM campaigns WHERE id = ?", [campaign_id])
+    if not found:
+        raise NotFound(f"no campaign with id {campaign_id}")
+    return found[0]
+
+
+def list_campaigns(db: Database, *, kind: str | None = None,
+                   statuses: Iterable[str] | None = None) -> list[Campaign]:
+    sql, args = "SELECT * FROM campaigns WHERE 1", []
+    if kind:
+        sql += " AND kind = ?"
+        args.append(kind)
+    if statuses is not None:
+        statuses = list(statuses)
+        sql += f" AND status IN ({','.join('?' * len(statuses))})"
+        args.extend(statuses)
+    return _campaigns(db, sql + " ORDER BY id", args)
+
+
+def set_campaign_status(db: Database, campaign_id: int, status: str) -> None:
+    db.execute("UPDATE campaigns SET status = ? WHERE id = ?", [status, campaign_id])
+
+
+def cancel_pending(db: Database, campaign_id: int, *, now: str) -> int:
+    """Skip the campaign's rows not sent yet; return how many."""
+    cur = db.execute(
+        "UPDATE outbox SET status = 'skipped', error = 'cancelled', done_at = ? "
+        "WHERE campaign_id = ? AND status = 'pending'", [now, campaign_id])
+    return cur.rowcount
+
+
+def due_broadcasts(db: Database, now: str) -> list[Campaign]:
+    return _campaigns(db, "SELECT * FROM campaigns WHERE kind = 'broadcast' AND "
+                          "status = 'scheduled' AND send_at <= ? ORDER BY send_at", [now])
+
+
+def next_broadcast_at(db: Database) -> str | None:
+    rows = list(db.query("SELECT min(send_at) AS at FROM campaigns WHERE kind = 'broadcast' "
+                         "AND status = 'scheduled'"))
+    return rows[0]["at"]
+
+
+# --- recipients and series state ---------------------------------------------------------------
+
+def recipients(db: Database, ids: Iterable[int] | None = None) -> list[Recipient]:
+    """Active people (every role), as the planner sees them."""
+    sql = ("SELECT id, role, region, port, language, timezone, reminders_paused FROM officers "
+           "WHERE status = 'active'")
+    args: list[object] = []
+    if ids is not None:
+        ids = list(ids)
+        sql += f" AND id IN ({','.join('?' * len(ids))})"
+        args = list(ids)
+    cur = db.conn.execute(sql, args)
+    return [Recipient(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in cur]
+
+
+def series_state(db: Database, campaign_id: int) -> tuple[dict[int, int], dict[str, str]]:
+    """(officer -> next position, time zone -> last occurrence planned)."""
+    progress = dict(db.conn.execute(
+        "SELECT officer_id, next_position FROM series_progress WHERE campaign_id = ?",
+        [campaign_id]).fetchall())
+    marks = dict(db.conn.execute(
+        "SELECT timezone, occurrence FROM series_marks WHERE campaign_id = ?",
+        [campaign_id]).fetchall())
+    return progress, marks
+
+
+def save_plan(db: Database, sends: Iterable[Send], *, now: str, campaign_id: int | None = None,
+              progress: Mapping[int, int] | None = None, marks: Mapping[str, str] | None = None,
+              broadcast_planned: bool = False) -> int:
+    """Write planned sends (ignoring ones already there) and the series state, atomically.
+
+    Returns the number of new outbox rows.
+    """
+    rows = [(s.officer_id, s.item_key, s.campaign_id, s.card_id, s.kind, _iso(s.due_at),
+             s.status, s.reason, now, now if s.status != "pending" else None) for s in sends]
+    with db.atomic():
+        before = db.conn.total_changes
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO outbox (officer_id, item_key, campaign_id, card_id, kind, "
+            "due_at, status, error, created_at, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows)
+        added = db.conn.total_changes - before
+        if campaign_id is not None and progress:
+            db.conn.executemany(
+                "INSERT INTO series_progress (campaign_id, officer_id, next_position) "
+                "VALUES (?, ?, ?) ON CONFLICT(campaign_id, officer_id) "
+                "DO UPDATE SET next_position = excluded.next_position",
+                [(campaign_id, o, p) for o, p in progress.items()])
+        if campaign_id is not None and marks:
+            db.conn.executemany(
+                "INSERT INTO series_marks (campaign_id, timezone, occurrence) VALUES (?, ?, ?) "
+                "ON CONFLICT(campaign_id, timezone) DO UPDATE SET occurrence = "
+                "excluded.occurrence", [(campaign_id, tz, d) for tz, d in marks.items()])
+        if campaign_id is not None and broadcast_planned:
+            db.execute("UPDATE campaigns SET status = 'sending', planned_at = ? WHERE id = ?",
+                       [now, campaign_id])
+    return added
+
+
+def _iso(dt: object) -> str:
+    from bot.clock import iso
+
+    return dt if isinstance(dt, str) else iso(dt)  # type: ignore[arg-type]
+
+
+# --- the outbox ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    officer_id: int
+    item_key: str
+    campaign_id: int | None
+    card_id: str
+    kind: str
+    due_at: str
+    attempts: int
+    language: str
+    role: str | None
+    region: str | None
+    port: str | None
+
+
+def claim_due(db: Database, *, now: str, limit: int) -> list[OutboxRow]:
+    """Claim up to `limit` due rows (status `sending`), at most one per officer.
+
+    Rows of people no longer active are skipped; reminders of people who paused them too.
+    """
+    with db.atomic():
+        cur = db.conn.execute(
+            "SELECT o.id, o.officer_id, o.item_key, o.campaign_id, o.card_id, o.kind, o.due_at, "
+            "o.attempts, f.language, f.role, f.region, f.port, f.status, f.reminders_paused "
+            "FROM outbox o LEFT JOIN officers f ON f.id = o.officer_id "
+            "WHERE o.status = 'pending' AND o.due_at <= ? ORDER BY o.due_at, o.id LIMIT ?",
+            [now, limit * 2])
+        claimed: list[OutboxRow] = []
+        skipped: list[tuple[str, str, int]] = []
+        seen: set[int] = set()
+        for r in cur.fetchall():
+            if r[12] != "active":
+                skipped.append(("officer not active", now, r[0]))
+                continue
+            if r[13] and r[5] in ("reminder", "ack_reminder"):
+                skipped.append(("reminders paused", now, r[0]))
+                continue
+            if r[1] in seen or len(claimed) >= limit:
+                continue
+            seen.add(r[1])
+            claimed.append(OutboxRow(*r[:12]))
+        if skipped:
+            db.conn.executemany("UPDATE outbox SET status = 'skipped', error = ?, done_at = ? "
+                                "WHERE id = ?", skipped)
+        if claimed:
+            db.conn.executemany(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
+                [(row.id,) for row in claimed])
+    return claimed
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed row."""
+
+    row: OutboxRow
+    status: str  # sent | failed | blocked | retry
+    error: str | None = None
+    retry_at: str | None = None  # for `retry`: the new due time
+
+
+def finish(db: Database, outcomes: Iterable[Outcome], *, now: str) -> None:
+    """Record a batch of outcomes, their events, and block officers who blocked the bot."""
+    outcomes = list(outcomes)
+    with db.atomic():
+        for o in outcomes:
+            if o.status == "retry":
+                db.conn.execute("UPDATE outbox SET status = 'pending', due_at = ?, error = ? "
+                                "WHERE id = ?", [o.retry_at, o.error, o.row.id])
+                continue
+            db.conn.execute("UPDATE outbox SET status = ?, error = ?, done_at = ? WHERE id = ?",
+                            [o.status, o.error, now, o.row.id])
+            if o.status == "blocked":
+                officers.mark_blocked(db, o.row.officer_id)
+            etype = {"sent": EventType.DELIVERED, "blocked": EventType.BLOCKED}.get(
+                o.status, EventType.FAILED)
+            record(db, Event(type=etype, at=now, officer_id=o.row.officer_id, role=o.row.role,
+                             region=o.row.region, port=o.row.port, lang=o.row.language,
+                             card_id=o.row.card_id, campaign_id=o.row.campaign_id,
+                             value=o.row.kind if o.status == "sent" else o.error))
+
+
+def recover_inflight(db: Database) -> int:
+    """Put rows left in `sending` by a process that died back to `pending`; return how many."""
+    return db.execute("UPDATE outbox SET status = 'pending', error = 'interrupted' "
+                      "WHERE status = 'sending'").rowcount
+
+
+def skip_missed(db: Database, *, before: str, now: str) -> int:
+    """Pending rows due before `before` (outside the grace window) become `skipped`."""
+    return db.execute("UPDATE outbox SET status = 'skipped', error = 'missed: past the grace "
+                      "window', done_at = ? WHERE status = 'pending' AND due_at < ?",
+                      [now, before]).rowcount
+
+
+def depth(db: Database, now: str) -> tuple[int, str | None, str | None]:
+    """(rows due and waiting, oldest due time among them, next due time of any pending row)."""
+    due = db.conn.execute("SELECT count(*), min(due_at) FROM outbox "
+                          "WHERE status = 'pending' AND due_at <= ?", [now]).fetchone()
+    nxt = db.conn.execute("SELECT min(due_at) FROM outbox WHERE status = 'pending'").fetchone()
+    return due[0], due[1], nxt[0]
+
+
+def finish_broadcasts(db: Database) -> None:
+    """Broadcasts whose rows are all settled become `done`."""
+    db.execute("UPDATE campaigns SET status = 'done' WHERE kind = 'broadcast' AND "
+               "status = 'sending' AND NOT EXISTS (SELECT 1 FROM outbox WHERE campaign_id = "
+               "campaigns.id AND status IN ('pending', 'sending'))")
+
+
+def campaign_counts(db: Database, campaign_id: int) -> dict[str, int]:
+    return dict(db.conn.execute("SELECT status, count(*) FROM outbox WHERE campaign_id = ? "
+                                "GROUP BY status", [campaign_id]).fetchall())
+
+
+def outbox_rows(db: Database, *, campaign_id: int | None = None,
+                officer_id: int | None = None) -> list[dict]:
+    sql, args = "SELECT * FROM outbox WHERE 1", []
+    if campaign_id is not None:
+        sql += " AND campaign_id = ?"
+        args.append(campaign_id)
+    if officer_id is not None:
+        sql += " AND officer_id = ?"
+        args.append(officer_id)
+    return list(db.query(sql + " ORDER BY id", args))
+
+
+def pending_summary(db: Database, *, limit: int = 20) -> list[dict]:
+    """The next pending rows with their campaign names (for /upcoming)."""
+    return list(db.query(
+        "SELECT o.card_id, o.kind, min(o.due_at) AS due_at, count(*) AS n, c.name "
+        "FROM outbox o LEFT JOIN campaigns c ON c.id = o.campaign_id "
+        "WHERE o.status = 'pending' GROUP BY o.campaign_id, o.card_id "
+        "ORDER BY due_at LIMIT ?", [limit]))
