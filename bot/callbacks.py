@@ -43,6 +43,7 @@ ACTIONS: dict[str, Action] = {
         Action("rem", (r"on|off",), "reminders on or off"),
         Action("more", (_ID,), "send the rest of card <id> (text after a media caption)"),
         Action("page", (_INT,), "page <n> of the last results"),
+        Action("help", (), "show the help"),
     )
 }
 
