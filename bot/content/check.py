@@ -1,0 +1,214 @@
+"""Check a content folder: every file parsed, translations gathered into cards, all problems found.
+
+`check_folder(folder)` reads everything and never stops at the first problem; the import uses
+the same result and refuses to load a folder that has errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot import search
+from bot.content.model import (
+    CARD_ID,
+    LANGS,
+    Level,
+    ParsedCard,
+    ParsedTranslation,
+    Problem,
+    TopicName,
+    topic_title,
+)
+from bot.content.parse import parse_file, parse_name
+from bot.errors import InvalidInput
+
+TOPICS_FILE = "topics.yml"
+GLOSSARY_FILE = "glossary.yml"
+
+
+@dataclass
+class CheckResult:
+    folder: Path
+    cards: list[ParsedCard] = field(default_factory=list)
+    topics: list[TopicName] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == Level.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == Level.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        n_err, n_warn = len(self.errors), len(self.warnings)
+        text = (f"{len(self.cards)} cards, {self.files} files, "
+                f"{n_err} error{'s' if n_err != 1 else ''}")
+        if n_warn:
+            text += f", {n_warn} warning{'s' if n_warn != 1 else ''}"
+        return text
+
+
+def card_files(folder: Path) -> list[Path]:
+    """The card files under a folder: `*.md`, skipping hidden paths, `_*` files and READMEs."""
+    found = []
+    for path in sorted(folder.rglob("*.md")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.name.startswith("_") or path.name.lower() == "readme.md":
+            continue
+        if path.is_file():
+            found.append(path)
+    return found
+
+
+def check_folder(folder: Path | str, shown: str | None = None) -> CheckResult:
+    """Validate a content folder. `shown`: how to print its path (default: as given)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InvalidInput(f"no content folder at {folder}")
+    base = Path(shown) if shown is not None else folder
+    result = CheckResult(folder=folder)
+    files = card_files(folder)
+    result.files = len(files)
+    if not files:
+        result.problems.append(Problem(str(base), 1, "no card files found: cards go in "
+                                       "<topic>/<id>.<lang>.md, e.g. ninez/nna.es.md"))
+    seen: dict[tuple[str, str], str] = {}  # (id, lang) -> shown path
+    folders: dict[str, tuple[str, str]] = {}  # id -> (folder, shown path)
+    parsed: list[ParsedTranslation] = []
+    for path in files:
+        rel = path.relative_to(folder)
+        path_shown = str(base / rel)
+        topic_folder = rel.parts[0] if len(rel.parts) > 1 else None
+        name, _ = parse_name(path.name)
+        if name is not None:
+            other = seen.get((name.card_id, name.lang))
+            if other is not None:
+                result.problems.append(Problem(path_shown, 1, (
+                    f"duplicate card id {name.card_id!r} in {name.lang}: also in {other}")))
+                continue
+            seen[(name.card_id, name.lang)] = path_shown
+            where = str(rel.parent)
+            first = folders.setdefault(name.card_id, (where, path_shown))
+            if first[0] != where:
+                result.problems.append(Problem(path_shown, 1, (
+                    f"duplicate card id {name.card_id!r}: also used in {first[1]} "
+                    "(card ids are unique across topics)")))
+                continue
+        translation, problems = parse_file(path, topic_folder, path_shown)
+        result.problems.extend(problems)
+        if translation is not None:
+            parsed.append(translation)
+    result.cards = _gather(parsed, result.problems)
+    result.topics = _topics(folder, base, result)
+    result.problems.extend(_glossary(folder, base))
+    return result
+
+
+def _gather(parsed: list[ParsedTranslation], problems: list[Problem]) -> list[ParsedCard]:
+    by_id: dict[str, dict[str, ParsedTranslation]] = {}
+    for t in parsed:
+        by_id.setdefault(t.card_id, {})[t.lang] = t
+    cards = []
+    for card_id in sorted(by_id):
+        translations = {lang: by_id[card_id][lang] for lang in LANGS if lang in by_id[card_id]}
+        first = next(iter(translations.values()))
+        consistent = True
+        for t in list(translations.values())[1:]:
+            for attr in ("kind", "topic", "version"):
+                mine, theirs = getattr(t, attr), getattr(first, attr)
+                if attr == "version" and (mine is None or theirs is None):
+                    continue  # one translation may carry the card's version for both
+                if mine != theirs:
+                    problems.append(Problem(t.source, 1, (
+                        f"{attr} {mine!r} differs from the {first.lang} translation "
+                        f"({theirs!r} in {first.source}): translations of a card must agree")))
+                    consistent = False
+            if t.quiz and first.quiz and (len(t.quiz.options) != len(first.quiz.options)
+                                          or t.quiz.answer != first.quiz.answer):
+                problems.append(Problem(t.source, 1, (
+                    f"quiz differs from the {first.lang} translation: options "
+                    f"{len(t.quiz.options)} vs {len(first.quiz.options)}, answer "
+                    f"{t.quiz.answer} vs {first.quiz.answer}")))
+                consistent = False
+        if consistent:
+            cards.append(ParsedCard(id=card_id, topic=first.topic, kind=first.kind,
+                                    translations=translations))
+    return cards
+
+
+def _topics(folder: Path, base: Path, result: CheckResult) -> list[TopicName]:
+    """Display names: `topics.yml` (slug: {es: ..., en: ...}) or derived from the slug."""
+    used = sorted({card.topic for card in result.cards})
+    names: dict[str, dict[str, str]] = {}
+    path = folder / TOPICS_FILE
+    shown = str(base / TOPICS_FILE)
+    if path.is_file():
+        names = _read_topics(path, shown, result.problems)
+        for slug in sorted(set(names) - set(used)):
+            result.problems.append(Problem(shown, 1, f"topic {slug!r} has no cards",
+                                           Level.WARNING))
+    topics = []
+    for slug in used:
+        given = names.get(slug, {})
+        default = given.get("es") or given.get("en") or topic_title(slug)
+        topics.append(TopicName(slug, {lang: given.get(lang, default) for lang in LANGS}))
+    return topics
+
+
+def _read_topics(path: Path, shown: str, problems: list[Problem]) -> dict[str, dict[str, str]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        problems.append(Problem(shown, 1, "not UTF-8 text: save the file as UTF-8"))
+        return {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(shown, mark.line + 1 if mark else 1,
+                                f"bad YAML: {getattr(exc, 'problem', None) or exc}"))
+        return {}
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        problems.append(Problem(shown, 1, "topics.yml maps each topic folder to its names: "
+                                "derechos-humanos: {es: Derechos humanos, en: Human rights}"))
+        return {}
+    names: dict[str, dict[str, str]] = {}
+    for slug, value in data.items():
+        if not isinstance(slug, str) or not CARD_ID.match(slug):
+            problems.append(Problem(shown, 1, f"bad topic name {slug!r}"))
+            continue
+        if isinstance(value, str):
+            names[slug] = {lang: value for lang in LANGS}
+        elif isinstance(value, dict) and all(
+                k in LANGS and isinstance(v, str) and v.strip() for k, v in value.items()):
+            names[slug] = {k: v.strip() for k, v in value.items()}
+        else:
+            problems.append(Problem(shown, 1,
+                                    f"topic {slug!r}: give a name or {{es: ..., en: ...}}"))
+    return names
+
+
+def _glossary(folder: Path, base: Path) -> list[Problem]:
+    found = []
+    for err in search.check_glossary(folder):
+        path = getattr(err, "path", None) or str(base / GLOSSARY_FILE)
+        if path and not str(path).startswith(str(base)):
+            try:
+                path = str(base / Path(path).resolve().relative_to(folder.resolve()))
+            except ValueError:
+                pass
+        found.append(Problem(str(path), getattr(err, "line", 1) or 1,
+                             getattr(err, "message", str(err))))
+    return found

@@ -1,0 +1,166 @@
+"""What a content folder holds once parsed: cards, their translations, quizzes and materials.
+
+A card is one `<id>` in `messages/<topic>/<id>.<lang>.md`; each language file is one
+`ParsedTranslation`. `ParsedCard` gathers the translations of one id and carries what belongs
+to the card as a whole (topic, kind, version).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from bot.errors import PregoneroError
+
+LANGS = ("es", "en")  # the first present language is the card's primary one
+CARD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
+MESSAGE_LIMIT = 4096  # Telegram: 1-4096 characters after entities parsing
+BUTTON_TEXT_LIMIT = 100  # a quiz option must fit a button
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+IMAGE_LIMIT = 10 * 1024 * 1024  # sendPhoto: 10 MB
+DOCUMENT_LIMIT = 50 * 1024 * 1024  # sendDocument: 50 MB
+
+
+class Kind(StrEnum):
+    SOP = "sop"
+    PRACTICE = "practice"
+    QUIZ = "quiz"
+
+
+class Level(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of `content check`, shown as `path:line: message`."""
+
+    path: str
+    line: int
+    message: str
+    level: Level = Level.ERROR
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.level == Level.WARNING else ""
+        return f"{self.path}:{self.line}: {prefix}{self.message}"
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "message": self.message,
+                "level": str(self.level)}
+
+
+class ContentInvalid(PregoneroError):
+    """A content folder has errors, so it was not imported."""
+
+    def __init__(self, folder: str, problems: list[Problem]) -> None:
+        self.problems = problems
+        n = sum(1 for p in problems if p.level == Level.ERROR)
+        super().__init__(f"not imported: {n} error{'s' if n != 1 else ''} in {folder}")
+
+
+@dataclass(frozen=True)
+class Quiz:
+    """A knowledge check: the right option is `answer` (1-based)."""
+
+    question: str
+    options: tuple[str, ...]
+    answer: int
+    explanation: str
+    question_html: str = ""
+    explanation_html: str = ""
+
+    def as_dict(self) -> dict:
+        return {"question": self.question, "options": list(self.options), "answer": self.answer,
+                "explanation": self.explanation, "question_html": self.question_html,
+                "explanation_html": self.explanation_html}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Quiz:
+        return cls(question=data["question"], options=tuple(data["options"]),
+                   answer=int(data["answer"]), explanation=data["explanation"],
+                   question_html=data.get("question_html", ""),
+                   explanation_html=data.get("explanation_html", ""))
+
+
+@dataclass(frozen=True)
+class Material:
+    """A file sent with a card: its absolute path, sha256 (to reuse a file_id) and size."""
+
+    path: str
+    sha256: str
+    size: int
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+@dataclass(frozen=True)
+class ParsedTranslation:
+    """One `<id>.<lang>.md` file, parsed and rendered."""
+
+    card_id: str
+    lang: str
+    topic: str
+    kind: Kind
+    title: str
+    summary: str
+    keywords: tuple[str, ...]
+    body_md: str
+    body_html: str
+    body_text: str
+    source: str  # the file's path as shown to people (relative to where check was run)
+    version: str | None = None  # from front matter only
+    quiz: Quiz | None = None
+    image: Material | None = None
+    document: Material | None = None
+
+    def content_hash(self) -> str:
+        """A hash of what an officer reads (title, body, quiz): changes when the text does."""
+        data = {"title": self.title, "body": self.body_md,
+                "quiz": self.quiz.as_dict() if self.quiz else None}
+        raw = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return hashlib.sha256(raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class ParsedCard:
+    """One card: its translations (Spanish first) and what they share."""
+
+    id: str
+    topic: str
+    kind: Kind
+    translations: dict[str, ParsedTranslation] = field(default_factory=dict)
+
+    @property
+    def langs(self) -> tuple[str, ...]:
+        return tuple(lang for lang in LANGS if lang in self.translations)
+
+    @property
+    def primary(self) -> ParsedTranslation:
+        return self.translations[self.langs[0]]
+
+    @property
+    def version(self) -> str:
+        """`version:` from front matter, else a 12-hex hash of the primary language's text."""
+        for lang in self.langs:
+            if self.translations[lang].version:
+                return str(self.translations[lang].version)
+        return self.primary.content_hash()[:12]
+
+
+@dataclass(frozen=True)
+class TopicName:
+    slug: str
+    titles: dict[str, str]  # lang -> display name
+
+
+def topic_title(slug: str) -> str:
+    """A readable name from a folder name: `derechos-humanos` -> "Derechos humanos"."""
+    words = re.sub(r"[-_]+", " ", slug).strip()
+    return words[:1].upper() + words[1:] if words else slug

@@ -1,0 +1,157 @@
+"""Importing a content folder: idempotent, removes what is gone, refuses folders with errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.content.importer import import_folder
+from bot.content.model import ContentInvalid
+from bot.store import cards
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+LATER = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
+
+
+def write(folder: Path, rel: str, text: str) -> Path:
+    path = folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def card(title: str, body: str = "Texto.", kind: str = "practice", extra: str = "") -> str:
+    return f"---\ntitle: {title}\nkind: {kind}\n{extra}---\n{body}\n"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "messages"
+    write(root, "ninez/nna.es.md", card("NNA no acompañados", kind="sop", extra="version: 2\n"))
+    write(root, "ninez/nna.en.md", card("Unaccompanied children", kind="sop"))
+    write(root, "refugio/temor.es.md", card("Expresiones de temor"))
+    return root
+
+
+def test_a_folder_is_imported_with_its_cards_and_translations(store, folder):
+    report, _ = import_folder(store.db, folder, NOW)
+    assert sorted(report.added) == ["nna", "temor"]
+    assert cards.card_count(store.db) == 2
+    nna = cards.get_card(store.db, "nna", "en")
+    assert nna.title == "Unaccompanied children" and nna.version == "2"
+    assert nna.updated_at == "2026-03-02T15:00:00+00:00"
+
+
+def test_a_second_import_of_the_same_folder_changes_nothing(store, folder):
+    import_folder(store.db, folder, NOW)
+    report, _ = import_folder(store.db, folder, LATER)
+    assert not report.changed
+    assert report.unchanged == 2
+    assert cards.get_card(store.db, "nna", "es").updated_at == "2026-03-02T15:00:00+00:00"
+
+
+def test_an_edited_card_is_reported_as_updated_and_keeps_others_unchanged(store, folder):
+    import_folder(store.db, folder, NOW)
+    write(folder, "refugio/temor.es.md", card("Expresiones de temor", body="Otro texto."))
+    report, _ = import_folder(store.db, folder, LATER)
+    assert report.updated == ["temor"] and report.unchanged == 1
+    assert cards.get_card(store.db, "temor", "es").body_text == "Otro texto."
+
+
+def test_cards_whose_files_are_gone_are_removed(store, folder):
+    import_folder(store.db, folder, NOW)
+    (folder / "refugio/temor.es.md").unlink()
+    report, _ = import_folder(store.db, folder, LATER)
+    assert report.removed == ["temor"]
+    assert cards.get_card(store.db, "temor", "es") is None
+    assert cards.all_card_ids(store.db) == ["nna"]
+
+
+def test_a_removed_translation_updates_the_card(store, folder):
+    import_folder(store.db, folder, NOW)
+    (folder / "ninez/nna.en.md").unlink()
+    report, _ = import_folder(store.db, folder, LATER)
+    assert report.updated == ["nna"]
+    assert cards.get_card(store.db, "nna", "en").fallback
+
+
+def test_a_folder_with_errors_is_refused_and_the_store_is_unchanged(store, folder):
+    import_folder(store.db, folder, NOW)
+    (folder / "refugio/temor.es.md").unlink()
+    write(folder, "refugio/malo.es.md", card("Sin tipo", kind="memo"))
+    with pytest.raises(ContentInvalid) as raised:
+        import_folder(store.db, folder, LATER)
+    assert "unknown kind 'memo'" in str(raised.value.problems[0])
+    assert cards.all_card_ids(store.db) == ["nna", "temor"]
+
+
+def test_materials_are_stored_with_their_absolute_path_and_hash(store, folder):
+    (folder / "ninez/flujo.png").write_bytes(b"\x89PNG fake but non-empty")
+    write(folder, "ninez/nna.es.md", card("NNA", kind="sop", extra="image: flujo.png\n"))
+    import_folder(store.db, folder, NOW)
+    image = cards.get_card(store.db, "nna", "en").image
+    assert image.path == str((folder / "ninez/flujo.png").resolve())
+    assert len(image.sha256) == 64 and image.size == 23
+    (folder / "ninez/flujo.png").write_bytes(b"\x89PNG changed")
+    report, _ = import_folder(store.db, folder, LATER)
+    assert report.updated == ["nna"]
+    assert cards.get_card(store.db, "nna", "es").image.sha256 != image.sha256
+
+
+def test_the_starter_content_imports(store):
+    report, result = import_folder(store.db, ROOT / "messages", NOW)
+    assert result.ok and len(report.added) >= 16
+    both = [c for c in result.cards if c.langs == ("es", "en")]
+    assert len(both) >= 16
+
+
+def test_the_evaluation_corpus_imports(store):
+    report, _ = import_folder(store.db, SHARED / "eval" / "corpus", NOW)
+    assert len(report.added) == 56
+
+
+def run(args: list[str]) -> int:
+    """`pregonero ARGS` in-process; its exit code."""
+    try:
+        main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def test_the_cli_imports_then_reports_no_changes(tmp_path, folder, monkeypatch, capsys):
+    monkeypatch.setenv("PREGONERO_DB", str(tmp_path / "cli.db"))
+    assert run(["content", "import", str(folder)]) == 0
+    assert "2 added" in capsys.readouterr().out
+    assert run(["content", "import", "--json", str(folder)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["changed"] is False and data["unchanged"] == 2
+
+
+def test_the_cli_refuses_a_folder_with_errors_with_a_non_zero_exit(tmp_path, monkeypatch,
+                                                                   capsys):
+    monkeypatch.setenv("PREGONERO_DB", str(tmp_path / "cli.db"))
+    root = tmp_path / "bad"
+    write(root, "t/x.es.md", "---\nkind: sop\n---\nTexto\n")
+    assert run(["content", "import", str(root)]) == 1
+    captured = capsys.readouterr()
+    assert f"{root}/t/x.es.md:1: missing title" in captured.out
+    assert "store is unchanged" in captured.err
+
+
+def test_a_copy_of_the_corpus_without_one_topic_removes_its_cards(store, tmp_path):
+    copy = tmp_path / "corpus"
+    shutil.copytree(SHARED / "eval" / "corpus", copy)
+    import_folder(store.db, copy, NOW)
+    shutil.rmtree(copy / "salud")
+    report, _ = import_folder(store.db, copy, LATER)
+    assert report.removed and not report.added and not report.updated
+    assert "salud" not in [t.slug for t in cards.list_topics(store.db, "es")]
