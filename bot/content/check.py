@@ -128,6 +128,7 @@ def _gather(parsed: list[ParsedTranslation], problems: list[Problem]) -> list[Pa
         for t in list(translations.values())[1:]:
             for attr in ("kind", "topic", "version"):
                 mine, theirs = getattr(t, attr), getattr(first, attr)
+                mine, theirs = (str(v) if v is not None else None for v in (mine, theirs))
                 if attr == "version" and (mine is None or theirs is None):
                     continue  # one translation may carry the card's version for both
                 if mine != theirs:

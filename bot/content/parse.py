@@ -155,7 +155,7 @@ def _validate(meta: dict[str, Any], name: FileName, topic_folder: str | None, bo
     needs_body = kind in (Kind.SOP, Kind.PRACTICE) or (
         kind == Kind.QUIZ and not any(k in meta for k in QUIZ_KEYS))
     if needs_body and not body_text.strip():
-        out.error(f"empty body: a {kind} card needs text after the front matter",
+        out.error(f"empty body: {kind} cards need text after the front matter",
                   line=body_line)
     if title:
         length = telegram_length(card_message_html(title.strip(), body_html))

@@ -1,0 +1,203 @@
+"""`pregonero content check`: every problem as `path:line: message`, non-zero exit on errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.content.check import check_folder
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+GOOD = "---\ntitle: Trato digno\nkind: practice\n---\nTrata a todas las personas con respeto.\n"
+
+
+def run(args: list[str]) -> int:
+    try:
+        main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def write(folder: Path, rel: str, text: str | bytes) -> None:
+    path = folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "m"
+    write(root, "derechos/trato.es.md", GOOD)
+    write(root, "derechos/trato.en.md", GOOD.replace("Trato digno", "Dignified treatment"))
+    return root
+
+
+def check_output(folder: Path, capsys) -> tuple[int, list[str], str]:
+    code = run(["content", "check", str(folder)])
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err
+
+
+CASES = [
+    ("bad YAML gives the YAML line", "derechos/a.es.md",
+     "---\ntitle: x\nkind: [sop\n---\nt\n", 3, "bad YAML in the front matter"),
+    ("a missing title", "derechos/a.es.md", "---\nkind: sop\n---\nt\n", 1, "missing title"),
+    ("an empty title at its line", "derechos/a.es.md", "---\nkind: sop\ntitle:\n---\nt\n", 3,
+     "missing title"),
+    ("an unknown kind at its line", "derechos/a.es.md", "---\ntitle: x\nkind: memo\n---\nt\n",
+     3, "unknown kind 'memo'"),
+    ("an unknown language suffix", "derechos/a.fr.md", GOOD, 1, "unknown language 'fr'"),
+    ("no language suffix", "derechos/a.md", GOOD, 1, "no language in the file name"),
+    ("a bad card id", "derechos/Mi Tarjeta.es.md", GOOD, 1, "bad card id 'Mi Tarjeta'"),
+    ("a file that is not UTF-8", "derechos/a.es.md", "---\ntitle: ni\xf1o\n".encode("latin-1"),
+     2, "not UTF-8"),
+    ("no front matter", "derechos/a.es.md", "# Solo texto\n", 1, "missing front matter"),
+    ("an unclosed front matter", "derechos/a.es.md", "---\ntitle: x\nkind: sop\n", 1,
+     "not closed"),
+    ("an empty body for an sop", "derechos/a.es.md", "---\ntitle: x\nkind: sop\n---\n\n", 5,
+     "empty body"),
+    ("keywords that are not a list", "derechos/a.es.md",
+     "---\ntitle: x\nkind: sop\nkeywords: NNA\n---\nt\n", 4, "keywords must be a list"),
+    ("a keyword that is not text", "derechos/a.es.md",
+     "---\ntitle: x\nkind: sop\nkeywords: [NNA, no]\n---\nt\n", 4, "item 2 (False) is not text"),
+    ("a body over 4096 characters", "derechos/a.es.md",
+     "---\ntitle: x\nkind: sop\n---\n" + "palabra " * 600 + "\n", 5, "too long"),
+    ("quiz fields on an sop", "derechos/a.es.md",
+     "---\ntitle: x\nkind: sop\nanswer: 1\n---\nt\n", 4, "only quiz cards"),
+    ("a quiz with one option", "derechos/a.es.md",
+     "---\ntitle: x\nkind: quiz\nquestion: q\noptions: [a]\nanswer: 1\nexplanation: e\n---\n",
+     5, "2-6 options"),
+    ("a quiz answer out of range", "derechos/a.es.md",
+     "---\ntitle: x\nkind: quiz\nquestion: q\noptions: [a, b]\nanswer: 3\nexplanation: e\n---\n",
+     6, "answer 3 is not an option number (1-2)"),
+    ("a quiz option too long for a button", "derechos/a.es.md",
+     "---\ntitle: x\nkind: quiz\nquestion: q\noptions: [a, " + "b" * 101 + "]\nanswer: 1\n"
+     "explanation: e\n---\n", 5, "option 2 is 101 characters long"),
+    ("a quiz without explanation", "derechos/a.es.md",
+     "---\ntitle: x\nkind: quiz\nquestion: q\noptions: [a, b]\nanswer: 1\n---\n", 1,
+     "missing explanation"),
+    ("a missing image", "derechos/a.es.md",
+     "---\ntitle: x\nkind: sop\nimage: nada.png\n---\nt\n", 4, "image 'nada.png' not found"),
+    ("a card outside a topic folder", "a.es.md", GOOD, 1, "no topic"),
+]
+
+
+@pytest.mark.parametrize(("rel", "text", "line", "message"),
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_each_problem_is_reported_with_path_line_and_message_and_fails(
+        folder, capsys, rel, text, line, message):
+    write(folder, rel, text)
+    code, out, err = check_output(folder, capsys)
+    assert code == 1
+    expected = f"{folder / rel}:{line}: "
+    assert any(row.startswith(expected) and message in row for row in out), out
+    assert "1 error" in err
+
+
+def test_the_same_id_and_language_in_two_topics_is_a_duplicate(folder, capsys):
+    write(folder, "otro/trato.es.md", GOOD)
+    code, out, _ = check_output(folder, capsys)
+    assert code == 1
+    assert f"{folder}/otro/trato.es.md:1: duplicate card id 'trato' in es" in out[0]
+
+
+def test_the_same_id_in_another_topic_and_language_is_a_duplicate(folder, capsys):
+    write(folder, "otro/solo.es.md", GOOD)
+    write(folder, "tercero/solo.en.md", GOOD)
+    code, out, _ = check_output(folder, capsys)
+    assert code == 1 and "also used in" in out[0] and "tercero/solo.en.md:1:" in out[0]
+
+
+def test_translations_that_disagree_on_kind_are_an_error(folder, capsys):
+    write(folder, "derechos/trato.en.md", GOOD.replace("practice", "sop"))
+    code, out, _ = check_output(folder, capsys)
+    assert code == 1 and "kind 'sop' differs from the es translation" in out[0]
+
+
+def test_quiz_translations_must_agree_on_the_answer(folder, capsys):
+    quiz = ("---\ntitle: q\nkind: quiz\nquestion: q\noptions: [a, b]\nanswer: {}\n"
+            "explanation: e\n---\n")
+    write(folder, "derechos/q.es.md", quiz.format(1))
+    write(folder, "derechos/q.en.md", quiz.format(2))
+    code, out, _ = check_output(folder, capsys)
+    assert code == 1 and "quiz differs" in out[0]
+
+
+def test_an_oversized_image_and_a_non_image_file_are_refused(folder, capsys):
+    with (folder / "derechos" / "big.png").open("wb") as fh:
+        fh.truncate(10 * 1024 * 1024 + 1)
+    write(folder, "derechos/doc.txt", "x")
+    write(folder, "derechos/a.es.md", "---\ntitle: x\nkind: sop\nimage: big.png\n---\nt\n")
+    write(folder, "derechos/b.es.md", "---\ntitle: x\nkind: sop\nimage: doc.txt\n---\nt\n")
+    code, out, _ = check_output(folder, capsys)
+    assert code == 1
+    assert any("a.es.md:4: image 'big.png' is 10.0 MB" in row for row in out)
+    assert any("b.es.md:4: image 'doc.txt' must be" in row for row in out)
+
+
+def test_unknown_front_matter_keys_are_warnings_that_do_not_fail(folder, capsys):
+    write(folder, "derechos/trato.es.md", GOOD.replace("kind:", "autor: Ana\nkind:"))
+    code, out, err = check_output(folder, capsys)
+    assert code == 0
+    assert out == [f"{folder}/derechos/trato.es.md:3: warning: unknown front-matter key "
+                   "'autor' is ignored (known: title, kind, keywords, summary, topic, image, "
+                   "document, version, question, options, answer, explanation)"]
+    assert err.strip() == "1 cards, 2 files, 0 errors, 1 warning"
+
+
+def test_a_clean_folder_passes_with_a_one_line_summary(folder, capsys):
+    code, out, err = check_output(folder, capsys)
+    assert (code, out, err) == (0, [], "1 cards, 2 files, 0 errors\n")
+
+
+def test_json_lists_the_errors_as_objects(folder, capsys):
+    write(folder, "derechos/a.es.md", "---\ntitle: x\nkind: memo\n---\nt\n")
+    code = run(["content", "check", "--json", str(folder)])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1 and data["ok"] is False
+    assert data["errors"] == [{"path": f"{folder}/derechos/a.es.md", "line": 3,
+                               "message": "unknown kind 'memo': use sop, practice or quiz",
+                               "level": "error"}]
+
+
+def test_a_missing_folder_is_a_one_line_error(tmp_path, capsys):
+    assert run(["content", "check", str(tmp_path / "nada")]) == 1
+    assert capsys.readouterr().err.startswith("pregonero: no content folder at")
+
+
+def test_an_empty_folder_is_an_error_so_an_import_cannot_wipe_the_store(tmp_path):
+    assert not check_folder(tmp_path).ok
+
+
+def test_topic_names_come_from_topics_yml_or_from_the_folder_name(folder):
+    write(folder, "trata-trafico/x.es.md", GOOD)
+    write(folder, "topics.yml", "derechos: {es: Derechos humanos, en: Human rights}\n")
+    topics = {t.slug: t.titles for t in check_folder(folder).topics}
+    assert topics == {"derechos": {"es": "Derechos humanos", "en": "Human rights"},
+                      "trata-trafico": {"es": "Trata trafico", "en": "Trata trafico"}}
+
+
+def test_readme_hidden_and_underscore_files_are_not_cards(folder):
+    write(folder, "README.md", "# notes")
+    write(folder, ".drafts/x.es.md", "nada")
+    write(folder, "derechos/_borrador.es.md", "nada")
+    assert check_folder(folder).ok
+
+
+def test_the_starter_content_passes_check_without_warnings():
+    result = check_folder(ROOT / "messages")
+    assert result.problems == []
+    assert len(result.cards) >= 16 and result.files >= 32
+
+
+def test_the_evaluation_corpus_passes_check():
+    result = check_folder(SHARED / "eval" / "corpus")
+    assert result.ok and len(result.cards) == 56 and result.files == 100
