@@ -1,0 +1,166 @@
+"""The Telegram side of Pregonero: `build_application()` wires every chat handler, `on_start()`
+prepares Telegram (command menus, the bot's username, configured admins).
+
+Handler groups: -1 the enrollment gate (sees every update first, stops the rest for people
+who are not enrolled); 0 the commands and buttons of every area (ours, then
+`bot.delivery.handlers.register` and `bot.chat.panel.register`), then the fallbacks (plain text
+is a question; unknown commands, non-text messages and unknown buttons get a short answer).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.callbacks import decode
+from bot.chat import (
+    ack,
+    fallbacks,
+    feedback,
+    gate,
+    help,
+    language,
+    leave,
+    opening,
+    quiz,
+    searching,
+    start,
+    topics,
+)
+from bot.chat.commands import names
+from bot.chat.context import CONTEXT_TYPES, SETTINGS_KEY, STORE_KEY, ChatContext, store_of
+from bot.chat.errors import on_error
+from bot.chat.menus import set_chat_menu, set_default_menus
+from bot.clock import iso, utcnow
+from bot.config import Settings
+from bot.store import Store, kv, officers
+
+log = logging.getLogger(__name__)
+
+CONCURRENT_UPDATES = 64  # replies never wait behind another officer's update
+
+Route = Callable[..., Awaitable[None]]
+
+
+async def _page(update: Update, context: ChatContext, page: str) -> None:
+    await searching.show_page(update, context, int(page))
+
+
+# Button action -> handler(update, context, *args). Actions are declared in bot.callbacks.
+ROUTES: dict[str, Route] = {
+    "open": opening.open_card,
+    "fb": feedback.give_feedback,
+    "res": searching.back_to_results,
+    "page": _page,
+    "topics": topics.show_topics,
+    "topic": topics.show_topic,
+    "quiz": quiz.answer_quiz,
+    "ack": ack.acknowledge,
+    "lang": language.set_language,
+    "leave": leave.confirm_leave,
+    "help": help.show_help,
+}
+
+# Command key (bot.chat.commands) -> handler, for the commands this area answers.
+COMMAND_HANDLERS: dict[str, Route] = {
+    "start": start.start,
+    "help": help.show_help,
+    "search": searching.search_command,
+    "topics": topics.show_topics,
+    "language": language.choose_language,
+    "stop": leave.ask_leave,
+}
+
+
+def _ours(data: object) -> bool:
+    cb = decode(data if isinstance(data, str) else None)
+    return cb is not None and cb.action in ROUTES
+
+
+async def route_button(update: Update, context: ChatContext) -> None:
+    """A tap on one of our buttons: decode its data and call the action's handler."""
+    query = update.callback_query
+    cb = decode(query.data if query else None)
+    if cb is None or cb.action not in ROUTES:
+        await fallbacks.bad_button(update, context)
+        return
+    await ROUTES[cb.action](update, context, *cb.args)
+
+
+def file_base_url(api_url: str) -> str:
+    """The file download URL beside a Bot API URL: `…/bot` -> `…/file/bot`. Pure."""
+    head, sep, tail = api_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}" if sep else f"{api_url}/file"
+
+
+def build_application(
+    settings: Settings, store: Store, *, request: BaseRequest | None = None
+) -> Application:  # type: ignore[type-arg]
+    """The python-telegram-bot Application with every handler of the bot registered."""
+    builder = (
+        Application.builder()
+        .token(settings.bot_token)
+        .base_url(settings.api_url)
+        .base_file_url(file_base_url(settings.api_url))
+        .context_types(CONTEXT_TYPES)
+        .concurrent_updates(CONCURRENT_UPDATES)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    application = builder.build()
+    application.bot_data[STORE_KEY] = store
+    application.bot_data[SETTINGS_KEY] = settings
+
+    application.add_handler(gate.handler(), group=gate.GROUP)
+    only_messages = filters.UpdateType.MESSAGE
+    for key, callback in COMMAND_HANDLERS.items():
+        application.add_handler(CommandHandler(names(key), callback, filters=only_messages))
+    application.add_handler(CallbackQueryHandler(route_button, pattern=_ours))
+
+    from bot.chat import panel
+    from bot.delivery import handlers as delivery_handlers
+
+    delivery_handlers.register(application)
+    panel.register(application)
+
+    application.add_handler(
+        MessageHandler(only_messages & filters.TEXT & ~filters.COMMAND, searching.search_text))
+    application.add_handler(
+        MessageHandler(only_messages & filters.COMMAND, fallbacks.unknown_command))
+    application.add_handler(
+        MessageHandler(only_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                       fallbacks.not_text))
+    application.add_handler(CallbackQueryHandler(fallbacks.bad_button))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def on_start(application: Application) -> None:  # type: ignore[type-arg]
+    """After `initialize()`: remember the bot's username, make the configured admins admins,
+    set the command menus. Telegram errors here are logged, never fatal."""
+    store = store_of(application)
+    settings = application.bot_data[SETTINGS_KEY]
+    bot = application.bot
+    if bot.username:
+        await store.run(kv.put, "bot_username", bot.username)
+    now = iso(utcnow())
+    for admin_id in settings.admins:
+        await store.run(officers.ensure_admin, admin_id, language="es",
+                        timezone=settings.timezone, now=now)
+    try:
+        await set_default_menus(bot)
+        for person in await store.run(officers.active_staff):
+            await set_chat_menu(bot, person)
+    except TelegramError:
+        log.warning("could not set the command menus", exc_info=True)

@@ -1,0 +1,42 @@
+"""The bot's one error handler: log with the traceback (never message texts), apologise."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.chat.context import ChatContext
+from bot.chat.gate import update_kind
+from bot.chat.ui import esc
+from bot.i18n import gettext_for, normalize_lang
+from bot.store import officers
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object | None, context: ChatContext) -> None:
+    """Log the error with its traceback; tell the officer something went wrong."""
+    if not isinstance(update, Update):
+        log.error("error outside an update: %s", type(context.error).__name__,
+                  exc_info=context.error)
+        return
+    log.error("error while handling a %s update (id %s)", update_kind(update),
+              update.update_id, exc_info=context.error)
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or chat.type != "private":
+        return
+    try:
+        officer = await context.store.run(officers.get_officer, user.id)
+    except Exception:  # the store itself may be what failed
+        officer = None
+    lang = officer.language if officer else normalize_lang(user.language_code)
+    _ = gettext_for(lang)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await chat.send_message(esc(_("Sorry, something went wrong on my side. Please try "
+                                      "again in a moment.")))
+    except TelegramError:
+        log.warning("could not send the apology", exc_info=True)

@@ -1,0 +1,32 @@
+"""What is left after every other handler: unknown commands, non-text messages, bad buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.chat.commands import command
+from bot.chat.context import ChatContext
+from bot.chat.ui import answer, esc, reply, stale_text
+
+
+async def unknown_command(update: Update, context: ChatContext) -> None:
+    """A command the bot does not have."""
+    if context.officer is None:
+        return
+    _ = context._
+    await reply(update, esc(_("I do not know that command. Send /%(help)s to see what I can do.")
+                            % {"help": command("help").name(context.lang)}))
+
+
+async def not_text(update: Update, context: ChatContext) -> None:
+    """A photo, sticker, voice note...: the bot reads text only."""
+    if context.officer is None:
+        return
+    _ = context._
+    await reply(update, esc(_("I can only read text. Write your question in words, for example: "
+                              "%(example)s") % {"example": _("asylum request")}))
+
+
+async def bad_button(update: Update, context: ChatContext) -> None:
+    """A forged, outdated or unknown button: a polite answer, never an exception."""
+    await answer(update, stale_text(context.lang))

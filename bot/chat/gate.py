@@ -1,0 +1,105 @@
+"""The enrollment gate and usage tracking: handler group -1 sees every update first.
+
+Only active officers get through, plus `/start <code>` from anyone (the start handler enrolls).
+Configured admins (PREGONERO_ADMINS) are made admins on their first update, invite or not.
+Anyone else gets a short bilingual refusal (we do not know their language yet) and no content,
+whatever they send: a button tap gets the refusal as the tap's answer, other updates are
+dropped silently. Group chats and channels are ignored: the bot talks in private chats only.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop, TypeHandler
+
+from bot.chat.commands import parse_command
+from bot.chat.context import ChatContext
+from bot.chat.ui import bilingual
+from bot.clock import iso, utcnow
+from bot.i18n import N_, normalize_lang
+from bot.metrics import UPDATES_HANDLED
+from bot.store import officers
+
+GROUP = -1
+
+REFUSAL = N_(
+    "This bot is only for enrolled staff. To join, open the invitation link "
+    "your coordinator sent you."
+)
+
+
+class Decision(StrEnum):
+    PASS = "pass"  # an officer, or someone enrolling with /start <code>
+    REFUSE_MESSAGE = "refuse_message"  # reply with the refusal
+    REFUSE_TAP = "refuse_tap"  # answer the button tap with the refusal
+    DROP = "drop"  # say nothing
+
+
+def update_kind(update: Update) -> str:
+    """A short label for metrics: message, command, callback, my_chat_member, other."""
+    if update.callback_query is not None:
+        return "callback"
+    message = update.message or update.edited_message
+    if message is not None:
+        return "command" if (message.text or "").startswith("/") else "message"
+    if update.my_chat_member is not None:
+        return "my_chat_member"
+    return "other"
+
+
+def start_code(text: str | None) -> str | None:
+    """The invite code of `/start <code>`, or None."""
+    parsed = parse_command(text)
+    if parsed is None or parsed.name != "start" or not parsed.args:
+        return None
+    return parsed.args.split()[0]
+
+
+def decide(*, private: bool, is_officer: bool, kind: str, code: str | None) -> Decision:
+    """What the gate does with one update. Pure."""
+    if not private:
+        return Decision.DROP
+    if is_officer:
+        return Decision.PASS
+    if kind == "command" and code:
+        return Decision.PASS
+    if kind in ("message", "command"):
+        return Decision.REFUSE_MESSAGE
+    if kind == "callback":
+        return Decision.REFUSE_TAP
+    return Decision.DROP
+
+
+async def gate(update: Update, context: ChatContext) -> None:
+    """Find the officer behind the update, or refuse and stop every other handler."""
+    kind = update_kind(update)
+    UPDATES_HANDLED.labels(kind).inc()
+    user, chat = update.effective_user, update.effective_chat
+    if user is None:
+        raise ApplicationHandlerStop
+    private = chat is None or chat.type == ChatType.PRIVATE
+    store, settings = context.store, context.settings
+    officer = await store.run(officers.active_officer, user.id) if private else None
+    if officer is None and private and user.id in settings.admins:
+        officer = await store.run(
+            officers.ensure_admin, user.id, language=normalize_lang(user.language_code),
+            timezone=settings.timezone, now=iso(utcnow()),
+        )
+    context.officer = officer
+    message = update.message or update.edited_message
+    code = start_code(message.text) if message is not None else None
+    decision = decide(private=private, is_officer=officer is not None, kind=kind, code=code)
+    if decision == Decision.PASS:
+        return
+    if decision == Decision.REFUSE_MESSAGE and chat is not None:
+        await chat.send_message(bilingual(REFUSAL))
+    elif decision == Decision.REFUSE_TAP and update.callback_query is not None:
+        await update.callback_query.answer(bilingual(REFUSAL, sep=" / ")[:200], show_alert=True)
+    raise ApplicationHandlerStop
+
+
+def handler() -> TypeHandler:
+    return TypeHandler(Update, gate)

@@ -1,0 +1,37 @@
+"""`/ayuda` (`/help`) and the help button: what the bot does and every command, from the table."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.chat.commands import help_lines
+from bot.chat.context import ChatContext
+from bot.chat.ui import answer, button, esc, keyboard, reply
+from bot.i18n import gettext_for
+from bot.store.officers import Role
+
+
+def help_text(lang: str, role: Role) -> str:
+    """The help message for one language and role. Pure."""
+    _ = gettext_for(lang)
+    lines = [
+        "<b>" + esc(_("How to use Pregonero")) + "</b>",
+        esc(_("Write a question or a few words, for example: %(example)s") % {
+            "example": _("unaccompanied minor")}),
+        esc(_("I answer with the guides that match; tap one to open it, then tell me if it "
+              "was useful.")),
+        "",
+        *(esc(line) for line in help_lines(lang, role)),
+    ]
+    return "\n".join(lines)
+
+
+async def show_help(update: Update, context: ChatContext) -> None:
+    """Send the help (command or button)."""
+    await answer(update)
+    officer = context.officer
+    if officer is None:
+        return
+    _ = context._
+    rows = [[button("📚 " + _("Topics"), "topics")]]
+    await reply(update, help_text(officer.language, officer.role), keyboard(rows))

@@ -1,0 +1,42 @@
+"""`/idioma` (`/language`): the officer chooses Spanish or English; menus follow."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.chat.context import ChatContext
+from bot.chat.menus import set_chat_menu
+from bot.chat.track import track
+from bot.chat.ui import answer, bilingual, button, esc, keyboard, reply
+from bot.i18n import N_, gettext_for
+from bot.store import officers
+from bot.store.events import EventType
+
+CHOOSE = N_("Choose your language:")
+NAMES = {"es": "🇲🇽 Español", "en": "🇬🇧 English"}
+
+
+async def choose_language(update: Update, context: ChatContext) -> None:
+    """Offer both languages as buttons (the question in both languages)."""
+    if context.officer is None:
+        return
+    rows = [[button(NAMES["es"], "lang", "es"), button(NAMES["en"], "lang", "en")]]
+    await reply(update, esc(bilingual(CHOOSE, sep="\n")), keyboard(rows))
+
+
+async def set_language(update: Update, context: ChatContext, lang: str) -> None:
+    """Switch the officer's language, their command menu, and confirm in the new language."""
+    officer = context.officer
+    if officer is None:
+        return
+    store = context.store
+    await store.run(officers.set_language, officer.id, lang)
+    officer = await store.run(officers.get_officer, officer.id)
+    if officer is None:
+        return
+    context.officer = officer
+    await track(context, EventType.LANGUAGE, value=lang)
+    _ = gettext_for(lang)
+    await answer(update, "✓ " + NAMES[lang])
+    await set_chat_menu(context.bot, officer)
+    await reply(update, esc(_("Done: I will write to you in English.")), edit=True)

@@ -1,0 +1,63 @@
+"""`/baja` (`/stop`): leave, keeping the history or erasing personal data, or cancel."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.chat.context import ChatContext
+from bot.chat.menus import clear_chat_menu
+from bot.chat.track import track
+from bot.chat.ui import answer, button, esc, keyboard, reply, stale_text
+from bot.clock import iso, utcnow
+from bot.store import officers
+from bot.store.events import EventType
+
+CHOICES = ("keep", "forget", "cancel")
+
+
+async def ask_leave(update: Update, context: ChatContext) -> None:
+    """Ask what leaving should mean, with three buttons."""
+    if context.officer is None:
+        return
+    _ = context._
+    text = "<b>" + esc(_("Do you want to leave Pregonero?")) + "</b>\n" + esc(
+        _("You will stop receiving reminders and answers. You can come back later with a new "
+          "invitation link."))
+    rows = [
+        [button("🚪 " + _("Leave, keep my history"), "leave", "keep")],
+        [button("🗑 " + _("Leave and erase my data"), "leave", "forget")],
+        [button("↩️ " + _("Cancel, I stay"), "leave", "cancel")],
+    ]
+    await reply(update, text, keyboard(rows))
+
+
+async def confirm_leave(update: Update, context: ChatContext, choice: str) -> None:
+    """Carry out the choice and say what happened."""
+    officer = context.officer
+    if officer is None:
+        return
+    _ = context._
+    if choice not in CHOICES:
+        await answer(update, stale_text(officer.language))
+        return
+    await answer(update)
+    store, now = context.store, iso(utcnow())
+    if choice == "cancel":
+        await reply(update, esc(_("Good, you stay. Write your question whenever you need.")),
+                    edit=True)
+        return
+    if choice == "keep":
+        await store.run(officers.leave, officer.id, now=now)
+        await track(context, EventType.LEFT)
+        text = _("You have left Pregonero. Your history is kept for the campaign's figures. "
+                 "To come back, open an invitation link again.")
+    else:
+        await track(context, EventType.FORGOTTEN)
+        await store.run(officers.forget, officer.id)
+        text = _("You have left Pregonero and your personal data has been erased. "
+                 "Thank you for your service.")
+    context.officer = None
+    if context.user_data is not None:
+        context.user_data.clear()
+    await clear_chat_menu(context.bot, officer.id)
+    await reply(update, esc(text), edit=True)

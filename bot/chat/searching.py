@@ -1,0 +1,161 @@
+"""Questions: plain text and `/buscar` (`/search`) are search queries.
+
+The reply names the best cards by title, one button per card. Nothing found: a polite answer
+and the topics to browse. Every query is logged twice, apart: its normalised text with the
+result count, language and region in `query_log` (content gaps, no user id), and a `query`
+event with the officer and the count (no text). The last results stay in memory (per user) so
+a card's "back to results" button and the page buttons work; after a restart they say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Update
+
+from bot.chat.commands import command, parse_command
+from bot.chat.context import ChatContext
+from bot.chat.topics import topic_rows
+from bot.chat.track import track
+from bot.chat.ui import Button, answer, button, esc, keyboard, reply, stale_text
+from bot.clock import iso, utcnow
+from bot.i18n import format_number, gettext_for
+from bot.store import cards, events
+from bot.store.events import EventType
+
+MAX_RESULTS = 10
+PAGE_SIZE = 5
+MAX_QUERY_CHARS = 1000
+RESULTS_KEY = "pregonero.results"
+KIND_ICONS = {"sop": "📋", "practice": "💡", "quiz": "❓"}
+
+
+@dataclass(frozen=True)
+class Result:
+    card_id: str
+    title: str
+    kind: str
+    other_language: bool
+
+
+@dataclass(frozen=True)
+class Results:
+    """The officer's last search results (ids and titles only)."""
+
+    items: tuple[Result, ...]
+    page: int = 0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-len(self.items) // PAGE_SIZE))
+
+
+def results_view(results: Results, page: int, lang: str) -> tuple[str, list[list[Button]]]:
+    """The results message for one page: a count line and one button per card. Pure."""
+    _ = gettext_for(lang)
+    page = min(max(page, 0), results.pages - 1)
+    shown = results.items[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    n = len(results.items)
+    head = (_("I found one guide:") if n == 1
+            else _("I found %(n)s guides:") % {"n": format_number(n, lang)})
+    lines = [f"<b>{esc(head)}</b>"]
+    rows: list[list[Button]] = []
+    for i, item in enumerate(shown, start=page * PAGE_SIZE + 1):
+        icon = KIND_ICONS.get(item.kind, "•")
+        other = " " + _("(other language)") if item.other_language else ""
+        lines.append(f"{i}. {icon} {esc(item.title)}{esc(other)}")
+        rows.append([button(f"{icon} {item.title}"[:60], "open", item.card_id)])
+    nav: list[Button] = []
+    if page > 0:
+        nav.append(button("◀ " + _("Previous"), "page", page - 1))
+    if page < results.pages - 1:
+        nav.append(button(_("More") + " ▶", "page", page + 1))
+    rows.append(nav)
+    lines.append(esc(_("Tap a guide to open it.")))
+    return "\n".join(lines), rows
+
+
+def nothing_found_text(lang: str) -> str:
+    _ = gettext_for(lang)
+    return esc(_("I found nothing for that. Try other words (for example: %(example)s), or "
+                 "browse the topics:") % {"example": _("asylum request")})
+
+
+async def search_command(update: Update, context: ChatContext) -> None:
+    """`/buscar words`: search; `/buscar` alone: ask for the words."""
+    message = update.effective_message
+    if message is None or context.officer is None:
+        return
+    parsed = parse_command(message.text)
+    query = parsed.args if parsed else ""
+    if not query:
+        _ = context._
+        await reply(update, esc(_("What are you looking for? Write a few words, for example: "
+                                  "%(example)s") % {"example": _("unaccompanied minor")}))
+        return
+    await run_search(update, context, query)
+
+
+async def search_text(update: Update, context: ChatContext) -> None:
+    """Plain text from an officer: a question."""
+    message = update.effective_message
+    if message is None or not message.text or context.officer is None:
+        return
+    await run_search(update, context, message.text)
+
+
+async def run_search(update: Update, context: ChatContext, query: str) -> None:
+    """Search, log the query (apart from the officer), and reply with the results."""
+    from bot.search import search
+
+    officer = context.officer
+    assert officer is not None
+    lang, store = officer.language, context.store
+    outcome = await store.run(search, query[:MAX_QUERY_CHARS], lang, limit=MAX_RESULTS)
+    hits = list(outcome.hits)
+    await store.run(events.log_query, normalized=outcome.normalized or "", results=len(hits),
+                    lang=lang, region=officer.region, at=iso(utcnow()))
+    await track(context, EventType.QUERY, count=len(hits))
+    if not hits:
+        topics = await store.run(cards.list_topics, lang)
+        await reply(update, nothing_found_text(lang), keyboard(topic_rows(topics)))
+        return
+    results = Results(tuple(
+        Result(h.card_id, h.title, str(h.kind), bool(getattr(h, "other_language", False)))
+        for h in hits
+    ))
+    if context.user_data is not None:
+        context.user_data[RESULTS_KEY] = results
+    text, rows = results_view(results, 0, lang)
+    await reply(update, text, keyboard(rows))
+
+
+def last_results(context: ChatContext) -> Results | None:
+    data = context.user_data
+    return data.get(RESULTS_KEY) if data is not None else None
+
+
+async def show_page(update: Update, context: ChatContext, page: int) -> None:
+    """Page buttons: show another page of the last results, in place."""
+    results = last_results(context)
+    if results is None or page >= results.pages:
+        await answer(update, stale_text(context.lang))
+        return
+    await answer(update)
+    text, rows = results_view(results, page, context.lang)
+    await reply(update, text, keyboard(rows), edit=True)
+
+
+async def back_to_results(update: Update, context: ChatContext) -> None:
+    """A card's "back to results" button: the last results again, in a new message."""
+    results = last_results(context)
+    if results is None:
+        await answer(update, stale_text(context.lang))
+        return
+    await answer(update)
+    text, rows = results_view(results, 0, context.lang)
+    await reply(update, text, keyboard(rows))
+
+
+def search_names() -> tuple[str, ...]:
+    return command("search").names

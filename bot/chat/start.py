@@ -1,0 +1,80 @@
+"""`/start`: enrollment with an invite code, and the welcome menu.
+
+`/start <code>` from someone not enrolled enrolls them in that one message, in the language of
+their Telegram app (`en…` English, anything else Spanish). Unknown, expired, used-up and
+revoked codes get a clear bilingual answer. `/start` from an officer shows the welcome again.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.chat.commands import command
+from bot.chat.context import ChatContext
+from bot.chat.gate import REFUSAL, start_code
+from bot.chat.menus import set_chat_menu
+from bot.chat.track import track
+from bot.chat.ui import bilingual, button, keyboard, reply
+from bot.clock import iso, utcnow
+from bot.i18n import N_, gettext_for, normalize_lang
+from bot.store import officers
+from bot.store.events import EventType
+from bot.store.officers import EnrollResult, Officer, Role
+
+REFUSED = {
+    EnrollResult.UNKNOWN: N_("This invitation code is not valid. Check the link, or ask your "
+                             "coordinator for a new one."),
+    EnrollResult.EXPIRED: N_("This invitation has expired. Ask your coordinator for a new one."),
+    EnrollResult.USED_UP: N_("This invitation has been used as many times as allowed. Ask your "
+                             "coordinator for a new one."),
+    EnrollResult.REVOKED: N_("This invitation was cancelled. Ask your coordinator for a new one."),
+}
+
+
+def welcome(lang: str, *, first_time: bool) -> tuple[str, list]:
+    """The welcome text and its buttons: what the bot does and how to use it, in 3-4 lines."""
+    _ = gettext_for(lang)
+    names = {"topics": command("topics").name(lang), "help": command("help").name(lang)}
+    head = _("Welcome! You are now enrolled.") if first_time else _("Hello again!")
+    lines = [
+        f"<b>{head}</b>",
+        _("I am Pregonero: good practices and procedures for border and migration staff."),
+        "🔎 " + _("Write your question in your own words and I will find the right guide."),
+        "📅 " + _("Every week I will send you a short reminder."),
+        "📚 " + _("/%(topics)s to browse by topic, /%(help)s for everything else.") % names,
+    ]
+    rows = [[button("📚 " + _("Topics"), "topics"), button("❓ " + _("Help"), "help")]]
+    return "\n".join(lines), rows
+
+
+async def start(update: Update, context: ChatContext) -> None:
+    """Enroll with `/start <code>`, or show the welcome menu."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    code = start_code(message.text)
+    officer = context.officer
+    if officer is None:
+        if code is None:  # the gate refuses this already; kept for direct calls
+            await reply(update, bilingual(REFUSAL))
+            return
+        result, officer = await context.store.run(
+            officers.enroll, user.id, code, language=normalize_lang(user.language_code),
+            timezone=context.settings.timezone, now=iso(utcnow()),
+        )
+        if officer is None:
+            await reply(update, bilingual(REFUSED[result]))
+            return
+        context.officer = officer
+        await track(context, EventType.ENROLLED, value=str(result))
+        await _staff_menu(context, officer)
+        text, rows = welcome(officer.language, first_time=True)
+    else:
+        text, rows = welcome(officer.language, first_time=False)
+    await reply(update, text, keyboard(rows))
+
+
+async def _staff_menu(context: ChatContext, officer: Officer) -> None:
+    if officer.role != Role.OFFICER:
+        await set_chat_menu(context.bot, officer)
+

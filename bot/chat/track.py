@@ -1,0 +1,27 @@
+"""Engagement events from the chat: ids and categories of the officer, never message texts."""
+
+from __future__ import annotations
+
+from bot.chat.context import ChatContext
+from bot.clock import iso, utcnow
+from bot.store import events
+from bot.store.events import Event, EventType
+from bot.store.officers import Officer
+
+
+def event_for(officer: Officer, type_: EventType, *, at: str | None = None,
+              **fields: object) -> Event:
+    """An event about what this officer did, with their role, region, port and language."""
+    return Event(
+        type=type_, at=at or iso(utcnow()), officer_id=officer.id, role=str(officer.role),
+        region=officer.region, port=officer.port, lang=officer.language, **fields,  # type: ignore[arg-type]
+    )
+
+
+async def track(context: ChatContext, type_: EventType, *, officer: Officer | None = None,
+                **fields: object) -> None:
+    """Record one event for the context's officer (or the one given)."""
+    who = officer or context.officer
+    if who is None:
+        return
+    await context.store.run(events.record, event_for(who, type_, **fields))
