@@ -1,0 +1,124 @@
+"""How a card looks to one officer: text, buttons, quiz results, read-and-understood state."""
+
+from __future__ import annotations
+
+from bot.callbacks import decode
+from bot.chat.cardview import (
+    CAPTION_LIMIT,
+    CardContext,
+    feedback_marked,
+    render_card,
+    telegram_length,
+    version_tag,
+)
+from bot.content.model import Kind, Material, Quiz
+from bot.store.cards import Card
+from bot.store.engagement import Ack, CardState, QuizAnswer
+
+AT = "2026-11-28T12:00:00+00:00"
+
+
+def card(kind: Kind = Kind.PRACTICE, **changes: object) -> Card:
+    values: dict = dict(
+        id="trato-digno", topic="derechos", kind=kind, version="v1", lang="es",
+        requested_lang="es", langs=("es", "en"), title="Trato digno & <respeto>",
+        summary="", keywords=(), body_md="", body_html="Saluda y <b>explica</b>.",
+        body_text="", quiz=None, image=None, document=None, source="x.md", updated_at=AT,
+    )
+    values.update(changes)
+    return Card(**values)
+
+
+def actions(message) -> list[tuple[str, tuple[str, ...]]]:
+    out = []
+    for row in message.keyboard.inline_keyboard:
+        for b in row:
+            cb = decode(b.callback_data)
+            assert cb is not None, b.callback_data
+            out.append((cb.action, cb.args))
+    return out
+
+
+def labels(message) -> list[str]:
+    return [b.text for row in message.keyboard.inline_keyboard for b in row]
+
+
+def test_a_card_shows_its_escaped_title_and_body_with_feedback_buttons() -> None:
+    m = render_card(card(), "es")
+    assert m.text_html == "<b>Trato digno &amp; &lt;respeto&gt;</b>\n\nSaluda y <b>explica</b>."
+    assert actions(m) == [("fb", ("trato-digno", "y")), ("fb", ("trato-digno", "n")),
+                          ("topic", ("derechos",))]
+    assert labels(m)[:2] == ["👍 Útil", "👎 No útil"]
+
+
+def test_the_back_button_follows_where_the_card_was_opened() -> None:
+    assert ("res", ()) in actions(render_card(card(), "en", context=CardContext("results")))
+    from_topic = render_card(card(), "en", context=CardContext("topic"))
+    assert "📚 Back to topic" in labels(from_topic)
+    assert CardContext.from_keyboard(from_topic.keyboard) == CardContext("topic")
+    assert CardContext.from_keyboard(None) == CardContext("none")
+
+
+def test_the_officers_feedback_is_ticked() -> None:
+    m = render_card(card(), "en", officer_state=CardState(feedback="not_useful"))
+    assert labels(m)[:2] == ["👍 Useful", "✓ 👎 Not useful"]
+    again = feedback_marked(m.keyboard, "useful", "en")
+    assert [b.text for b in again.inline_keyboard[0]] == ["✓ 👍 Useful", "👎 Not useful"]
+
+
+QUIZ = Quiz(question="¿Qué se hace primero?", options=("Registrar", "Escuchar"), answer=2,
+            explanation="Primero se escucha.")
+
+
+def test_an_unanswered_quiz_shows_its_options_as_buttons() -> None:
+    m = render_card(card(Kind.QUIZ, quiz=QUIZ), "es")
+    assert "¿Qué se hace primero?" in m.text_html and "B) Escuchar" in m.text_html
+    assert actions(m)[:2] == [("quiz", ("trato-digno", "1")), ("quiz", ("trato-digno", "2"))]
+    assert "Primero se escucha" not in m.text_html
+
+
+def test_an_answered_quiz_shows_the_result_and_the_explanation_without_options() -> None:
+    wrong = render_card(card(Kind.QUIZ, quiz=QUIZ), "en",
+                        officer_state=CardState(quiz=QuizAnswer(1, False, AT)))
+    assert "❌" in wrong.text_html and "The right answer is B" in wrong.text_html
+    assert "Primero se escucha." in wrong.text_html
+    assert not any(a == "quiz" for a, _ in actions(wrong))
+    right = render_card(card(Kind.QUIZ, quiz=QUIZ), "es",
+                        officer_state=CardState(quiz=QuizAnswer(2, True, AT)))
+    assert "✅" in right.text_html
+
+
+def test_an_sop_asks_for_read_and_understood_until_the_current_version_is_confirmed() -> None:
+    sop = card(Kind.SOP, version="2026-11")
+    fresh = render_card(sop, "en")
+    assert ("ack", ("trato-digno", version_tag("2026-11"))) in actions(fresh)
+    done = render_card(sop, "en", officer_state=CardState(ack=Ack("2026-11", AT)),
+                       timezone="America/Tijuana")
+    assert not any(a == "ack" for a, _ in actions(done))
+    assert "✓ Read and understood (Nov 28, 2026)" in done.text_html
+    changed = render_card(sop, "es", officer_state=CardState(ack=Ack("2026-01", AT)))
+    assert any(a == "ack" for a, _ in actions(changed))
+    assert "cambió" in changed.text_html
+
+
+def test_a_card_shown_in_its_other_language_says_so() -> None:
+    m = render_card(card(lang="es", requested_lang="en"), "en")
+    assert "Available in Spanish only" in m.text_html
+
+
+def test_a_status_too_long_for_the_message_goes_in_a_follow_up() -> None:
+    long_quiz = Quiz(question="Q", options=("a", "b"), answer=1, explanation="x" * 4000)
+    m = render_card(card(Kind.QUIZ, quiz=long_quiz, body_html="y" * 200), "en",
+                    officer_state=CardState(quiz=QuizAnswer(1, True, AT)))
+    assert m.followup_html is not None and "x" * 100 in m.followup_html
+    assert all(telegram_length(t) <= 4096 for t in m.texts)
+
+
+def test_materials_are_carried_with_their_hash() -> None:
+    m = render_card(card(image=Material("/m/i.png", "ab" * 32, 10)), "es")
+    assert (m.image_path, m.image_sha256, m.document_path) == ("/m/i.png", "ab" * 32, None)
+
+
+def test_telegram_counts_code_points_after_parsing_entities() -> None:
+    assert telegram_length("<b>a&amp;b</b> 😀") == 5
+    assert CAPTION_LIMIT == 1024
