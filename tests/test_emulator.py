@@ -661,3 +661,24 @@ def test_the_html_parser_fails_in_telegrams_words(html, error):
 def test_entities_turn_back_into_the_same_html():
     html = '<b>Hola <i>equipo</i></b> &amp; <a href="https://x.org">enlace</a>'
     assert to_html(*parse_html(html)) == html
+
+
+# ------------------------------------------------------------------ the fixtures, with the real bot
+
+
+async def test_the_real_application_enrolls_an_officer_through_the_emulator(
+        emulator, enroll, store):
+    from bot.store.officers import get_officer
+
+    officer = await enroll(4242, language_code="en-GB")
+    assert officer.welcome is not None and officer.welcome.from_bot
+    assert emulator.stats.requests["getMe"] >= 1
+    assert emulator.stats.requests["setMyCommands"] >= 1
+    enrolled = await store.run(get_officer, 4242)
+    assert enrolled is not None and enrolled.language == "en"
+
+
+async def test_a_stranger_gets_a_refusal_from_the_real_application(bot_runtime, chat_user):
+    stranger = chat_user(5151)
+    reply = await stranger.ask("hola")
+    assert reply.text and not reply.buttons
