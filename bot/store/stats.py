@@ -495,3 +495,19 @@ def card_titles(db: Database, lang: str) -> dict[str, str]:
                     out[r["card_id"]] = r["title"]
                 return out
     return {}
+
+
+def card_catalog(db: Database, lang: str) -> list[dict]:
+    """Every card in the content store: id, topic, kind, version, title (in `lang` when it has
+    one), languages. Empty before the first `content import`."""
+    if "cards" not in db.table_names() or "card_translations" not in db.table_names():
+        return []
+    rows = db.query(
+        """SELECT c.id, c.topic, c.kind, c.version, c.updated_at,
+                  group_concat(t.lang) AS langs,
+                  coalesce(max(CASE WHEN t.lang = ? THEN t.title END), max(t.title)) AS title
+           FROM cards c LEFT JOIN card_translations t ON t.card_id = c.id
+           GROUP BY c.id ORDER BY c.topic, c.id""",
+        [lang],
+    )
+    return [dict(r, langs=sorted((r["langs"] or "").split(","))) for r in rows]

@@ -1,0 +1,18 @@
+"""Typed state of the web app (`app[keys.STORE]`...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.store import Store
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", Store)
+APPLICATION = web.AppKey("application", Any)  # the python-telegram-bot Application, or None
+CLOCK = web.AppKey("clock", Callable[[], datetime])
+STARTED = web.AppKey("started", datetime)

@@ -1,0 +1,129 @@
+"""Pages in the reader's language: one Jinja2 environment per language, bound to our catalogs.
+
+`page(request, template, context)` renders a template with what every page needs (the
+session, the navigation for the person's role, the CSRF token, the language switch).
+Numbers, shares and dates go through `bot.i18n` filters, so each locale formats its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from markupsafe import Markup
+
+from bot.clock import parse_iso
+from bot.i18n import DEFAULT_LANG, LANGS, N_, format_datetime, format_number, format_share
+from bot.i18n import translations as catalog
+from bot.store import Store
+from bot.web import keys
+from bot.web.labels import label
+
+TEMPLATES = Path(__file__).parent / "templates"
+ENV_KEYS = {lang: web.AppKey(f"jinja_{lang}", jinja2.Environment) for lang in LANGS}
+LANG_COOKIE = "pregonero_lang"
+
+# (route name, label, roles that see it)
+NAV = (
+    ("overview", N_("Overview"), ("comms", "admin")),
+    ("campaigns", N_("Campaigns"), ("comms", "admin")),
+    ("content", N_("Content"), ("comms", "admin")),
+    ("gaps", N_("Content gaps"), ("comms", "admin")),
+    ("officers", N_("Officers"), ("admin",)),
+    ("invites", N_("Invites"), ("admin",)),
+    ("exports", N_("Exports"), ("admin",)),
+)
+
+
+def _filters(lang: str) -> dict[str, Any]:
+    def number(value: Any) -> str:
+        return "–" if value is None or value == "" else format_number(value, lang)
+
+    def share(value: Any) -> str:
+        return "–" if value is None or value == "" else format_share(value, lang)
+
+    def when(value: Any, fmt: str = "medium") -> str:
+        if not value:
+            return "–"
+        dt = value if isinstance(value, datetime) else parse_iso(str(value))
+        return format_datetime(dt, lang, "America/Mexico_City", fmt)
+
+    return {"number": number, "share": share, "when": when}
+
+
+def setup(app: web.Application) -> None:
+    for lang, key in ENV_KEYS.items():
+        env = aiohttp_jinja2.setup(
+            app, app_key=key, loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+            autoescape=jinja2.select_autoescape(["html"], default_for_string=True),
+            extensions=["jinja2.ext.i18n"], filters=_filters(lang),
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        )
+        env.install_gettext_translations(catalog(lang), newstyle=True)  # type: ignore[attr-defined]
+        env.globals["lang"] = lang
+        env.globals["lbl"] = label
+
+
+def request_lang(request: web.Request) -> str:
+    """`?lang=` first, then the session's language, then the language cookie, then Spanish."""
+    asked = request.query.get("lang")
+    if asked in LANGS:
+        return asked
+    session = request.get("session")
+    if session is not None and session.lang in LANGS:
+        return session.lang
+    cookie = request.cookies.get(LANG_COOKIE)
+    return cookie if cookie in LANGS else DEFAULT_LANG
+
+
+def gettext(request: web.Request) -> Any:
+    return catalog(request_lang(request)).gettext
+
+
+def page(request: web.Request, template: str, context: dict[str, Any] | None = None,
+         *, status: int = 200) -> web.Response:
+    lang = request_lang(request)
+    session = request.get("session")
+    role = session.role if session is not None else None
+    ctx: dict[str, Any] = {
+        "session": session,
+        "csrf": session.csrf if session is not None else "",
+        "nav": [(name, label) for name, label, roles in NAV if role in roles],
+        "here": request.match_info.route.name if request.match_info.route else None,
+        "path": request.path,
+        "query": dict(request.query),
+        "other_lang": "en" if lang == "es" else "es",
+        "url": lambda name, **parts: request.app.router[name].url_for(**parts),
+    }
+    ctx.update(context or {})
+    response = aiohttp_jinja2.render_template(template, request, ctx, app_key=ENV_KEYS[lang],
+                                              status=status)
+    if request.query.get("lang") in LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, httponly=True,
+                            samesite="Lax", path="/")
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
+def markup(svg: str) -> Markup:
+    return Markup(svg)
+
+
+def store(request: web.Request) -> Store:
+    return request.app[keys.STORE]
+
+
+def now(request: web.Request) -> datetime:
+    return request.app[keys.CLOCK]()
+
+
+def redirect(request: web.Request, name: str, **parts: str) -> web.Response:
+    """303 See Other to a named route (after a form was handled)."""
+    location = str(request.app.router[name].url_for(**parts))
+    return web.Response(status=303, headers={"Location": location})

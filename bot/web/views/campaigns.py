@@ -1,0 +1,170 @@
+"""Campaigns: the list with status and next send, one campaign's figures per card, a form to
+create a broadcast or a weekly series with a preview as Telegram shows it, pause and cancel.
+
+Every decision is the delivery library's (`bot.delivery.campaigns`): the views only parse the
+form, call it on the store's thread and show what it returns or the one-line error it raises.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlite_utils import Database
+
+from bot.chat.cardview import render_card
+from bot.delivery import campaigns as lib
+from bot.delivery import segments
+from bot.errors import PregoneroError
+from bot.store import cards, stats
+from bot.web import auth, keys, render
+from bot.web.telegram_html import to_web
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FIELDS = ("kind", "name", "card", "cards", "when", "at", "day", "time", "start", "end", "mode",
+          "segment", "urgent")
+
+
+def _titles(db: Database, lang: str) -> dict[str, str]:
+    return stats.card_titles(db, lang)
+
+
+def listing(db: Database, now: datetime, tz: str, lang: str) -> dict:
+    return {"campaigns": lib.list_summaries(db, now=now, default_tz=tz),
+            "titles": _titles(db, lang)}
+
+
+def detail(db: Database, campaign_id: int, now: datetime, tz: str, lang: str) -> dict:
+    campaign = lib.get(db, campaign_id)
+    return {"c": lib.summary(db, campaign, now=now, default_tz=tz),
+            "items": stats.campaign_items(db, campaign_id), "titles": _titles(db, lang)}
+
+
+def build(db: Database, form: dict[str, str], *, now: datetime, tz: str,
+          created_by: int) -> lib.Campaign:
+    """The campaign the form describes, validated by the delivery library (not stored)."""
+    urgent = form.get("urgent") == "on"
+    if form.get("kind") == "series":
+        ids = [c.strip() for c in form.get("cards", "").replace("\n", ",").split(",")
+               if c.strip()]
+        return lib.new_series(
+            db, name=form.get("name", ""), card_ids=ids, day=form.get("day", "mon"),
+            time=form.get("time", "09:00"), segment=form.get("segment", ""),
+            start=form.get("start") or None, end=form.get("end") or None,
+            mode=form.get("mode", "drip"), urgent=urgent, created_by=created_by, now=now,
+            default_tz=tz)
+    at = None
+    if form.get("when") == "at":
+        at = lib.parse_when(form.get("at", ""), default_tz=tz, now=now)
+    return lib.new_broadcast(db, form.get("card", ""), at=at, segment=form.get("segment", ""),
+                             urgent=urgent, created_by=created_by, now=now,
+                             name=form.get("name") or None)
+
+
+def preview(db: Database, campaign: lib.Campaign, *, now: datetime, tz: str,
+            lang: str) -> dict:
+    """The first card as an officer would see it, and who would get it when."""
+    card = cards.get_card(db, lib.preview_card(campaign, now), lang)
+    message = render_card(card, lang) if card is not None else None
+    sends = lib.dry_run(db, campaign, now=now)
+    return {
+        "html": to_web(message.text_html) if message else None,
+        "buttons": [[b.text for b in row] for row in message.keyboard.inline_keyboard]
+        if message and message.keyboard else [],
+        "image": bool(message and message.image_path),
+        "document": bool(message and message.document_path),
+        "recipients": len({s.officer_id for s in sends}),
+        "first_due": min((s.due_at for s in sends), default=None),
+        "next_send": lib.next_send(campaign, now, tz),
+        "segment": segments.describe(segments.parse(campaign.segment)),
+    }
+
+
+def form_page_data(db: Database, lang: str) -> dict:
+    return {"catalog": stats.card_catalog(db, lang)}
+
+
+def create_or_preview(db: Database, form: dict[str, str], action: str, *, now: datetime,
+                      tz: str, lang: str, created_by: int) -> dict:
+    campaign = build(db, form, now=now, tz=tz, created_by=created_by)
+    if action == "create":
+        return {"created": lib.add(db, campaign).id}
+    return {"preview": preview(db, campaign, now=now, tz=tz, lang=lang)}
+
+
+def _ctx(request: web.Request) -> tuple[datetime, str, str]:
+    return (render.now(request), request.app[keys.SETTINGS].timezone,
+            render.request_lang(request))
+
+
+@auth.require(*auth.COMMS)
+async def list_campaigns(request: web.Request) -> web.Response:
+    now, tz, lang = _ctx(request)
+    data = await render.store(request).run(listing, now, tz, lang)
+    return render.page(request, "campaigns.html", data)
+
+
+@auth.require(*auth.COMMS)
+async def show_campaign(request: web.Request) -> web.Response:
+    now, tz, lang = _ctx(request)
+    try:
+        data = await render.store(request).run(detail, int(request.match_info["id"]), now, tz,
+                                               lang)
+    except PregoneroError as exc:
+        raise web.HTTPNotFound() from exc
+    return render.page(request, "campaign.html", data)
+
+
+def _form_defaults(query: Any) -> dict[str, str]:
+    form = {k: "" for k in FIELDS}
+    form.update(kind="broadcast", when="now", day="mon", time="09:00", mode="drip")
+    for k in FIELDS:
+        if query.get(k):
+            form[k] = str(query.get(k))
+    return form
+
+
+@auth.require(*auth.COMMS)
+async def new_campaign(request: web.Request) -> web.Response:
+    _now, _tz, lang = _ctx(request)
+    data = await render.store(request).run(form_page_data, lang)
+    data.update(form=_form_defaults(request.query), weekdays=WEEKDAYS, error=None,
+                preview=None)
+    return render.page(request, "campaign_new.html", data)
+
+
+@auth.require(*auth.COMMS)
+async def create_campaign(request: web.Request) -> web.Response:
+    _ = render.gettext(request)
+    now, tz, lang = _ctx(request)
+    posted = await request.post()
+    form = _form_defaults({})
+    form.update({k: str(posted.get(k, "")).strip()[:2000] for k in FIELDS if k in posted})
+    if "urgent" not in posted:
+        form["urgent"] = ""
+    action = "create" if posted.get("action") == "create" else "preview"
+    store = render.store(request)
+    data = await store.run(form_page_data, lang)
+    data.update(form=form, weekdays=WEEKDAYS, error=None, preview=None)
+    try:
+        result = await store.run(create_or_preview, form, action, now=now, tz=tz, lang=lang,
+                                 created_by=request["session"].officer_id)
+    except PregoneroError as exc:
+        data["error"] = str(exc)
+        return render.page(request, "campaign_new.html", data, status=400)
+    if "created" in result:
+        return render.redirect(request, "campaign", id=str(result["created"]))
+    data["preview"] = result["preview"]
+    return render.page(request, "campaign_new.html", data)
+
+
+@auth.require(*auth.COMMS)
+async def change_campaign(request: web.Request) -> web.Response:
+    campaign_id = int(request.match_info["id"])
+    try:
+        await render.store(request).run(lib.change, campaign_id, request.match_info["action"],
+                                        now=render.now(request))
+    except PregoneroError:
+        pass  # already in that state (or gone): the page shows the current status
+    return render.redirect(request, "campaign", id=str(campaign_id))

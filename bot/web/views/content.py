@@ -1,0 +1,49 @@
+"""Content: every card with its usage figures, and what `content check` finds in the folder."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from aiohttp import web
+from sqlite_utils import Database
+
+from bot.store import stats
+from bot.store.stats import Filters
+from bot.web import auth, keys, render
+from bot.web.views.filters import PERIOD_LABELS, parse_filters
+
+
+def gather(db: Database, f: Filters, lang: str) -> dict:
+    usage = {u["card_id"]: u for u in stats.card_usage(db, f)}
+    cards = stats.card_catalog(db, lang)
+    known = {c["id"] for c in cards}
+    for c in cards:
+        c["usage"] = usage.get(c["id"])
+    gone = [u for card_id, u in usage.items() if card_id not in known]
+    return {"cards": cards, "gone": gone, "choices": stats.filter_choices(db)}
+
+
+def check(folder: Path) -> dict:
+    """`content check` on the content folder: problems as `path:line: message` lines."""
+    from bot.content.check import check_folder
+
+    if not folder.is_dir():
+        return {"folder": str(folder), "missing": True, "errors": [], "warnings": [],
+                "summary": ""}
+    result = check_folder(folder)
+    return {"folder": str(folder), "missing": False, "summary": result.summary(),
+            "errors": [str(p) for p in result.errors],
+            "warnings": [str(p) for p in result.warnings]}
+
+
+@auth.require(*auth.COMMS)
+async def content(request: web.Request) -> web.Response:
+    f, chosen = parse_filters(request, render.now(request))
+    lang = render.request_lang(request)
+    data = await render.store(request).run(gather, f, lang)
+    folder = request.app[keys.SETTINGS].messages
+    data["check"] = await asyncio.to_thread(check, Path(folder))
+    data["chosen"] = chosen
+    data["period_labels"] = PERIOD_LABELS
+    return render.page(request, "content.html", data)

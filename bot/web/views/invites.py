@@ -1,0 +1,90 @@
+"""Invites (admin): create and revoke enrollment codes, each with a QR code of its deep link."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import segno
+from aiohttp import web
+from markupsafe import Markup
+from sqlite_utils import Database
+
+from bot.clock import iso
+from bot.enroll import deep_link
+from bot.errors import PregoneroError
+from bot.store import officers
+from bot.web import auth, render
+
+EXPIRY_CHOICES = {"": None, "1d": 1, "7d": 7, "30d": 30, "90d": 90}
+
+
+def qr_svg(link: str) -> Markup:
+    """The deep link as an inline SVG QR code (for posters at ports of entry)."""
+    buf = io.BytesIO()
+    segno.make(link, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False,
+                                     svgns=True, title=link, nl=False)
+    return Markup(buf.getvalue().decode("utf-8"))
+
+
+def gather(db: Database, now_iso: str) -> list[dict]:
+    out = []
+    for inv in officers.list_invites(db):
+        link = deep_link(db, inv.code)
+        state = "active"
+        problem = officers.check_invite(inv, now_iso)
+        if problem is not None:
+            state = str(problem)
+        out.append({"invite": inv, "link": link, "state": state,
+                    "qr": qr_svg(link) if state == "active" else None})
+    return out
+
+
+async def _page(request: web.Request, error: str | None = None, status: int = 200
+                ) -> web.Response:
+    rows = await render.store(request).run(gather, iso(render.now(request)))
+    return render.page(request, "invites.html",
+                       {"rows": rows, "error": error, "expiry_choices": EXPIRY_CHOICES},
+                       status=status)
+
+
+@auth.require(*auth.ADMIN)
+async def list_invites(request: web.Request) -> web.Response:
+    return await _page(request)
+
+
+@auth.require(*auth.ADMIN)
+async def create_invite(request: web.Request) -> web.Response:
+    _ = render.gettext(request)
+    form = await request.post()
+    role = str(form.get("role", "officer"))
+    uses_text = str(form.get("uses", "")).strip()
+    expiry = str(form.get("expires", ""))
+    if role not in ("officer", "comms", "admin") or expiry not in EXPIRY_CHOICES:
+        return await _page(request, _("Choose a role and an expiry from the lists."), 400)
+    if uses_text and (not uses_text.isdigit() or int(uses_text) < 1):
+        return await _page(request, _("Uses must be a whole number of 1 or more."), 400)
+    now = render.now(request)
+    days = EXPIRY_CHOICES[expiry]
+    try:
+        await render.store(request).run(
+            officers.create_invite, role=officers.Role(role),
+            max_uses=int(uses_text) if uses_text else None,
+            expires_at=iso(now + timedelta(days=days)) if days else None,
+            region=str(form.get("region", "")).strip()[:64] or None,
+            port=str(form.get("port", "")).strip()[:64] or None, now=iso(now),
+        )
+    except PregoneroError as exc:
+        return await _page(request, str(exc), 400)
+    return render.redirect(request, "invites")
+
+
+@auth.require(*auth.ADMIN)
+async def revoke_invite(request: web.Request) -> web.Response:
+    code = request.match_info["code"]
+    try:
+        await render.store(request).run(officers.revoke_invite, code,
+                                        now=iso(render.now(request)))
+    except PregoneroError as exc:
+        raise web.HTTPNotFound() from exc
+    return render.redirect(request, "invites")
