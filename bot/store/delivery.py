@@ -293,7 +293,9 @@ def claim_due(db: Database, *, now: str, limit: int) -> list[OutboxRow]:
             "SELECT o.id, o.officer_id, o.item_key, o.campaign_id, o.card_id, o.kind, o.due_at, "
             "o.attempts, f.language, f.role, f.region, f.port, f.status, f.reminders_paused "
             "FROM outbox o LEFT JOIN officers f ON f.id = o.officer_id "
-            "WHERE o.status = 'pending' AND o.due_at <= ? ORDER BY o.due_at, o.id LIMIT ?",
+            "WHERE o.status = 'pending' AND o.due_at <= ? AND (o.campaign_id IS NULL OR "
+            "o.campaign_id NOT IN (SELECT id FROM campaigns WHERE status = 'paused')) "
+            "ORDER BY o.due_at, o.id LIMIT ?",
             [now, limit * 2])
         claimed: list[OutboxRow] = []
         skipped: list[tuple[str, str, int]] = []
@@ -308,7 +310,7 @@ def claim_due(db: Database, *, now: str, limit: int) -> list[OutboxRow]:
             if r[1] in seen or len(claimed) >= limit:
                 continue
             seen.add(r[1])
-            claimed.append(OutboxRow(*r[:12]))
+            claimed.append(OutboxRow(*r[:7], r[7] + 1, *r[8:12]))  # this attempt counted
         if skipped:
             db.conn.executemany("UPDATE outbox SET status = 'skipped', error = ?, done_at = ? "
                                 "WHERE id = ?", skipped)
@@ -327,6 +329,7 @@ class Outcome:
     status: str  # sent | failed | blocked | retry
     error: str | None = None
     retry_at: str | None = None  # for `retry`: the new due time
+    refund: bool = False  # for `retry` after a 429: do not count the attempt
 
 
 def finish(db: Database, outcomes: Iterable[Outcome], *, now: str) -> None:
@@ -335,8 +338,9 @@ def finish(db: Database, outcomes: Iterable[Outcome], *, now: str) -> None:
     with db.atomic():
         for o in outcomes:
             if o.status == "retry":
-                db.conn.execute("UPDATE outbox SET status = 'pending', due_at = ?, error = ? "
-                                "WHERE id = ?", [o.retry_at, o.error, o.row.id])
+                db.conn.execute("UPDATE outbox SET status = 'pending', due_at = ?, error = ?, "
+                                "attempts = attempts - ? WHERE id = ?",
+                                [o.retry_at, o.error, int(o.refund), o.row.id])
                 continue
             db.conn.execute("UPDATE outbox SET status = ?, error = ?, done_at = ? WHERE id = ?",
                             [o.status, o.error, now, o.row.id])

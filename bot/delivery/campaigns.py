@@ -1,0 +1,226 @@
+"""Campaigns as the comms team sees them: create, list, show, pause, resume, cancel, dry-run.
+
+Plain functions over a sqlite-utils `Database` (the CLI calls them directly, the web app and the
+chat through `store.run`). They validate what people type and raise `InvalidInput` / `NotFound`
+with one-line messages; the engine of the running bot picks up what they store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from datetime import UTC, date, datetime, timedelta
+
+from sqlite_utils import Database
+
+from bot.clock import iso
+from bot.delivery import segments
+from bot.delivery.planner import (
+    WEEKDAYS,
+    Campaign,
+    Recipient,
+    Send,
+    next_occurrence,
+    occurrence_instant,
+    series_finished,
+    upcoming,
+)
+from bot.delivery.timezones import QUIET, QuietHours, parse_hhmm, zone
+from bot.errors import InvalidInput, NotFound
+from bot.store import cards
+from bot.store import delivery as store
+
+MODES = ("drip", "in_progress")
+PAST_TOLERANCE = timedelta(minutes=1)
+
+
+def parse_when(text: str, *, default_tz: str, now: datetime) -> datetime:
+    """An ISO 8601 time (a time without offset is taken in `default_tz`), not in the past."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"--at {text!r} is not an ISO 8601 time (e.g. 2026-12-01T09:00 or "
+            f"2026-12-01T09:00-06:00)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone(default_tz))
+    moment = moment.astimezone(UTC)
+    if moment < now - PAST_TOLERANCE:
+        raise InvalidInput(f"--at {text!r} is in the past (now is {iso(now)})")
+    return moment
+
+
+def parse_weekday(text: str) -> int:
+    key = text.strip().lower()[:3]
+    spanish = {"lun": 0, "mar": 1, "mié": 2, "mie": 2, "jue": 3, "vie": 4, "sáb": 5, "sab": 5,
+               "dom": 6}
+    if key in WEEKDAYS:
+        return WEEKDAYS.index(key)
+    if key in spanish:
+        return spanish[key]
+    raise InvalidInput(f"--day {text!r} is not a weekday: use mon, tue, wed, thu, fri, sat, sun")
+
+
+def parse_time(text: str) -> str:
+    try:
+        t = parse_hhmm(text)
+    except ValueError:
+        raise InvalidInput(f"--time {text!r} is not a time of day: use HH:MM (09:00)") from None
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def parse_date(text: str, what: str) -> str:
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise InvalidInput(f"{what} {text!r} is not a date: use YYYY-MM-DD") from None
+
+
+def check_cards(db: Database, card_ids: list[str]) -> None:
+    if not card_ids:
+        raise InvalidInput("a campaign needs at least one card")
+    known = set(cards.all_card_ids(db))
+    for card_id in card_ids:
+        if card_id not in known:
+            raise NotFound(f"unknown card {card_id!r} (see `pregonero search` or "
+                           f"`pregonero content import`)")
+
+
+def audience(db: Database, segment: str, *, reminders: bool) -> list[Recipient]:
+    """Active people in the segment; an empty audience is an error."""
+    seg = segments.parse(segment)
+    people = [r for r in store.recipients(db)
+              if seg.matches(r) and not (reminders and r.reminders_paused)]
+    if not people:
+        raise InvalidInput(f"no active officer matches the segment "
+                           f"{segments.describe(seg)!r}")
+    return people
+
+
+def new_broadcast(db: Database, card_id: str, *, at: datetime | None, segment: str = "",
+                  urgent: bool = False, created_by: int | None = None, now: datetime,
+                  name: str | None = None) -> Campaign:
+    """A validated broadcast, not stored yet (`add` stores it; the dry run only shows it)."""
+    check_cards(db, [card_id])
+    seg = str(segments.parse(segment))
+    audience(db, seg, reminders=False)
+    when = at or now
+    return Campaign(id=0, kind="broadcast", name=name or f"broadcast {card_id}",
+                    status="scheduled", segment=seg, items=(card_id,), send_at=iso(when),
+                    urgent=urgent, created_at=iso(now), created_by=created_by)
+
+
+def new_series(db: Database, *, name: str, card_ids: list[str], day: str, time: str,
+               segment: str = "", start: str | None = None, end: str | None = None,
+               mode: str = "drip", urgent: bool = False, ack_days: int | None = None,
+               created_by: int | None = None, now: datetime,
+               default_tz: str = "America/Mexico_City") -> Campaign:
+    """A validated weekly series, not stored yet."""
+    if not name.strip():
+        raise InvalidInput("--name must not be empty")
+    if mode not in MODES:
+        raise InvalidInput(f"--mode {mode!r}: use drip or in_progress")
+    check_cards(db, card_ids)
+    seg = str(segments.parse(segment))
+    audience(db, seg, reminders=True)
+    start_date = parse_date(start, "--start") if start else now.astimezone(
+        zone(default_tz)).date().isoformat()
+    end_date = parse_date(end, "--end") if end else None
+    if end_date is not None and end_date < start_date:
+        raise InvalidInput(f"--end {end_date} is before --start {start_date}")
+    if ack_days is not None and ack_days < 1:
+        raise InvalidInput("--ack-days must be 1 or more")
+    return Campaign(id=0, kind="series", name=name.strip(), status="active", segment=seg,
+                    items=tuple(card_ids), weekday=parse_weekday(day), local_time=parse_time(time),
+                    mode=mode, start_date=start_date, end_date=end_date, urgent=urgent,
+                    ack_days=ack_days, created_at=iso(now), created_by=created_by)
+
+
+def add(db: Database, campaign: Campaign) -> Campaign:
+    """Store a campaign made by `new_broadcast` / `new_series`; the running engine sends it."""
+    return replace(campaign, id=store.create_campaign(db, campaign))
+
+
+def get(db: Database, campaign_id: int) -> Campaign:
+    return store.get_campaign(db, campaign_id)
+
+
+_TRANSITIONS = {
+    "pause": ({"active", "scheduled", "sending"}, "paused"),
+    "resume": ({"paused"}, None),
+    "cancel": ({"active", "scheduled", "sending", "paused"}, "cancelled"),
+}
+
+
+def change(db: Database, campaign_id: int, action: str, *, now: datetime) -> Campaign:
+    """pause | resume | cancel a campaign; cancelling skips what was not sent yet."""
+    campaign = store.get_campaign(db, campaign_id)
+    allowed, target = _TRANSITIONS[action]
+    if campaign.status not in allowed:
+        raise InvalidInput(f"campaign {campaign_id} is {campaign.status}: cannot {action} it")
+    if target is None:  # resume: back to what it was doing
+        if campaign.kind == "series":
+            target = "active"
+        else:
+            planned = store.campaign_counts(db, campaign_id)
+            target = "sending" if planned else "scheduled"
+    with db.atomic():
+        store.set_campaign_status(db, campaign_id, target)
+        if action == "cancel":
+            store.cancel_pending(db, campaign_id, now=iso(now))
+    return store.get_campaign(db, campaign_id)
+
+
+def next_send(campaign: Campaign, now: datetime, default_tz: str) -> datetime | None:
+    """When the campaign sends next (in the default zone, for listings)."""
+    if campaign.status in ("cancelled", "done", "paused"):
+        return None
+    if campaign.kind == "broadcast":
+        return datetime.fromisoformat(campaign.send_at) if campaign.status == "scheduled" \
+            else None
+    if series_finished(campaign, now):
+        return None
+    day = next_occurrence(campaign, default_tz, now)
+    return occurrence_instant(campaign, day, default_tz) if day else None
+
+
+def summary(db: Database, campaign: Campaign, *, now: datetime, default_tz: str) -> dict:
+    """What `campaign list/show` and the web app print about one campaign."""
+    nxt = next_send(campaign, now, default_tz)
+    data = asdict(campaign)
+    data["items"] = list(campaign.items)
+    data["segment"] = segments.describe(segments.parse(campaign.segment))
+    data["day"] = WEEKDAYS[campaign.weekday] if campaign.weekday is not None else None
+    data["next_send"] = iso(nxt) if nxt else None
+    data["outbox"] = store.campaign_counts(db, campaign.id)
+    return data
+
+
+def list_summaries(db: Database, *, now: datetime, default_tz: str,
+                   include_finished: bool = True) -> list[dict]:
+    statuses = None if include_finished else ["scheduled", "active", "paused", "sending"]
+    return [summary(db, c, now=now, default_tz=default_tz)
+            for c in store.list_campaigns(db, statuses=statuses)]
+
+
+def dry_run(db: Database, campaign: Campaign, *, now: datetime,
+            quiet: QuietHours = QUIET) -> list[Send]:
+    """Who would get what and when at the campaign's next send."""
+    progress = store.series_state(db, campaign.id)[0] if campaign.id else {}
+    return sorted(upcoming(campaign, store.recipients(db), progress, now, quiet=quiet),
+                  key=lambda s: (s.due_at, s.officer_id))
+
+
+def preview_card(campaign: Campaign, now: datetime) -> str:
+    """The card a preview of the campaign shows: a broadcast's card, a series' next one."""
+    if campaign.kind == "series" and campaign.mode == "in_progress" and campaign.start_date:
+        from bot.delivery.planner import week_index
+
+        day = next_occurrence(campaign, "America/Mexico_City", now)
+        if day is not None:
+            return campaign.items[min(week_index(campaign, day), len(campaign.items) - 1)]
+    return campaign.items[0]
+
+
+def check_series_time(local_time: str, quiet: QuietHours = QUIET) -> bool:
+    """True when the series' time falls inside quiet hours (sends then wait for their end)."""
+    return quiet.contains(parse_hhmm(local_time))

@@ -1,0 +1,142 @@
+"""The delivery engine: a persisted scheduler tick and the outbox sender, in the bot's loop.
+
+Schedules live in the database. Every `tick_seconds` (and at once after `wake()`), the engine
+plans what became due into the outbox (`scheduler.plan_due`), then drains due rows with the
+`Sender` until none is left. A broadcast queued by the CLI (another process) is seen at the
+next tick: one cheap indexed query.
+
+Restart safety: on `start()`, rows a dead process left in `sending` go back to `pending`
+(`store.delivery.recover_inflight`): at least once, see `bot/store/delivery.py` for the
+in-flight window. `stop()` lets the batch in flight finish and leaves the rest pending.
+
+`tick(now)` runs one planning and draining pass at a given moment, for tests and scripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from telegram import Bot
+
+from bot import metrics
+from bot.clock import iso, parse_iso, utcnow
+from bot.config import Settings
+from bot.delivery import scheduler
+from bot.delivery.planner import GRACE
+from bot.delivery.sender import Sender, SenderConfig
+from bot.delivery.timezones import QUIET, QuietHours
+from bot.store import Store
+from bot.store import delivery as store_delivery
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryEngine:
+    def __init__(
+        self,
+        store: Store,
+        bot: Bot,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        config: SenderConfig | None = None,
+        tick_seconds: float = 2.0,
+        grace: timedelta = GRACE,
+        quiet: QuietHours = QUIET,
+    ) -> None:
+        self.store = store
+        self.bot = bot
+        self.settings = settings
+        self.clock = clock
+        self.sender = Sender(store, bot, config)
+        self.tick_seconds = tick_seconds
+        self.grace = grace
+        self.quiet = quiet
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self.recovered = 0
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Recover rows left in flight by a previous process, then run the loop."""
+        self.recovered = await self.store.run(store_delivery.recover_inflight)
+        if self.recovered:
+            log.warning("outbox: %d rows were in flight when the last process stopped; "
+                        "they will be sent again", self.recovered)
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="delivery-engine")
+
+    async def stop(self) -> None:
+        """Finish the batch in flight and leave the rest pending."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await self._task
+            finally:
+                self._task = None
+
+    def wake(self) -> None:
+        """Plan and send now (e.g. after the web app queued a broadcast)."""
+        self._wake.set()
+
+    # --- passes --------------------------------------------------------------------------------
+
+    async def plan(self, now: datetime) -> scheduler.PlanReport:
+        return await self.store.run(scheduler.plan_due, now, grace=self.grace, quiet=self.quiet)
+
+    async def tick(self, now: datetime) -> int:
+        """One planning pass and a drain of every row due at `now`; returns rows claimed."""
+        await self.plan(now)
+        claimed = 0
+        while True:
+            n = await self.sender.send_batch(now)
+            claimed += n
+            if n == 0:
+                break
+        await self._gauges(now)
+        return claimed
+
+    async def _gauges(self, now: datetime) -> datetime | None:
+        count, oldest, nxt = await self.store.run(store_delivery.depth, iso(now))
+        metrics.OUTBOX_DEPTH.set(count)
+        metrics.SCHEDULER_LAG.set(
+            max(0.0, (now - parse_iso(oldest)).total_seconds()) if oldest else 0.0)
+        return parse_iso(nxt) if nxt else None
+
+    async def _run(self) -> None:
+        last_plan = -1e9
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            try:
+                if loop.time() - last_plan >= self.tick_seconds or self._wake.is_set():
+                    self._wake.clear()
+                    await self.plan(self.clock())
+                    last_plan = loop.time()
+                while not self._stopping and await self.sender.send_batch(self.clock()):
+                    if loop.time() - last_plan >= self.tick_seconds * 5:
+                        break  # keep planning while a long broadcast drains
+                nxt = await self._gauges(self.clock())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery engine pass failed; retrying")
+                nxt = None
+            if self._stopping:
+                break
+            wait = self.tick_seconds
+            ahead = (nxt - self.clock()).total_seconds() if nxt is not None else 0.0
+            if ahead > 0:  # rows already due but not claimable (paused campaign) wait a tick
+                wait = min(wait, ahead)
+            pause = self.sender.retry_pause_until
+            if pause is not None:
+                wait = max(wait, min(self.tick_seconds, (pause - self.clock()).total_seconds()))
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=max(0.05, wait))
+            except TimeoutError:
+                pass

@@ -1,0 +1,80 @@
+"""One planning pass: turn what is due in the campaigns into outbox rows.
+
+`plan_due(db, now)` runs on the store's worker thread (the engine calls it every few seconds).
+It is cheap when nothing is due: a series is only expanded into per-officer rows when one of
+its time zones reaches an occurrence that has not been planned yet (marks per campaign and
+zone), and a broadcast once, when its time comes. Re-running it never duplicates a row
+(UNIQUE(officer, item key) in the outbox).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from bot.clock import iso
+from bot.delivery.planner import (
+    GRACE,
+    Recipient,
+    latest_occurrence,
+    plan_broadcast,
+    plan_series,
+    series_finished,
+)
+from bot.delivery.timezones import QUIET, QuietHours
+from bot.store import delivery as store
+
+
+@dataclass
+class PlanReport:
+    planned: int = 0  # new outbox rows
+    skipped: int = 0  # rows that missed the grace window
+    campaigns: int = 0  # campaigns expanded in this pass
+
+
+def active_timezones(db: Database) -> list[str]:
+    return [r[0] for r in db.conn.execute(
+        "SELECT DISTINCT timezone FROM officers WHERE status = 'active'")]
+
+
+def plan_due(db: Database, now: datetime, *, grace: timedelta = GRACE,
+             quiet: QuietHours = QUIET) -> PlanReport:
+    report = PlanReport()
+    now_s = iso(now)
+    people: list[Recipient] | None = None
+
+    def everyone() -> list[Recipient]:
+        nonlocal people
+        if people is None:
+            people = store.recipients(db)
+        return people
+
+    for campaign in store.due_broadcasts(db, now_s):
+        sends = plan_broadcast(campaign, everyone(), now, grace=grace, quiet=quiet)
+        report.planned += store.save_plan(db, sends, now=now_s, campaign_id=campaign.id,
+                                          broadcast_planned=True)
+        report.campaigns += 1
+
+    zones: list[str] | None = None
+    for campaign in store.list_campaigns(db, kind="series", statuses=["active"]):
+        if series_finished(campaign, now):
+            store.set_campaign_status(db, campaign.id, "done")
+            continue
+        progress, marks = store.series_state(db, campaign.id)
+        if zones is None:
+            zones = active_timezones(db)
+        due = [tz for tz in zones
+               if (day := latest_occurrence(campaign, tz, now)) is not None
+               and marks.get(tz, "") < day.isoformat()]
+        if not due:
+            continue
+        plan = plan_series(campaign, everyone(), progress, marks, now, grace=grace, quiet=quiet)
+        report.planned += store.save_plan(db, plan.sends, now=now_s, campaign_id=campaign.id,
+                                          progress=plan.progress, marks=plan.marks)
+        report.campaigns += 1
+
+    report.skipped = store.skip_missed(db, before=iso(now - grace), now=now_s)
+    store.finish_broadcasts(db)
+    return report

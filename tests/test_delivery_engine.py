@@ -1,0 +1,285 @@
+"""The delivery engine plans due campaigns into the outbox and drains it through the emulator:
+once per officer and item, across restarts, honouring 403, 429 and 5xx."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from telegram import Bot
+
+from bot.clock import iso
+from bot.config import Settings
+from bot.content.importer import import_folder
+from bot.delivery import campaigns
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.sender import SenderConfig
+from bot.store import Store, officers
+from bot.store import delivery as outbox
+from bot.telegram_request import AiohttpRequest
+from bot.testkit.emulator import Emulator
+
+NOW = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)  # Tuesday, 12:00 in Mexico City
+CARD = """---
+title: {title}
+kind: {kind}
+summary: Qué hacer.
+---
+Texto de la tarjeta **{title}**.
+"""
+
+
+def write_cards(folder: Path) -> None:
+    topic = folder / "practicas"
+    topic.mkdir(parents=True)
+    for card_id, title, kind in (("trato-digno", "Trato digno", "practice"),
+                                 ("nna", "Niñas y niños no acompañados", "sop"),
+                                 ("uso-fuerza", "Uso de la fuerza", "practice")):
+        (topic / f"{card_id}.es.md").write_text(CARD.format(title=title, kind=kind), "utf-8")
+        (topic / f"{card_id}.en.md").write_text(CARD.format(title=title + " EN", kind=kind),
+                                                "utf-8")
+
+
+def add_officers(store: Store, emulator: Emulator, ids: list[int], **invite) -> None:
+    inv = officers.create_invite(store.db, now=iso(NOW), **invite)
+    for uid in ids:
+        officers.enroll(store.db, uid, inv.code, language="es",
+                        timezone="America/Mexico_City", now=iso(NOW - timedelta(days=30)))
+        emulator.add_user(uid)
+        emulator.bot.started.add(uid)
+
+
+@pytest.fixture
+def content(store: Store, tmp_path: Path) -> None:
+    write_cards(tmp_path / "messages")
+    import_folder(store.db, tmp_path / "messages", NOW)
+
+
+@pytest_asyncio.fixture
+async def bot(emulator: Emulator) -> AsyncIterator[Bot]:
+    b = Bot(emulator.bot.token, base_url=emulator.base_url, request=AiohttpRequest())
+    await b.initialize()
+    yield b
+    await b.shutdown()
+
+
+def engine_for(store: Store, bot: Bot, settings: Settings) -> DeliveryEngine:
+    return DeliveryEngine(store, bot, settings, clock=lambda: NOW,
+                          config=SenderConfig(rate=500, burst=50, per_chat=0))
+
+
+def broadcast(store: Store, card: str = "trato-digno", segment: str = "", **kw) -> int:
+    c = campaigns.new_broadcast(store.db, card, at=kw.pop("at", None), segment=segment,
+                                now=kw.pop("now", NOW), **kw)
+    return campaigns.add(store.db, c).id
+
+
+def statuses(store: Store, campaign_id: int) -> dict[str, int]:
+    return outbox.campaign_counts(store.db, campaign_id)
+
+
+async def test_a_broadcast_reaches_every_officer_of_the_segment_once(
+        store, emulator, bot, settings, content) -> None:
+    add_officers(store, emulator, [1, 2, 3], region="norte")
+    add_officers(store, emulator, [4], region="sur")
+    cid = broadcast(store, segment="region=norte")
+    engine = engine_for(store, bot, settings)
+    await engine.tick(NOW)
+    await engine.tick(NOW + timedelta(seconds=5))
+    assert dict(emulator.stats.delivered) == {1: 1, 2: 1, 3: 1}
+    assert statuses(store, cid) == {"sent": 3}
+    assert campaigns.get(store.db, cid).status == "done"
+    first = emulator.bot_messages(1)[0]
+    assert "Trato digno" in first.content and "Aviso" in first.content
+    assert any("Útil" in label for label in first.button_texts)
+    events = [r["type"] for r in store.db.query("SELECT type FROM events WHERE campaign_id = ?",
+                                                [cid])]
+    assert events == ["delivered"] * 3
+
+
+async def test_planning_the_same_broadcast_twice_never_duplicates_a_row(
+        store, emulator, bot, settings, content) -> None:
+    add_officers(store, emulator, [1, 2])
+    cid = broadcast(store)
+    engine = engine_for(store, bot, settings)
+    await engine.plan(NOW)
+    store.db.execute("UPDATE campaigns SET status = 'scheduled' WHERE id = ?", [cid])
+    await engine.plan(NOW)
+    assert len(outbox.outbox_rows(store.db, campaign_id=cid)) == 2
+    await engine.tick(NOW)
+    assert dict(emulator.stats.delivered) == {1: 1, 2: 1}
+
+
+async def test_a_crash_mid_broadcast_resumes_without_duplicates_or_losses(
+        store, emulator, bot, settings, content) -> None:
+    ids = list(range(1, 11))
+    add_officers(store, emulator, ids)
+    cid = broadcast(store)
+    first = engine_for(store, bot, settings)
+    first.sender.config = SenderConfig(rate=500, burst=50, per_chat=0, batch=4)
+    await first.plan(NOW)
+    await first.sender.send_batch(NOW)  # 4 sent and recorded
+    outbox.claim_due(store.db, now=iso(NOW), limit=3)  # 3 claimed, then kill -9
+    assert statuses(store, cid) == {"sent": 4, "sending": 3, "pending": 3}
+
+    second = engine_for(store, bot, settings)
+    await second.start()
+    await second.stop()
+    assert second.recovered == 3
+    await second.tick(NOW)
+    assert dict(emulator.stats.delivered) == {i: 1 for i in ids}
+    assert statuses(store, cid) == {"sent": 10}
+
+
+async def test_an_officer_who_blocked_the_bot_is_marked_blocked_and_recorded(
+        store, emulator, bot, settings, content) -> None:
+    add_officers(store, emulator, [1, 2])
+    emulator.bot.blocked.add(2)
+    cid = broadcast(store)
+    await engine_for(store, bot, settings).tick(NOW)
+    assert statuses(store, cid) == {"sent": 1, "blocked": 1}
+    assert officers.get_officer(store.db, 2).status == officers.Status.BLOCKED
+    row = outbox.outbox_rows(store.db, officer_id=2)[0]
+    assert row["error"].startswith("Forbidden")
+    assert [r["type"] for r in store.db.query("SELECT type FROM events WHERE officer_id = 2 "
+                                              "AND type = 'blocked'")] == ["blocked"]
+
+
+async def test_a_429_pauses_sending_for_retry_after_and_the_row_is_sent_later(
+        store, emulator, bot, settings, content) -> None:
+    add_officers(store, emulator, [1])
+    cid = broadcast(store)
+    emulator.force_429(1, retry_after=3)
+    engine = engine_for(store, bot, settings)
+    engine.sender.limiter.pause(0)
+    await engine.tick(NOW)
+    row = outbox.outbox_rows(store.db, campaign_id=cid)[0]
+    assert (row["status"], row["error"], row["attempts"]) == ("pending", "RetryAfter", 0)
+    assert row["due_at"] == iso(NOW + timedelta(seconds=3))
+    assert await engine.tick(NOW + timedelta(seconds=1)) == 0  # still paused
+    engine.sender.limiter.paused_until = 0  # the real wait already elapsed on the test clock
+    await engine.tick(NOW + timedelta(seconds=3))
+    assert statuses(store, cid) == {"sent": 1}
+    assert emulator.stats.too_many_requests == 1
+
+
+async def test_server_errors_are_retried_with_backoff_then_fail_after_max_attempts(
+        store, emulator, bot, settings, content) -> None:
+    add_officers(store, emulator, [1, 2])
+    cid = broadcast(store)
+    emulator.set_error_rate(1.0)
+    engine = engine_for(store, bot, settings)
+    engine.sender.config = SenderConfig(rate=500, burst=50, per_chat=0, max_attempts=3)
+    moment = NOW
+    for _ in range(3):
+        await engine.tick(moment)
+        moment += timedelta(minutes=10)
+    assert statuses(store, cid) == {"failed": 2}
+    assert {r["attempts"] for r in outbox.outbox_rows(store.db, campaign_id=cid)} == {3}
+    assert emulator.stats.server_errors == 6
+
+
+async def test_a_server_error_then_success_delivers_once(
+        store, emulator, bot, settings, content) -> None:
+    add_officers(store, emulator, [1])
+    cid = broadcast(store)
+    emulator.set_error_rate(1.0)
+    engine = engine_for(store, bot, settings)
+    await engine.tick(NOW)
+    row = outbox.outbox_rows(store.db, campaign_id=cid)[0]
+    assert row["status"] == "pending" and row["due_at"] > iso(NOW)
+    emulator.set_error_rate(0.0)
+    await engine.tick(NOW + timedelta(minutes=10))
+    assert statuses(store, cid) == {"sent": 1}
+    assert dict(emulator.stats.delivered) == {1: 1}
+
+
+async def test_a_weekly_series_sends_the_reminder_at_local_time_with_its_header(
+        store, emulator, bot, settings, content) -> None:
+    add_officers(store, emulator, [1, 2])
+    officers.set_reminders_paused(store.db, 2, True)
+    series = campaigns.new_series(store.db, name="Semanal", card_ids=["trato-digno", "nna"],
+                                  day="tue", time="09:00", start="2026-03-01", now=NOW)
+    cid = campaigns.add(store.db, series).id
+    engine = engine_for(store, bot, settings)
+    await engine.tick(NOW)  # Tuesday 12:00 local: today's 09:00 is due
+    assert dict(emulator.stats.delivered) == {1: 1}
+    message = emulator.bot_messages(1)[0]
+    assert "Recordatorio semanal" in message.content and "Trato digno" in message.content
+    await engine.tick(NOW + timedelta(days=1))
+    assert dict(emulator.stats.delivered) == {1: 1}
+    await engine.tick(NOW + timedelta(days=7))
+    assert dict(emulator.stats.delivered) == {1: 2}
+    assert "Niñas y niños" in emulator.bot_messages(1)[-1].content
+    assert statuses(store, cid) == {"sent": 2}
+
+
+async def test_sends_missed_beyond_the_grace_window_are_skipped_and_recorded(
+        store, emulator, bot, settings, content) -> None:
+    add_officers(store, emulator, [1])
+    series = campaigns.new_series(store.db, name="Semanal", card_ids=["trato-digno"],
+                                  day="tue", time="09:00", start="2026-03-01", now=NOW)
+    cid = campaigns.add(store.db, series).id
+    late = NOW + timedelta(hours=4)  # 16:00 local: 7 h after 09:00
+    await engine_for(store, bot, settings).tick(late)
+    assert emulator.stats.delivered == {}
+    row = outbox.outbox_rows(store.db, campaign_id=cid)[0]
+    assert row["status"] == "skipped" and row["error"].startswith("missed")
+
+
+async def test_rows_left_pending_after_downtime_are_skipped_when_too_old(
+        store, emulator, bot, settings, content) -> None:
+    add_officers(store, emulator, [1, 2])
+    cid = broadcast(store)
+    engine = engine_for(store, bot, settings)
+    await engine.plan(NOW)
+    await engine.tick(NOW + timedelta(hours=7))
+    assert statuses(store, cid) == {"skipped": 2}
+    assert emulator.stats.delivered == {}
+
+
+async def test_the_running_engine_delivers_a_broadcast_queued_by_another_process(
+        store, emulator, bot, settings, content, db_path) -> None:
+    add_officers(store, emulator, [1, 2])
+    engine = DeliveryEngine(store, bot, settings, tick_seconds=0.2,
+                            config=SenderConfig(rate=500, burst=50))
+    await engine.start()
+    try:
+        other = Store.open(db_path)  # the CLI's own connection
+        c = campaigns.new_broadcast(other.db, "nna", at=None, urgent=True,
+                                    now=datetime.now(UTC))
+        cid = campaigns.add(other.db, c).id
+        other.close()
+        await emulator.wait_for(lambda: len(emulator.stats.delivered) == 2, timeout=10)
+    finally:
+        await engine.stop()
+    assert statuses(store, cid) == {"sent": 2}
+
+
+async def test_a_paused_campaign_holds_its_rows_until_resumed(
+        store, emulator, bot, settings, content) -> None:
+    add_officers(store, emulator, [1])
+    cid = broadcast(store)
+    engine = engine_for(store, bot, settings)
+    await engine.plan(NOW)
+    campaigns.change(store.db, cid, "pause", now=NOW)
+    await engine.tick(NOW)
+    assert emulator.stats.delivered == {}
+    campaigns.change(store.db, cid, "resume", now=NOW)
+    await engine.tick(NOW)
+    assert dict(emulator.stats.delivered) == {1: 1}
+
+
+async def test_cancelling_a_broadcast_skips_what_was_not_sent(
+        store, emulator, bot, settings, content) -> None:
+    add_officers(store, emulator, [1, 2])
+    cid = broadcast(store, at=NOW + timedelta(hours=1))
+    engine = engine_for(store, bot, settings)
+    await engine.tick(NOW)
+    assert outbox.outbox_rows(store.db, campaign_id=cid) == []
+    campaigns.change(store.db, cid, "cancel", now=NOW)
+    await engine.tick(NOW + timedelta(hours=2))
+    assert emulator.stats.delivered == {}
