@@ -1,7 +1,244 @@
-"""`pregonero campaign` (see docs/architecture.md for who builds it)."""
+"""`pregonero broadcast` and `pregonero campaign create|list|show|pause|resume|cancel|preview`.
+
+Verbs parse, call `bot.delivery.campaigns`, print. What they store is delivered by the running
+`pregonero run` (its engine looks at the database every couple of seconds).
+"""
 
 from __future__ import annotations
 
+import asyncio
+
 import click
 
-COMMANDS: list[click.Command] = []
+from bot.cli.common import json_option, now_utc, open_store, print_json, settings
+from bot.clock import iso
+from bot.delivery import campaigns as lib
+from bot.delivery.planner import Campaign, Send
+from bot.delivery.preview import preview_target, preview_with_settings
+from bot.i18n import format_datetime
+from bot.store import Store
+
+SEGMENT_HELP = ("Who gets it: key=value terms, ANDed; comma lists ORed. Keys: role, region, "
+                "port, lang, tz. E.g. 'role=officer region=norte,sur'. Default: everyone.")
+
+
+def _sends_json(sends: list[Send]) -> list[dict]:
+    return [{"officer_id": s.officer_id, "card_id": s.card_id, "due_at": iso(s.due_at),
+             "kind": s.kind} for s in sends]
+
+
+def _print_sends(sends: list[Send], tz: str) -> None:
+    for s in sends:
+        click.echo(f"{s.officer_id}\t{s.card_id}\t{iso(s.due_at)}\t"
+                   f"({format_datetime(s.due_at, 'en', tz, 'EEE d MMM HH:mm')} {tz})")
+    click.echo(f"{len(sends)} sends", err=True)
+
+
+def _finish(store: Store, campaign: Campaign, *, dry_run: bool, preview: int | None,
+            as_json: bool) -> None:
+    """Store the campaign, or show the dry run, or send the preview; then print."""
+    s = settings()
+    now = now_utc()
+    if preview is not None:
+        preview_target(store.db, preview)
+        kind = "broadcast" if campaign.kind == "broadcast" else "reminder"
+        card = lib.preview_card(campaign, now)
+        asyncio.run(preview_with_settings(s, store, preview, card, kind))
+        if as_json:
+            print_json({"preview": preview, "card_id": card, "stored": False})
+        else:
+            click.echo(f"preview of {card} sent to {preview} (nothing was scheduled)")
+        return
+    if dry_run:
+        sends = lib.dry_run(store.db, campaign, now=now)
+        if as_json:
+            print_json({"dry_run": True, "sends": _sends_json(sends)})
+        else:
+            _print_sends(sends, s.timezone)
+        return
+    stored = lib.add(store.db, campaign)
+    data = lib.summary(store.db, stored, now=now, default_tz=s.timezone)
+    if as_json:
+        print_json(data)
+        return
+    what = "broadcast" if stored.kind == "broadcast" else "weekly series"
+    click.echo(f"{what} {stored.id} scheduled: {', '.join(stored.items)} to "
+               f"{data['segment']}; next send {data['next_send'] or '-'}")
+
+
+@click.command("broadcast")
+@click.argument("card_id")
+@click.option("--now", "send_now", is_flag=True, help="Send as soon as possible.")
+@click.option("--at", "at", default=None, metavar="ISO8601",
+              help="Send at this time (no offset: PREGONERO_TIMEZONE), e.g. 2026-12-01T09:00.")
+@click.option("--segment", default="", metavar="EXPR", help=SEGMENT_HELP)
+@click.option("--urgent", is_flag=True, help="Ignore quiet hours (21:00-07:00 local).")
+@click.option("--dry-run", is_flag=True, help="List who would get it and when; store nothing.")
+@click.option("--preview", type=int, default=None, metavar="USER_ID",
+              help="Send it to this comms/admin user only; store nothing.")
+@json_option
+def broadcast(card_id: str, send_now: bool, at: str | None, segment: str, urgent: bool,
+              dry_run: bool, preview: int | None, as_json: bool) -> None:
+    """Push one card to a segment, now or at a time (delivered by `pregonero run`)."""
+    if send_now == (at is not None):
+        raise click.UsageError("give exactly one of --now or --at ISO8601")
+    s = settings()
+    now = now_utc()
+    when = None if send_now else lib.parse_when(at or "", default_tz=s.timezone, now=now)
+    store = open_store(s)
+    try:
+        campaign = lib.new_broadcast(store.db, card_id, at=when, segment=segment,
+                                     urgent=urgent, now=now)
+        _finish(store, campaign, dry_run=dry_run, preview=preview, as_json=as_json)
+    finally:
+        store.close()
+
+
+@click.group("campaign")
+def campaign() -> None:
+    """Weekly series: create, list, show, pause, resume, cancel, preview."""
+
+
+@campaign.command("create")
+@click.option("--name", required=True, help="A name the comms team recognises.")
+@click.option("--cards", required=True, metavar="ID,ID,...",
+              help="Card ids in order (knowledge checks included).")
+@click.option("--day", required=True, help="Weekday: mon, tue, wed, thu, fri, sat, sun.")
+@click.option("--time", "time_", required=True, metavar="HH:MM",
+              help="Local time of each officer (their own time zone).")
+@click.option("--segment", default="", metavar="EXPR", help=SEGMENT_HELP)
+@click.option("--start", default=None, metavar="YYYY-MM-DD", help="First day (default today).")
+@click.option("--end", default=None, metavar="YYYY-MM-DD", help="Last day (default none).")
+@click.option("--mode", type=click.Choice(["drip", "in-progress"]), default="drip",
+              show_default=True,
+              help="drip: everyone starts from the first card when they join; in-progress: "
+                   "newcomers join at the current week's card.")
+@click.option("--ack-days", type=int, default=None, metavar="N",
+              help="Remind once officers who have not confirmed an SOP after N days.")
+@click.option("--urgent", is_flag=True, help="Ignore quiet hours.")
+@click.option("--dry-run", is_flag=True, help="List the next sends; store nothing.")
+@click.option("--preview", type=int, default=None, metavar="USER_ID",
+              help="Send the first card to this comms/admin user only; store nothing.")
+@json_option
+def create(name: str, cards: str, day: str, time_: str, segment: str, start: str | None,
+           end: str | None, mode: str, ack_days: int | None, urgent: bool, dry_run: bool,
+           preview: int | None, as_json: bool) -> None:
+    """Create a weekly series of cards."""
+    s = settings()
+    store = open_store(s)
+    try:
+        card_ids = [c.strip() for c in cards.split(",") if c.strip()]
+        series = lib.new_series(store.db, name=name, card_ids=card_ids, day=day, time=time_,
+                                segment=segment, start=start, end=end,
+                                mode=mode.replace("-", "_"), urgent=urgent, ack_days=ack_days,
+                                now=now_utc(), default_tz=s.timezone)
+        if lib.check_series_time(series.local_time or "09:00") and not urgent:
+            click.echo(f"note: {series.local_time} is in quiet hours (21:00-07:00): sends wait "
+                       "until 07:00 local", err=True)
+        _finish(store, series, dry_run=dry_run, preview=preview, as_json=as_json)
+    finally:
+        store.close()
+
+
+@campaign.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include cancelled and finished ones.")
+@json_option
+def list_(show_all: bool, as_json: bool) -> None:
+    """Campaigns with status and next send."""
+    s = settings()
+    store = open_store(s)
+    try:
+        data = lib.list_summaries(store.db, now=now_utc(), default_tz=s.timezone,
+                                  include_finished=show_all)
+    finally:
+        store.close()
+    if as_json:
+        print_json(data)
+        return
+    for d in data:
+        when = f"{d['day']} {d['local_time']}" if d["kind"] == "series" else d["send_at"]
+        sent = d["outbox"].get("sent", 0)
+        click.echo(f"{d['id']:>4}  {d['kind']:<9} {d['status']:<9} {d['name'][:30]:<30} "
+                   f"{when:<25} next {d['next_send'] or '-':<25} sent {sent}  {d['segment']}")
+    if not data:
+        click.echo("no campaigns", err=True)
+
+
+@campaign.command("show")
+@click.argument("campaign_id", type=int)
+@click.option("--dry-run", is_flag=True, help="Also list who gets what at the next send.")
+@json_option
+def show(campaign_id: int, dry_run: bool, as_json: bool) -> None:
+    """One campaign: cards, schedule, segment, delivery counts."""
+    s = settings()
+    store = open_store(s)
+    try:
+        now = now_utc()
+        c = lib.get(store.db, campaign_id)
+        data = lib.summary(store.db, c, now=now, default_tz=s.timezone)
+        sends = lib.dry_run(store.db, c, now=now) if dry_run else None
+    finally:
+        store.close()
+    if as_json:
+        if sends is not None:
+            data["sends"] = _sends_json(sends)
+        print_json(data)
+        return
+    for key in ("id", "name", "kind", "status", "segment", "items", "day", "local_time", "mode",
+                "start_date", "end_date", "send_at", "urgent", "ack_days", "next_send",
+                "outbox"):
+        if data.get(key) not in (None, "", [], {}):
+            value = ", ".join(data[key]) if key == "items" else data[key]
+            click.echo(f"{key:<11} {value}")
+    if sends is not None:
+        _print_sends(sends, s.timezone)
+
+
+def _change(action: str):  # type: ignore[no-untyped-def]
+    @click.argument("campaign_id", type=int)
+    @json_option
+    def verb(campaign_id: int, as_json: bool) -> None:
+        store = open_store()
+        try:
+            c = lib.change(store.db, campaign_id, action, now=now_utc())
+        finally:
+            store.close()
+        if as_json:
+            print_json({"id": c.id, "status": c.status})
+        else:
+            click.echo(f"campaign {c.id} is {c.status}")
+
+    verb.__doc__ = {"pause": "Pause a campaign (nothing is sent until resumed).",
+                    "resume": "Resume a paused campaign.",
+                    "cancel": "Cancel a campaign; what was not sent is skipped."}[action]
+    return campaign.command(action)(verb)
+
+
+for _action in ("pause", "resume", "cancel"):
+    _change(_action)
+
+
+@campaign.command("preview")
+@click.argument("campaign_id", type=int)
+@click.option("--to", "to", type=int, required=True, metavar="USER_ID",
+              help="The comms/admin user who gets the preview.")
+@json_option
+def preview_(campaign_id: int, to: int, as_json: bool) -> None:
+    """Send a stored campaign's next card to one comms/admin user."""
+    s = settings()
+    store = open_store(s)
+    try:
+        c = lib.get(store.db, campaign_id)
+        preview_target(store.db, to)
+        card = lib.preview_card(c, now_utc())
+        kind = "broadcast" if c.kind == "broadcast" else "reminder"
+        asyncio.run(preview_with_settings(s, store, to, card, kind))
+    finally:
+        store.close()
+    if as_json:
+        print_json({"preview": to, "card_id": card})
+    else:
+        click.echo(f"preview of {card} sent to {to}")
+
+
+COMMANDS: list[click.Command] = [broadcast, campaign]

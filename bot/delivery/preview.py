@@ -1,0 +1,43 @@
+"""Preview: send a card exactly as the campaign would, to one comms or admin user only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.delivery.sender import deliver, render
+from bot.errors import InvalidInput, NotFound
+from bot.store import Store, cards, officers
+
+
+def preview_target(db: Any, user_id: int) -> officers.Officer:
+    """The staff member a preview goes to; officers cannot be sent previews."""
+    person = officers.get_officer(db, user_id)
+    if person is None or not person.active:
+        raise NotFound(f"--preview {user_id}: no active enrolled user with that id")
+    if not person.can_manage_content:
+        raise InvalidInput(f"--preview {user_id}: previews go to comms or admin users only")
+    return person
+
+
+async def send_preview(store: Store, bot: Any, user_id: int, card_id: str,
+                       kind: str = "reminder") -> int:
+    """Send the rendered card (with the campaign's header) to `user_id`; return messages sent."""
+    person = await store.run(preview_target, user_id)
+    card = await store.run(cards.get_card, card_id, person.language)
+    if card is None:
+        raise NotFound(f"unknown card {card_id!r}")
+    message, _count = render(card, person.language, kind)
+    await deliver(bot, store, user_id, message)
+    return len(message.texts)
+
+
+async def preview_with_settings(settings: Any, store: Store, user_id: int, card_id: str,
+                                kind: str) -> int:
+    """For the CLI: a short-lived Bot on PREGONERO_API_URL sends one preview."""
+    from telegram import Bot
+
+    from bot.telegram_request import AiohttpRequest
+
+    bot = Bot(settings.require_token(), base_url=settings.api_url, request=AiohttpRequest())
+    async with bot:
+        return await send_preview(store, bot, user_id, card_id, kind)

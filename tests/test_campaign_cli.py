@@ -1,0 +1,150 @@
+"""`pregonero broadcast` and `pregonero campaign`: store what the engine sends, dry runs,
+JSON on stdout, and one-line errors for unknown cards, bad times and empty segments."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.clock import iso
+from bot.content.importer import import_folder
+from bot.store import Store, officers
+from bot.store import delivery as outbox
+
+CARD = "---\ntitle: {title}\nkind: practice\n---\nTexto de {title}.\n"
+
+
+@pytest.fixture
+def env(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    monkeypatch.chdir(tmp_path)
+    for key in ("PREGONERO_BOT_TOKEN", "PREGONERO_API_URL", "PREGONERO_TIMEZONE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("PREGONERO_DB", str(db_path))
+    folder = tmp_path / "messages" / "practicas"
+    folder.mkdir(parents=True)
+    for card_id in ("trato-digno", "nna"):
+        (folder / f"{card_id}.es.md").write_text(CARD.format(title=card_id), "utf-8")
+    store = Store.open(db_path)
+    now = datetime.now(UTC)
+    import_folder(store.db, tmp_path / "messages", now)
+    for uid, region, role in ((1, "norte", "officer"), (2, "sur", "officer"),
+                              (3, "norte", "comms")):
+        inv = officers.create_invite(store.db, region=region, role=officers.Role(role),
+                                     now=iso(now))
+        officers.enroll(store.db, uid, inv.code, language="es", timezone="America/Tijuana",
+                        now=iso(now))
+    yield store
+    store.close()
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_broadcast_now_queues_one_row_per_officer_of_the_segment(env, capsys) -> None:
+    code, out, err = run(capsys, "broadcast", "nna", "--now", "--segment", "region=norte",
+                         "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["kind"] == "broadcast" and data["status"] == "scheduled"
+    assert data["segment"] == "region=norte" and data["items"] == ["nna"]
+    assert outbox.get_campaign(env.db, data["id"]).send_at is not None
+
+
+def test_broadcast_at_a_time_without_offset_is_taken_in_the_default_zone(env, capsys) -> None:
+    moment = (datetime.now(UTC) + timedelta(days=2)).astimezone().strftime("%Y-%m-%d") + "T09:00"
+    code, out, _ = run(capsys, "broadcast", "nna", "--at", moment, "--json")
+    assert code == 0
+    assert json.loads(out)["send_at"].endswith("T15:00:00+00:00")  # 09:00 in Mexico City
+
+
+def test_broadcast_dry_run_lists_sends_and_stores_nothing(env, capsys) -> None:
+    code, out, _ = run(capsys, "broadcast", "trato-digno", "--now", "--dry-run", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["dry_run"] is True
+    assert sorted(s["officer_id"] for s in data["sends"]) == [1, 2, 3]
+    assert outbox.list_campaigns(env.db) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("broadcast", "nope", "--now"), "unknown card 'nope'"),
+        (("broadcast", "nna", "--at", "mañana"), "is not an ISO 8601 time"),
+        (("broadcast", "nna", "--at", "2020-01-01T09:00"), "is in the past"),
+        (("broadcast", "nna", "--now", "--segment", "region=centro"), "no active officer"),
+        (("broadcast", "nna", "--now", "--segment", "zona=norte"), "unknown key 'zona'"),
+        (("broadcast", "nna"), "exactly one of --now or --at"),
+        (("broadcast", "nna", "--now", "--at", "2030-01-01T09:00"), "exactly one of"),
+        (("campaign", "create", "--name", "x", "--cards", "nna", "--day", "lunes-x",
+          "--time", "9"), "is not a time of day"),
+        (("campaign", "create", "--name", "x", "--cards", "nna", "--day", "xyz",
+          "--time", "09:00"), "is not a weekday"),
+        (("campaign", "create", "--name", "x", "--cards", "nna,zzz", "--day", "mon",
+          "--time", "09:00"), "unknown card 'zzz'"),
+        (("campaign", "create", "--name", "x", "--cards", "nna", "--day", "mon",
+          "--time", "09:00", "--start", "2027-02-01", "--end", "2027-01-01"), "is before"),
+        (("campaign", "pause", "99"), "no campaign with id 99"),
+        (("broadcast", "nna", "--now", "--preview", "1"), "comms or admin users only"),
+    ],
+)
+def test_bad_input_gives_one_line_and_a_non_zero_exit(env, capsys, args, message) -> None:
+    code, out, err = run(capsys, *args)
+    assert code != 0
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert message in err
+
+
+def test_campaign_create_list_show_pause_resume_cancel(env, capsys) -> None:
+    code, out, err = run(capsys, "campaign", "create", "--name", "Buenas prácticas norte",
+                         "--cards", "trato-digno,nna", "--day", "mon", "--time", "09:00",
+                         "--segment", "region=norte role=officer", "--mode", "in-progress",
+                         "--json")
+    assert code == 0, err
+    created = json.loads(out)
+    cid = created["id"]
+    assert created["items"] == ["trato-digno", "nna"] and created["mode"] == "in_progress"
+    assert created["day"] == "mon" and created["next_send"]
+
+    listed = json.loads(run(capsys, "campaign", "list", "--json")[1])
+    assert [c["id"] for c in listed] == [cid]
+    shown = json.loads(run(capsys, "campaign", "show", str(cid), "--dry-run", "--json")[1])
+    assert [s["officer_id"] for s in shown["sends"]] == [1]
+
+    assert json.loads(run(capsys, "campaign", "pause", str(cid), "--json")[1])["status"] == \
+        "paused"
+    assert run(capsys, "campaign", "pause", str(cid))[0] == 1  # already paused
+    assert json.loads(run(capsys, "campaign", "resume", str(cid), "--json")[1])["status"] == \
+        "active"
+    code, out, _ = run(capsys, "campaign", "cancel", str(cid))
+    assert code == 0 and "cancelled" in out
+    assert json.loads(run(capsys, "campaign", "list", "--json")[1]) == []
+    assert len(json.loads(run(capsys, "campaign", "list", "--all", "--json")[1])) == 1
+
+
+def test_campaign_create_dry_run_stores_nothing(env, capsys) -> None:
+    code, out, _ = run(capsys, "campaign", "create", "--name", "x", "--cards", "nna",
+                       "--day", "wed", "--time", "10:30", "--dry-run")
+    assert code == 0
+    assert len(out.strip().splitlines()) == 3
+    assert outbox.list_campaigns(env.db) == []
+
+
+def test_plain_output_is_readable(env, capsys) -> None:
+    code, out, _ = run(capsys, "broadcast", "nna", "--now")
+    assert code == 0 and out.startswith("broadcast 1 scheduled: nna to everyone")
+    code, out, _ = run(capsys, "campaign", "list")
+    assert "broadcast" in out and "scheduled" in out
