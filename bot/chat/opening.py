@@ -50,8 +50,8 @@ async def open_card(update: Update, context: ChatContext, card_id: str) -> None:
     else:
         where = CardContext("none")
     message = await render_for(context, card, where)
-    await send_card(context.bot, context.store, update.effective_chat.id, message)
     await track(context, EventType.CARD_OPENED, card_id=card.id)
+    await send_card(context.bot, context.store, update.effective_chat.id, message)
 
 
 async def refresh_card(update: Update, context: ChatContext, card: Card) -> None:

@@ -1,0 +1,353 @@
+"""The officer's conversation end to end: the real Application against the Bot API emulator
+over HTTP, with a real SQLite store and a small imported content folder."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.clock import iso, utcnow
+from bot.content.importer import import_folder
+from bot.store import Store, engagement, officers
+from bot.testkit.emulator import Emulator
+
+SOP = """---
+title: Niñas y niños no acompañados
+kind: sop
+keywords: [NNA, menor no acompañado]
+summary: Qué hacer primero.
+version: "{version}"
+---
+1. **Protege** primero.
+2. Avisa a la Procuraduría de Protección.
+"""
+
+SOP_EN = """---
+title: Unaccompanied children
+kind: sop
+version: "{version}"
+---
+1. **Protect** first.
+"""
+
+PRACTICE = """---
+title: Trato digno
+kind: practice
+keywords: [respeto, trato]
+image: trato.png
+---
+Saluda, preséntate y explica cada paso.
+"""
+
+QUIZ = """---
+title: ¿Trata o tráfico?
+kind: quiz
+question: Una persona pagó para cruzar y queda libre al llegar. ¿Qué es?
+options: [Trata de personas, Tráfico de personas, Ninguno]
+answer: 2
+explanation: "El **tráfico** es un cruce pagado; en la trata hay explotación."
+---
+"""
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def write_content(folder: Path, version: str = "1") -> None:
+    (folder / "ninez").mkdir(parents=True, exist_ok=True)
+    (folder / "derechos").mkdir(exist_ok=True)
+    (folder / "trata").mkdir(exist_ok=True)
+    (folder / "ninez" / "nna.es.md").write_text(SOP.format(version=version), encoding="utf-8")
+    (folder / "ninez" / "nna.en.md").write_text(SOP_EN.format(version=version),
+                                                encoding="utf-8")
+    (folder / "derechos" / "trato.es.md").write_text(PRACTICE, encoding="utf-8")
+    (folder / "derechos" / "trato.png").write_bytes(PNG)
+    (folder / "trata" / "quiz-trata.es.md").write_text(QUIZ, encoding="utf-8")
+
+
+@pytest.fixture
+def content(store: Store, tmp_path: Path) -> Path:
+    folder = tmp_path / "messages"
+    write_content(folder)
+    import_folder(store.db, folder, iso(utcnow()))
+    return folder
+
+
+def events(store: Store, type_: str) -> list[dict]:
+    return list(store.db.query("SELECT * FROM events WHERE type = ? ORDER BY id", [type_]))
+
+
+async def tap_edit(user, emulator: Emulator, message, label: str):
+    """Tap a button and wait until the tapped message is edited: (answer, edited message)."""
+    before = emulator.message(user.id, message.message_id).edits
+    answer = await user.tap(message, label)
+    edited = await emulator.wait_for(
+        lambda: (m := emulator.message(user.id, message.message_id)).edits > before and m)
+    return answer, edited
+
+
+async def test_an_invite_link_enrolls_a_new_user_in_one_message_in_their_language(
+        enroll, store: Store) -> None:
+    user = await enroll(language_code="en-US")
+    assert "Welcome! You are now enrolled." in user.welcome.text
+    assert user.welcome.button_texts == ["📚 Topics", "❓ Help"]
+    officer = officers.get_officer(store.db, user.id)
+    assert officer is not None and officer.language == "en"
+    assert [e["officer_id"] for e in events(store, "enrolled")] == [user.id]
+
+
+async def test_a_spanish_speaker_is_welcomed_in_spanish_and_start_again_shows_the_menu(
+        enroll) -> None:
+    user = await enroll(language_code="es-MX")
+    assert "¡Te damos la bienvenida!" in user.welcome.text
+    again = await user.ask("/start")
+    assert "¡Hola de nuevo!" in again.text and "/temas" in again.text
+
+
+async def test_unknown_expired_and_used_up_codes_get_a_clear_bilingual_answer(
+        bot_runtime, chat_user, store: Store) -> None:
+    expired = officers.create_invite(store.db, expires_at="2020-01-01T00:00:00+00:00",
+                                     now="2019-12-01T00:00:00+00:00")
+    once = officers.create_invite(store.db, max_uses=1, now=iso(utcnow()))
+    first, second, third = chat_user(), chat_user(), chat_user()
+    await first.ask(f"/start {once.code}")
+    unknown = await second.ask("/start nope")
+    assert "no es válido" in unknown.text and "not valid" in unknown.text
+    assert "venció" in (await second.ask(f"/start {expired.code}")).text
+    assert "used as many times" in (await third.ask(f"/start {once.code}")).text
+    assert officers.get_officer(store.db, second.id) is None
+
+
+async def test_someone_not_enrolled_gets_a_refusal_and_no_content_whatever_they_send(
+        bot_runtime, chat_user, content) -> None:
+    stranger = chat_user(language_code="en")
+    for text in ("hola", "/temas", "/start", "/ayuda", "/buscar asilo"):
+        reply = await stranger.ask(text)
+        assert reply.text.startswith("Este bot es solo para personal inscrito.")
+        assert "This bot is only for enrolled staff." in reply.text
+        assert reply.buttons == []
+
+
+async def test_a_configured_admin_is_an_admin_from_the_first_message(
+        bot_runtime, chat_user, emulator: Emulator, store: Store) -> None:
+    admin = chat_user(999)
+    reply = await admin.ask("/ayuda")
+    assert "/proximos" in reply.text and "/panel" in reply.text
+    assert officers.get_officer(store.db, 999).role == officers.Role.ADMIN
+    assert "proximos" in [c["command"] for c in emulator.commands_for(999, "es")]
+
+
+async def test_the_menus_list_spanish_and_english_command_names(
+        bot_runtime, emulator: Emulator) -> None:
+    es = [c["command"] for c in emulator.commands_for(1, "es")]
+    en = [c["command"] for c in emulator.commands_for(1, "en")]
+    assert es[:3] == ["ayuda", "buscar", "temas"] and "baja" in es
+    assert en[:3] == ["help", "search", "topics"] and "stop" in en
+    assert "proximos" not in es
+
+
+async def test_english_command_names_work_in_spanish_and_back(enroll) -> None:
+    user = await enroll(language_code="es")
+    assert "Cómo usar Pregonero" in (await user.ask("/help")).text
+    assert "¿Qué buscas?" in (await user.ask("/search")).text
+    assert "No conozco ese comando" in (await user.ask("/nada")).text
+
+
+async def test_topics_lead_to_cards_and_a_card_carries_feedback_and_back_buttons(
+        enroll, content, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    topics = await user.ask("/temas")
+    assert "Niñas, niños" not in topics.text  # no topics.yml: names come from the folders
+    _answer, listing = await tap_edit(user, emulator, topics, "Ninez")
+    assert "Niñas y niños no acompañados" in " ".join(listing.button_texts)
+    await user.tap(listing, "Niñas y niños")
+    card = await user.next()
+    assert card.text.startswith("Niñas y niños no acompañados")
+    assert card.button_texts == ["✅ Leído y entendido", "👍 Útil", "👎 No útil",
+                                 "📚 Volver al tema"]
+    assert [e["card_id"] for e in events(store, "card_opened")] == ["nna"]
+    await user.tap(card, "📚 Volver al tema")
+    assert "Elige una guía" in (await user.next()).text
+
+
+async def test_feedback_is_logged_and_ticked_on_the_card(
+        enroll, content, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    topics = await user.ask("/temas")
+    _answer, listing = await tap_edit(user, emulator, topics, "Trata")
+    await user.tap(listing, "¿Trata o tráfico?")
+    card = await user.next()
+    answer, shown = await tap_edit(user, emulator, card, "👎 No útil")
+    assert answer["text"].startswith("¡Gracias!")
+    assert "✓ 👎 No útil" in shown.button_texts
+    await tap_edit(user, emulator, card, "👍 Útil")
+    assert [e["value"] for e in events(store, "feedback")] == ["not_useful", "useful"]
+    assert engagement.card_state(store.db, user.id, "quiz-trata").feedback == "useful"
+
+
+async def test_a_card_with_an_image_is_uploaded_once_and_then_sent_by_file_id(
+        enroll, content, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    for _ in range(2):
+        topics = await user.ask("/temas")
+        _answer, listing = await tap_edit(user, emulator, topics, "Derechos")
+        await user.tap(listing, "Trato digno")
+        card = await user.next()
+        assert card.photo and card.caption.startswith("Trato digno")
+        assert "👍 Útil" in card.button_texts
+    assert emulator.stats.uploads == 1 and emulator.stats.file_id_reuses == 1
+    assert store.db["media_files"].count == 1
+
+
+async def test_a_forged_or_stale_button_gets_a_polite_answer(
+        enroll, content, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    help_msg = await user.ask("/ayuda")
+    forged = emulator.message(user.id, help_msg.message_id)
+    forged.reply_markup = {"inline_keyboard": [
+        [{"text": "forged", "callback_data": "v1:open:../../etc"}],
+        [{"text": "old", "callback_data": "v0:open:nna"}],
+        [{"text": "gone", "callback_data": "v1:open:no-such-card"}],
+        [{"text": "page", "callback_data": "v1:page:3"}],
+    ]}
+    for label in ("forged", "old", "page"):
+        assert "ya no es válido" in (await user.tap(forged, label))["text"]
+    assert "ya no está disponible" in (await user.tap(forged, "gone"))["text"]
+    assert events(store, "card_opened") == []
+
+
+async def _open_quiz(user, emulator: Emulator):
+    topics = await user.ask("/temas")
+    _answer, listing = await tap_edit(user, emulator, topics, "Trata")
+    await user.tap(listing, "¿Trata o tráfico?")
+    return await user.next()
+
+
+async def test_a_quiz_answer_gets_immediate_feedback_and_only_the_first_one_counts(
+        enroll, content, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    first = await _open_quiz(user, emulator)
+    second = await _open_quiz(user, emulator)
+    assert first.button_texts[:3] == ["A) Trata de personas", "B) Tráfico de personas",
+                                      "C) Ninguno"]
+    answer, shown = await tap_edit(user, emulator, first, "A) Trata de personas")
+    assert answer["text"].startswith("❌")
+    assert "La respuesta correcta es B" in shown.text and "cruce pagado" in shown.text
+    assert not any(t.startswith("A)") for t in shown.button_texts)
+    again, shown = await tap_edit(user, emulator, second, "B) Tráfico de personas")
+    assert "cuenta tu primera respuesta" in again["text"]
+    assert "La respuesta correcta es B" in shown.text
+    assert [e["value"] for e in events(store, "quiz_answer")] == ["wrong"]
+    assert engagement.quiz_answer(store.db, user.id, "quiz-trata").choice == 1
+
+
+async def _open_sop(user, emulator: Emulator):
+    topics = await user.ask("/temas")
+    _answer, listing = await tap_edit(user, emulator, topics, "Ninez")
+    await user.tap(listing, "Niñas y niños")
+    return await user.next()
+
+
+async def test_an_sop_is_acknowledged_and_asked_again_after_its_version_changes(
+        enroll, content: Path, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    card = await _open_sop(user, emulator)
+    answer, shown = await tap_edit(user, emulator, card, "✅ Leído y entendido")
+    assert answer["text"].startswith("✓ Registrado")
+    assert "✓ Leído y entendido (" in shown.text
+    assert "✅ Leído y entendido" not in shown.button_texts
+    assert [e["value"] for e in events(store, "ack")] == ["1"]
+
+    before_change = await _open_sop(user, emulator)
+    assert "✅ Leído y entendido" not in before_change.button_texts
+    write_content(content, version="2")
+    import_folder(store.db, content, iso(utcnow()))
+    updated = await _open_sop(user, emulator)
+    assert "cambió después de que lo confirmaste" in updated.text
+    assert "✅ Leído y entendido" in updated.button_texts
+    await tap_edit(user, emulator, updated, "✅ Leído y entendido")
+    assert [e["value"] for e in events(store, "ack")] == ["1", "2"]
+    assert engagement.acked_officer_ids(store.db, "nna", "2") == {user.id}
+
+
+async def test_a_read_and_understood_button_of_an_old_version_shows_the_new_one(
+        enroll, content: Path, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    old = await _open_sop(user, emulator)
+    write_content(content, version="2")
+    import_folder(store.db, content, iso(utcnow()))
+    answer = await user.tap(old, "✅ Leído y entendido")
+    assert "se actualizó" in answer["text"] and answer["show_alert"]
+    fresh = await user.next()
+    assert fresh.text.startswith("Niñas y niños") and "✅ Leído y entendido" in fresh.button_texts
+    assert events(store, "ack") == []
+
+
+async def test_changing_language_changes_the_replies_and_the_command_menu(
+        enroll, emulator: Emulator, store: Store) -> None:
+    user = await enroll(language_code="es")
+    choice = await user.ask("/idioma")
+    assert "Elige tu idioma:" in choice.text and "Choose your language:" in choice.text
+    _answer, shown = await tap_edit(user, emulator, choice, "English")
+    assert shown.text == "Done: I will write to you in English."
+    assert officers.get_officer(store.db, user.id).language == "en"
+    menu = [c["command"] for c in emulator.commands_for(user.id, "es")]
+    assert menu[:3] == ["help", "search", "topics"]
+    assert "How to use Pregonero" in (await user.ask("/ayuda")).text
+    assert [e["value"] for e in events(store, "language")] == ["en"]
+
+
+async def test_leaving_and_keeping_history_stops_all_content(
+        enroll, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    ask = await user.ask("/baja")
+    assert ask.button_texts == ["🚪 Baja, conservar mi historial", "🗑 Baja y borrar mis datos",
+                                "↩️ Cancelar, me quedo"]
+    _answer, shown = await tap_edit(user, emulator, ask, "Cancelar")
+    assert "te quedas" in shown.text
+    ask = await user.ask("/stop")
+    _answer, shown = await tap_edit(user, emulator, ask, "conservar")
+    assert "Te diste de baja" in shown.text
+    assert officers.get_officer(store.db, user.id).status == officers.Status.LEFT
+    assert [e["officer_id"] for e in events(store, "left")] == [user.id]
+    assert (await user.ask("hola")).text.startswith("Este bot es solo")
+
+
+async def test_leaving_and_erasing_data_forgets_the_person(
+        enroll, content, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    card = await _open_quiz(user, emulator)
+    await tap_edit(user, emulator, card, "👍 Útil")
+    ask = await user.ask("/baja")
+    _answer, shown = await tap_edit(user, emulator, ask, "borrar")
+    assert "tus datos personales se borraron" in shown.text
+    assert officers.get_officer(store.db, user.id) is None
+    assert store.db["feedback"].count == 0
+    assert store.db["events"].count_where("officer_id = ?", [user.id]) == 0
+    assert len(events(store, "forgotten")) == 1
+
+
+async def test_a_photo_or_sticker_gets_a_short_hint(enroll, emulator: Emulator) -> None:
+    user = await enroll()
+    emulator.skip_bot_messages(user.id)
+    emulator._push_update(emulator.bot, "message", {  # the kit sends text only: a sticker
+        "message_id": 10_000, "date": 0, "chat": emulator.users[user.id].chat(),
+        "from": emulator.users[user.id].to_api(),
+        "sticker": {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1,
+                    "is_animated": False, "is_video": False, "type": "regular"},
+    })
+    assert "Solo puedo leer texto" in (await user.next()).text
+
+
+async def test_an_error_is_logged_without_the_message_and_the_officer_gets_an_apology(
+        enroll, store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    user = await enroll(language_code="en")
+    store.db.execute("DROP TABLE card_topics")
+    with caplog.at_level(logging.ERROR, logger="bot.chat.errors"):
+        reply = await user.ask("/topics secreto-123")
+    assert reply.text == "Sorry, something went wrong on my side. Please try again in a moment."
+    assert any(r.exc_info for r in caplog.records if r.name == "bot.chat.errors")
+    assert "secreto-123" not in caplog.text
