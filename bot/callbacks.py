@@ -41,6 +41,8 @@ ACTIONS: dict[str, Action] = {
         Action("quiz", (_ID, r"\d{1,2}"), "answer option <n> of quiz <id>"),
         Action("ack", (_ID, r"[a-f0-9]{1,16}"), "read and understood card <id> at <version>"),
         Action("rem", (r"on|off",), "reminders on or off"),
+        Action("tz", (r"[a-z_]{1,16}",), "set time zone <code> (bot.delivery.timezones)"),
+        Action("pv", (_INT,), "preview campaign <id> to the comms user who tapped"),
         Action("more", (_ID,), "send the rest of card <id> (text after a media caption)"),
         Action("page", (_INT,), "page <n> of the last results"),
         Action("help", (), "show the help"),
