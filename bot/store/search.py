@@ -1,5 +1,193 @@
-"""Store functions for search (see docs/architecture.md)."""
+"""Store functions for search: the analysed index, its vocabulary and the stored glossary.
+
+Tables (migration 0020):
+  search_docs        one row per card translation: ids, display title, and the analysed
+                     stems of title, keywords, summary and body (space-separated)
+  search_fts_es/_en  FTS5 over those stems, one table per language (rowid = search_docs.id),
+                     so BM25 works on stems analysed with that language's stemmer
+  search_terms       (lang, stem) -> document frequency, and in how many documents it is in
+                     the title, keywords or summary (a topical word, not just body prose)
+  search_words       (lang, folded word) -> its stem and frequency (typo correction)
+  search_glossary    the content folder's glossary entries (the base one ships in the package)
+  search_state       index_id: changes whenever the index or glossary changes (cache key)
+
+`plain_*` functions keep a plain FTS5 index (no stemming, glossary or correction) used only by
+scripts/eval_search.py and scripts/bench_search.py as a baseline.
+"""
 
 from __future__ import annotations
 
-MIGRATIONS: list = []
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+
+from sqlite_utils import Database
+
+LANGS = ("es", "en")
+FIELDS = ("title", "keywords", "summary", "body")
+# BM25 column weights: title and keywords weigh more than summary, summary more than body.
+BM25_WEIGHTS = {"title": 5.0, "keywords": 4.0, "summary": 2.0, "body": 1.0}
+
+
+def _create(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE search_docs (
+            id INTEGER PRIMARY KEY,
+            card_id TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            langs TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            title_t TEXT NOT NULL,
+            keywords_t TEXT NOT NULL,
+            summary_t TEXT NOT NULL,
+            body_t TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX search_docs_card ON search_docs(card_id)")
+    for lang in LANGS:
+        db.execute(
+            f"CREATE VIRTUAL TABLE search_fts_{lang} USING fts5("
+            "title, keywords, summary, body, tokenize='unicode61')"
+        )
+    db.execute(
+        "CREATE TABLE search_terms (lang TEXT NOT NULL, term TEXT NOT NULL,"
+        " df INTEGER NOT NULL, head_df INTEGER NOT NULL, PRIMARY KEY (lang, term)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE search_words (lang TEXT NOT NULL, word TEXT NOT NULL, stem TEXT NOT NULL,"
+        " df INTEGER NOT NULL, PRIMARY KEY (lang, word)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE search_glossary (id INTEGER PRIMARY KEY, source TEXT NOT NULL,"
+        " line INTEGER NOT NULL, terms TEXT NOT NULL)"
+    )
+    db.execute("CREATE TABLE search_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+MIGRATIONS = [("0020_search_index", _create)]
+
+
+def card_translations(db: Database) -> list[dict]:
+    """Every card translation with topic and kind: what the index is built from."""
+    return list(db.query(
+        "SELECT t.card_id, t.lang, t.title, t.summary, t.keywords, t.body_text, c.topic, c.kind"
+        " FROM card_translations t JOIN cards c ON c.id = t.card_id"
+        " ORDER BY t.card_id, t.lang"))
+
+
+def replace_index(db: Database, docs: Iterable[dict],
+                  terms: Iterable[tuple[str, str, int, int]],
+                  words: Iterable[tuple[str, str, str, int]]) -> None:
+    """Replace the whole index: docs carry card_id, lang, langs, topic, kind, title and
+    `<field>_t` stem strings; terms (lang, stem, df, head_df); words (lang, word, stem, df)."""
+    with db.atomic():
+        db.execute("DELETE FROM search_docs")
+        for lang in LANGS:
+            db.execute(f"DELETE FROM search_fts_{lang}")
+        db.execute("DELETE FROM search_terms")
+        db.execute("DELETE FROM search_words")
+        conn = db.conn
+        for doc in docs:
+            cur = conn.execute(
+                "INSERT INTO search_docs (card_id, lang, langs, topic, kind, title, title_t,"
+                " keywords_t, summary_t, body_t) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [doc["card_id"], doc["lang"], doc["langs"], doc["topic"], doc["kind"],
+                 doc["title"], doc["title_t"], doc["keywords_t"], doc["summary_t"],
+                 doc["body_t"]])
+            conn.execute(
+                f"INSERT INTO search_fts_{doc['lang']} (rowid, title, keywords, summary, body)"
+                " VALUES (?,?,?,?,?)",
+                [cur.lastrowid, doc["title_t"], doc["keywords_t"], doc["summary_t"],
+                 doc["body_t"]])
+        conn.executemany("INSERT INTO search_terms (lang, term, df, head_df) VALUES (?,?,?,?)",
+                         terms)
+        conn.executemany("INSERT INTO search_words (lang, word, stem, df) VALUES (?,?,?,?)",
+                         words)
+        touch(db)
+
+
+def touch(db: Database) -> str:
+    """Mark the index or glossary as changed; returns the new index id."""
+    value = uuid.uuid4().hex
+    db.execute("INSERT INTO search_state (key, value) VALUES ('index_id', ?)"
+               " ON CONFLICT(key) DO UPDATE SET value = excluded.value", [value])
+    return value
+
+
+def index_id(db: Database) -> str:
+    rows = db.execute("SELECT value FROM search_state WHERE key = 'index_id'").fetchall()
+    return rows[0][0] if rows else ""
+
+
+def vocabulary(db: Database) -> tuple[list[tuple], list[tuple], dict[str, int]]:
+    """(terms, words, documents per language) for the in-memory search context."""
+    conn = db.conn
+    terms = conn.execute("SELECT lang, term, df, head_df FROM search_terms").fetchall()
+    words = conn.execute("SELECT lang, word, stem, df FROM search_words").fetchall()
+    counts = dict(conn.execute("SELECT lang, count(*) FROM search_docs GROUP BY lang").fetchall())
+    return terms, words, counts
+
+
+def match(db: Database, lang: str, expression: str, limit: int) -> list[tuple[int, float]]:
+    """(doc id, BM25) for an FTS5 expression over one language's stems, best first.
+    FTS5's bm25() is negative (lower is better); it is returned negated (higher is better)."""
+    w = BM25_WEIGHTS
+    sql = (f"SELECT rowid, -bm25(search_fts_{lang}, ?, ?, ?, ?) AS score FROM search_fts_{lang}"
+           f" WHERE search_fts_{lang} MATCH ? ORDER BY score DESC LIMIT ?")
+    args = [w["title"], w["keywords"], w["summary"], w["body"], expression, limit]
+    return [(row[0], row[1]) for row in db.conn.execute(sql, args).fetchall()]
+
+
+def docs(db: Database, ids: Sequence[int]) -> list[dict]:
+    """search_docs rows by id."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    cur = db.conn.execute(f"SELECT * FROM search_docs WHERE id IN ({marks})", list(ids))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def glossary_rows(db: Database) -> list[dict]:
+    return [{"source": r[0], "line": r[1], "terms": json.loads(r[2])} for r in db.conn.execute(
+        "SELECT source, line, terms FROM search_glossary ORDER BY id").fetchall()]
+
+
+def replace_glossary(db: Database, rows: Iterable[tuple[str, int, dict]]) -> None:
+    """Store the content folder's glossary entries: (source, line, {lang: [terms]})."""
+    with db.atomic():
+        db.execute("DELETE FROM search_glossary")
+        db.conn.executemany(
+            "INSERT INTO search_glossary (source, line, terms) VALUES (?,?,?)",
+            [(s, n, json.dumps(t, ensure_ascii=False)) for s, n, t in rows])
+        touch(db)
+
+
+# --- Plain FTS5 baseline (scripts only) -----------------------------------------------------
+
+def plain_build(db: Database) -> None:
+    """A plain FTS5 index of the cards: unicode61 remove_diacritics 2, no stemming."""
+    with db.atomic():
+        db.execute("DROP TABLE IF EXISTS plain_fts")
+        db.execute(
+            "CREATE VIRTUAL TABLE plain_fts USING fts5(card_id UNINDEXED, lang UNINDEXED,"
+            " title, keywords, summary, body, tokenize='unicode61 remove_diacritics 2')")
+        db.execute(
+            "INSERT INTO plain_fts (card_id, lang, title, keywords, summary, body)"
+            " SELECT t.card_id, t.lang, t.title, t.keywords, t.summary, t.body_text"
+            " FROM card_translations t")
+
+
+def plain_search(db: Database, words: Sequence[str], lang: str, limit: int,
+                 operator: str = "OR") -> list[tuple[str, float]]:
+    """(card id, score) for the query words joined by OR (or AND) in one language."""
+    if not words:
+        return []
+    expression = f" {operator} ".join('"' + w.replace('"', '""') + '"' for w in words)
+    sql = ("SELECT card_id, -bm25(plain_fts) AS score FROM plain_fts"
+           " WHERE plain_fts MATCH ? AND lang = ? ORDER BY score DESC LIMIT ?")
+    return [(r[0], r[1]) for r in db.conn.execute(sql, [expression, lang, limit]).fetchall()]

@@ -1,0 +1,56 @@
+"""Build the search index from the cards: every translation analysed in its own language."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from sqlite_utils import Database
+
+from bot.search.analyze import LANGS, analyze, stem, stop_words, words
+from bot.store import search as store
+
+
+def _keywords(raw: str | None) -> str:
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return raw or ""
+    return " ; ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def rebuild(db: Database) -> int:
+    """Re-analyse every card translation into the index; returns the number of documents."""
+    rows = store.card_translations(db)
+    langs_of: dict[str, set[str]] = {}
+    for row in rows:
+        langs_of.setdefault(row["card_id"], set()).add(row["lang"])
+    docs = []
+    term_df: dict[str, Counter] = {lang: Counter() for lang in LANGS}
+    head_df: dict[str, Counter] = {lang: Counter() for lang in LANGS}
+    word_df: dict[str, Counter] = {lang: Counter() for lang in LANGS}
+    for row in rows:
+        lang = row["lang"] if row["lang"] in LANGS else "es"
+        fields = {"title": row["title"] or "", "keywords": _keywords(row["keywords"]),
+                  "summary": row["summary"] or "", "body": row["body_text"] or ""}
+        doc = {"card_id": row["card_id"], "lang": lang, "topic": row["topic"],
+               "kind": row["kind"], "title": row["title"],
+               "langs": ",".join(sorted(langs_of[row["card_id"]]))}
+        stems: set[str] = set()
+        head: set[str] = set()
+        for name, text in fields.items():
+            tokens = analyze(text, lang)
+            doc[f"{name}_t"] = " ".join(tokens)
+            stems.update(tokens)
+            if name != "body":
+                head.update(tokens)
+        term_df[lang].update(stems)
+        head_df[lang].update(head)
+        stops = stop_words(lang)
+        word_df[lang].update({w for w in words(" ".join(fields.values())) if w not in stops})
+        docs.append(doc)
+    terms = [(lang, term, df, head_df[lang][term])
+             for lang in LANGS for term, df in term_df[lang].items()]
+    vocab = [(lang, w, stem(w, lang), df) for lang in LANGS for w, df in word_df[lang].items()]
+    store.replace_index(db, docs, terms, vocab)
+    return len(docs)
