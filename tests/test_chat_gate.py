@@ -1,0 +1,42 @@
+"""The enrollment gate's decision: officers pass, /start <code> passes, everyone else is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.chat.gate import Decision, decide, start_code
+
+
+@pytest.mark.parametrize(("kind", "code", "expected"), [
+    ("message", None, Decision.REFUSE_MESSAGE),
+    ("command", None, Decision.REFUSE_MESSAGE),
+    ("command", "abc", Decision.PASS),
+    ("callback", None, Decision.REFUSE_TAP),
+    ("my_chat_member", None, Decision.DROP),
+    ("other", None, Decision.DROP),
+])
+def test_someone_not_enrolled_only_gets_through_with_an_invite_code(
+        kind: str, code: str | None, expected: Decision) -> None:
+    assert decide(private=True, is_officer=False, kind=kind, code=code) == expected
+
+
+@pytest.mark.parametrize("kind", ["message", "command", "callback", "my_chat_member", "other"])
+def test_an_officer_always_gets_through(kind: str) -> None:
+    assert decide(private=True, is_officer=True, kind=kind, code=None) == Decision.PASS
+
+
+def test_group_chats_are_ignored_even_for_officers() -> None:
+    assert decide(private=False, is_officer=True, kind="message", code=None) == Decision.DROP
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("/start abc_DEF-12", "abc_DEF-12"),
+    ("/start@PregoneroBot abc", "abc"),
+    ("/start", None),
+    ("/start   ", None),
+    ("/temas abc", None),
+    ("start abc", None),
+    (None, None),
+])
+def test_the_invite_code_is_read_from_start(text: str | None, code: str | None) -> None:
+    assert start_code(text) == code
