@@ -1,0 +1,68 @@
+"""Chat commands of the delivery area, through the real Application and the emulator:
+pausing reminders, choosing a time zone, and /proximos with a preview for comms only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.clock import utcnow
+from bot.content.importer import import_folder
+from bot.delivery import campaigns
+from bot.store import Store, officers
+from bot.store import delivery as outbox
+
+CARD = "---\ntitle: {title}\nkind: practice\n---\nTexto de {title}.\n"
+
+
+@pytest.fixture
+def content(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "messages" / "practicas"
+    folder.mkdir(parents=True)
+    for card_id in ("trato-digno", "nna"):
+        (folder / f"{card_id}.es.md").write_text(CARD.format(title=card_id), "utf-8")
+    import_folder(store.db, tmp_path / "messages", utcnow())
+
+
+async def test_an_officer_pauses_and_resumes_weekly_reminders(enroll, store) -> None:
+    user = await enroll()
+    shown = await user.ask("/recordatorios")
+    assert "activos" in shown.content
+    await user.tap(shown, "Pausar")
+    await user.emu.wait_for(
+        lambda: "en pausa" in user.emu.message(user.id, shown.message_id).content)
+    assert officers.get_officer(store.db, user.id).reminders_paused
+    again = await user.ask("/reminders")
+    await user.tap(again, "Reanudar")
+    await user.emu.wait_for(
+        lambda: "de nuevo" in user.emu.message(user.id, again.message_id).content)
+    assert not officers.get_officer(store.db, user.id).reminders_paused
+
+
+async def test_an_officer_chooses_the_tijuana_time_zone(enroll, store) -> None:
+    user = await enroll()
+    shown = await user.ask("/zona")
+    assert any("Tijuana" in label for label in shown.button_texts)
+    await user.tap(shown, "v1:tz:tijuana")
+    await user.emu.wait_for(
+        lambda: "Tijuana" in user.emu.message(user.id, shown.message_id).content)
+    assert officers.get_officer(store.db, user.id).timezone == "America/Tijuana"
+
+
+async def test_upcoming_is_for_comms_and_lists_campaigns_with_a_preview_button(
+        enroll, store, content) -> None:
+    officer = await enroll()
+    assert "equipo de comunicación" in (await officer.ask("/proximos")).content
+    comms = await enroll(role="comms")
+    assert "Ninguna campaña" in (await comms.ask("/proximos")).content
+    series = campaigns.new_series(store.db, name="Semanal norte", card_ids=["nna"], day="mon",
+                                  time="09:00", now=utcnow())
+    cid = campaigns.add(store.db, series).id
+    listing = await comms.ask("/upcoming")
+    assert "Semanal norte" in listing.content
+    await comms.tap(listing, f"v1:pv:{cid}")
+    preview = await comms.next()
+    assert "Recordatorio semanal" in preview.content and "nna" in preview.content
+    assert officer.emu.stats.delivered[officer.id] == 2  # welcome + refusal: no preview
+    assert outbox.outbox_rows(store.db) == []
