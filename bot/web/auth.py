@@ -25,15 +25,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def load_session(request: web.Request) -> web_store.Session | None:
-    """The signed-in person's session (also kept as `request["session"]`), or None."""
-    if "session" in request:
-        return request["session"]
+    """The signed-in person's session (also kept as `request[keys.SESSION]`), or None."""
+    if keys.SESSION in request:
+        return request[keys.SESSION]
     cookie = request.cookies.get(COOKIE)
     session = None
     if cookie:
         store = request.app[keys.STORE]
         session = await store.run(web_store.get_session, cookie, now=request.app[keys.CLOCK]())
-    request["session"] = session
+    request[keys.SESSION] = session
     return session
 
 
@@ -59,7 +59,7 @@ def require(*roles: str) -> Callable[[Handler], Handler]:
 
 async def _remember_lang(request: web.Request) -> None:
     """`?lang=en` on any page switches the session's language."""
-    session = request["session"]
+    session = request[keys.SESSION]
     asked = request.query.get("lang")
     if asked in ("es", "en") and asked != session.lang:
         store = request.app[keys.STORE]

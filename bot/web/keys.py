@@ -16,3 +16,6 @@ STORE = web.AppKey("store", Store)
 APPLICATION = web.AppKey("application", Any)  # the python-telegram-bot Application, or None
 CLOCK = web.AppKey("clock", Callable[[], datetime])
 STARTED = web.AppKey("started", datetime)
+
+# Per request: the signed-in person's session (None when signed out), set by `auth`.
+SESSION = web.RequestKey("session", Any)

@@ -73,7 +73,7 @@ def request_lang(request: web.Request) -> str:
     asked = request.query.get("lang")
     if asked in LANGS:
         return asked
-    session = request.get("session")
+    session = request.get(keys.SESSION)
     if session is not None and session.lang in LANGS:
         return session.lang
     cookie = request.cookies.get(LANG_COOKIE)
@@ -87,7 +87,7 @@ def gettext(request: web.Request) -> Any:
 def page(request: web.Request, template: str, context: dict[str, Any] | None = None,
          *, status: int = 200) -> web.Response:
     lang = request_lang(request)
-    session = request.get("session")
+    session = request.get(keys.SESSION)
     role = session.role if session is not None else None
     ctx: dict[str, Any] = {
         "session": session,

@@ -149,7 +149,7 @@ async def create_campaign(request: web.Request) -> web.Response:
     data.update(form=form, weekdays=WEEKDAYS, error=None, preview=None)
     try:
         result = await store.run(create_or_preview, form, action, now=now, tz=tz, lang=lang,
-                                 created_by=request["session"].officer_id)
+                                 created_by=request[keys.SESSION].officer_id)
     except PregoneroError as exc:
         data["error"] = str(exc)
         return render.page(request, "campaign_new.html", data, status=400)

@@ -32,7 +32,7 @@ async def login(request: web.Request) -> web.Response:
     opened = await store.run(web_store.redeem_login_token, request.match_info["token"],
                              now=request.app[keys.CLOCK]())
     if opened is None:
-        request["session"] = None
+        request[keys.SESSION] = None
         return render.page(request, "signin.html", {"expired": True}, status=401)
     cookie, session = opened
     response = render.redirect(request, "overview")

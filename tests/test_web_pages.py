@@ -1,0 +1,112 @@
+"""What the pages show: overview figures and chart, content, gaps, officers, both languages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web_helpers import ADMIN_ID, COMMS_ID, make_app, seeded_store, sign_in
+
+
+@pytest.fixture
+async def client(aiohttp_client, store, tmp_path):
+    seeded_store(tmp_path, store)
+    return await aiohttp_client(make_app(store, tmp_path))
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+async def test_the_overview_shows_people_reach_and_shares_in_spanish_by_default(client, store):
+    await sign_in(client, store, ADMIN_ID)
+    html = await (await client.get("/")).text()
+    assert '<html lang="es">' in html
+    text = text_of(html)
+    assert "14 Inscritos" in text and "13 Activos" in text and "1 Dados de baja" in text
+    assert "50%" in text  # useful share, es_MX percent format
+    assert "Alcance de los últimos recordatorios" in text
+    assert "Dignified treatment" not in text and "Trato digno en la revisión" in text
+    assert "<svg" in html and "Tendencia semanal" in html
+
+
+async def test_the_overview_shows_read_and_understood_per_sop_with_pending_per_region(
+        client, store):
+    await sign_in(client, store, COMMS_ID)
+    text = text_of(await (await client.get("/?lang=es")).text())
+    assert "Niñas, niños y adolescentes no acompañados" in text
+    assert "31%" in text  # 4 of 13 active people
+    assert "norte: 2" in text and "centro: 5" in text
+
+
+async def test_the_language_switch_is_kept_in_the_session(client, store):
+    await sign_in(client, store, ADMIN_ID)
+    english = await (await client.get("/?lang=en")).text()
+    assert '<html lang="en">' in english and "Weekly trend" in english
+    assert "50%" in text_of(english)
+    again = await (await client.get("/content")).text()
+    assert '<html lang="en">' in again and "Cards and their use" in again
+
+
+async def test_filters_narrow_the_figures(client, store):
+    await sign_in(client, store, ADMIN_ID)
+    text = text_of(await (await client.get("/?region=sur&period=all")).text())
+    assert "3 Inscritos" in text
+    assert 'value="sur"' not in text  # the form keeps the choice as a selected option
+    html = await (await client.get("/?region=sur")).text()
+    assert "<option selected>sur</option>" in html
+
+
+async def test_unknown_filter_values_are_ignored(client, store):
+    await sign_in(client, store, ADMIN_ID)
+    response = await client.get("/?role=king&period=forever&lang_filter=fr")
+    assert response.status == 200
+
+
+async def test_the_content_page_lists_cards_with_usage_and_a_clean_check(client, store):
+    await sign_in(client, store, COMMS_ID)
+    text = text_of(await (await client.get("/content?lang=es")).text())
+    assert "Trato digno en la revisión" in text and "Sin errores" in text
+    assert "15" in text  # opens of trato-digno
+
+
+async def test_the_content_page_shows_content_check_errors(client, store, tmp_path):
+    (tmp_path / "messages" / "trato" / "roto.es.md").write_text("---\nkind: sop\n---\nx\n")
+    await sign_in(client, store, COMMS_ID)
+    html = await (await client.get("/content")).text()
+    assert "roto.es.md:" in html and 'class="alert"' in html
+
+
+async def test_the_gaps_page_groups_queries_with_no_result_and_lists_not_useful_cards(
+        client, store):
+    await sign_in(client, store, COMMS_ID)
+    text = text_of(await (await client.get("/gaps")).text())
+    assert "visa humanitaria" in text.lower()
+    assert "comar cita" in text
+    assert "Niñas, niños y adolescentes no acompañados" in text  # rated not useful 3 times
+
+
+async def test_the_officers_page_shows_counts_and_never_person_ids(client, store):
+    await sign_in(client, store, ADMIN_ID)
+    html = await (await client.get("/officers")).text()
+    text = text_of(html)
+    assert "norte" in text and "tijuana" in text and "Por rol" in text
+    for person_id in ("100", "101", "200", "900", "901"):
+        assert f">{person_id}<" not in html
+
+
+async def test_pages_are_readable_on_a_phone_with_the_local_stylesheet(client, store):
+    await sign_in(client, store, ADMIN_ID)
+    html = await (await client.get("/")).text()
+    assert 'name="viewport"' in html and 'href="/static/style.css"' in html
+    assert "http" not in re.sub(r'https?://(127\.0\.0\.1|t\.me)[^"]*', "", html.split("<body>")[0])
+    css = await client.get("/static/style.css")
+    assert css.status == 200 and "@media" in await css.text()
+
+
+async def test_the_error_pages_are_translated(client, store):
+    english = await (await client.get("/gaps?lang=en")).text()
+    assert "Sign in first" in english
+    spanish = await (await client.get("/gaps?lang=es")).text()
+    assert "Primero inicia sesión" in spanish
