@@ -9,17 +9,20 @@ a card's "back to results" button and the page buttons work; after a restart the
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from telegram import Update
 
-from bot.chat.commands import command, parse_command
+from bot.chat.commands import parse_command
 from bot.chat.context import ChatContext
 from bot.chat.topics import topic_rows
 from bot.chat.track import track
 from bot.chat.ui import Button, answer, button, esc, keyboard, reply, stale_text
 from bot.clock import iso, utcnow
 from bot.i18n import format_number, gettext_for
+from bot.metrics import SEARCH_LATENCY
+from bot.search import search
 from bot.store import cards, events
 from bot.store.events import EventType
 
@@ -43,7 +46,7 @@ class Results:
     """The officer's last search results (ids and titles only)."""
 
     items: tuple[Result, ...]
-    page: int = 0
+    corrected: tuple[str, ...] = ()  # words the search read differently (typos fixed)
 
     @property
     def pages(self) -> int:
@@ -59,6 +62,9 @@ def results_view(results: Results, page: int, lang: str) -> tuple[str, list[list
     head = (_("I found one guide:") if n == 1
             else _("I found %(n)s guides:") % {"n": format_number(n, lang)})
     lines = [f"<b>{esc(head)}</b>"]
+    if results.corrected:
+        lines.insert(0, "<i>" + esc(_("I searched for: %(words)s") % {
+            "words": ", ".join(results.corrected)}) + "</i>")
     rows: list[list[Button]] = []
     for i, item in enumerate(shown, start=page * PAGE_SIZE + 1):
         icon = KIND_ICONS.get(item.kind, "•")
@@ -106,12 +112,12 @@ async def search_text(update: Update, context: ChatContext) -> None:
 
 async def run_search(update: Update, context: ChatContext, query: str) -> None:
     """Search, log the query (apart from the officer), and reply with the results."""
-    from bot.search import search
-
     officer = context.officer
     assert officer is not None
     lang, store = officer.language, context.store
+    started = time.perf_counter()
     outcome = await store.run(search, query[:MAX_QUERY_CHARS], lang, limit=MAX_RESULTS)
+    SEARCH_LATENCY.observe(time.perf_counter() - started)
     hits = list(outcome.hits)
     await store.run(events.log_query, normalized=outcome.normalized or "", results=len(hits),
                     lang=lang, region=officer.region, at=iso(utcnow()))
@@ -123,7 +129,7 @@ async def run_search(update: Update, context: ChatContext, query: str) -> None:
     results = Results(tuple(
         Result(h.card_id, h.title, str(h.kind), bool(getattr(h, "other_language", False)))
         for h in hits
-    ))
+    ), corrected=tuple(dict.fromkeys((outcome.corrections or {}).values())))
     if context.user_data is not None:
         context.user_data[RESULTS_KEY] = results
     text, rows = results_view(results, 0, lang)
@@ -155,7 +161,3 @@ async def back_to_results(update: Update, context: ChatContext) -> None:
     await answer(update)
     text, rows = results_view(results, 0, context.lang)
     await reply(update, text, keyboard(rows))
-
-
-def search_names() -> tuple[str, ...]:
-    return command("search").names

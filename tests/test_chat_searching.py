@@ -1,0 +1,109 @@
+"""Questions in chat: results by title with buttons, pages, back to results, nothing found
+with topics, and every query logged without its author."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.chat.searching import PAGE_SIZE, Result, Results, results_view
+from bot.clock import iso, utcnow
+from bot.content.importer import import_folder
+from bot.store import Store
+from bot.testkit.emulator import Emulator
+from tests.test_chat_app import events, tap_edit, write_content
+
+
+@pytest.fixture
+def content(store: Store, tmp_path: Path) -> Path:
+    folder = tmp_path / "messages"
+    write_content(folder)
+    (folder / "frontera").mkdir()
+    for i in range(7):
+        (folder / "frontera" / f"garita-{i}.es.md").write_text(
+            f"---\ntitle: Revisión en garita {i}\nkind: practice\nkeywords: [garita]\n---\n"
+            f"Paso {i} de la revisión en garita.\n", encoding="utf-8")
+    import_folder(store.db, folder, iso(utcnow()))
+    return folder
+
+
+def _results(n: int) -> Results:
+    return Results(tuple(Result(f"c{i}", f"Card <{i}>", "sop", i == 0) for i in range(n)))
+
+
+def test_a_results_page_names_each_card_with_one_button_to_open_it() -> None:
+    text, rows = results_view(_results(2), 0, "en")
+    assert text.splitlines() == ["<b>I found 2 guides:</b>",
+                                 "1. 📋 Card &lt;0&gt; (other language)", "2. 📋 Card &lt;1&gt;",
+                                 "Tap a guide to open it."]
+    assert [r[0][1] for r in rows if r] == ["v1:open:c0", "v1:open:c1"]
+    assert rows[-1] == []  # no page buttons
+
+
+def test_long_results_are_paged() -> None:
+    results = _results(PAGE_SIZE + 2)
+    _text, first = results_view(results, 0, "es")
+    assert [label for label, _data in first[-1]] == ["Más ▶"]
+    text, last = results_view(results, 1, "es")
+    assert "6. 📋 Card &lt;5&gt;" in text
+    assert [data for _label, data in last[-1]] == ["v1:page:0"]
+
+
+def test_corrected_words_are_shown() -> None:
+    text, _rows = results_view(Results(_results(1).items, corrected=("asilo",)), 0, "es")
+    assert text.startswith("<i>Busqué: asilo</i>")
+
+
+async def test_plain_text_is_a_question_answered_with_card_titles_and_buttons(
+        enroll, content, store: Store) -> None:
+    user = await enroll()
+    reply = await user.ask("¿qué hago con un menor no acompañado?")
+    assert "Encontré una guía:" in reply.text and "Niñas y niños no acompañados" in reply.text
+    assert reply.button_texts == ["📋 Niñas y niños no acompañados"]
+    assert [e["count"] for e in events(store, "query")] == [1]
+    logged = list(store.db.query("SELECT * FROM query_log"))
+    assert [(q["results"], q["lang"]) for q in logged] == [(1, "es")]
+    assert "menor" in logged[0]["normalized"] and "user" not in logged[0]
+
+
+async def test_search_command_takes_words_or_asks_for_them(enroll, content) -> None:
+    user = await enroll(language_code="en")
+    assert "What are you looking for?" in (await user.ask("/search")).text
+    assert "I found one guide:" in (await user.ask("/buscar trafficking smuggling tráfico")).text
+
+
+async def test_a_card_opened_from_results_leads_back_to_them(
+        enroll, content, emulator: Emulator) -> None:
+    user = await enroll()
+    results = await user.ask("garita")
+    assert "Encontré 7 guías:" in results.text and len(results.button_texts) == PAGE_SIZE + 1
+    _answer, page2 = await tap_edit(user, emulator, results, "Más ▶")
+    assert "6. 💡 Revisión en garita" in page2.text
+    await user.tap(page2, page2.button_texts[0])
+    card = await user.next()
+    assert card.text.startswith("Revisión en garita")
+    await user.tap(card, "◀ Volver a resultados")
+    assert "Encontré 7 guías:" in (await user.next()).text
+
+
+@pytest.mark.parametrize("text", [
+    "zzzzqqq", '"AND OR* NEAR(', "😀😀😀", "x" * 4000, "'; DROP TABLE officers; --", "*", "NOT",
+])
+async def test_anything_typed_gets_results_or_a_polite_nothing_found_with_topics(
+        enroll, content, store: Store, text: str) -> None:
+    user = await enroll()
+    reply = await user.ask(text)
+    assert reply.text.startswith("No encontré nada con eso.")
+    assert "Ninez (1)" in reply.button_texts
+    assert [e["count"] for e in events(store, "query")] == [0]
+    assert [q["results"] for q in store.db.query("SELECT results FROM query_log")] == [0]
+
+
+async def test_back_to_results_after_a_restart_says_the_button_expired(
+        enroll, content, emulator: Emulator) -> None:
+    user = await enroll()
+    help_msg = await user.ask("/ayuda")
+    emulator.message(user.id, help_msg.message_id).reply_markup = {
+        "inline_keyboard": [[{"text": "back", "callback_data": "v1:res"}]]}
+    assert "ya no es válido" in (await user.tap(help_msg, "back"))["text"]
