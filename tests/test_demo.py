@@ -1,0 +1,193 @@
+"""`pregonero demo` runs the bot with no token: a terminal chat, or a server until SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from bot.testkit.emulator import ChatMessage
+from bot.testkit.terminal import button_lines, format_entities, render
+
+ROOT = Path(__file__).resolve().parent.parent
+TITLE_ES = "Niñas, niños y adolescentes no acompañados"
+CARD_ES = f"""---
+title: {TITLE_ES}
+kind: sop
+keywords: [NNA, menor no acompañado, DIF]
+summary: Qué hacer en los primeros minutos.
+---
+Atiende **de inmediato** a la niña, niño o adolescente y avisa a la Procuraduría de Protección.
+"""
+CARD_EN = """---
+title: Unaccompanied children
+kind: sop
+keywords: [unaccompanied minor, DIF]
+summary: What to do in the first minutes.
+---
+Attend to the child **at once** and notify the Child Protection Office.
+"""
+WAIT = 60  # a guard against a hung process, not a timing assertion
+
+
+class Lines:
+    """A child's output, line by line, read on a thread so the test can wait for a pattern."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.seen: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+
+        def pump() -> None:
+            try:
+                for line in stream:
+                    self._queue.put(line)
+            except OSError:  # a pty whose other end closed
+                pass
+            self._queue.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    def until(self, pattern: str) -> str:
+        regex = re.compile(pattern)
+        while True:
+            try:
+                line = self._queue.get(timeout=WAIT)
+            except queue.Empty:
+                raise AssertionError(f"never saw {pattern!r} in:\n{''.join(self.seen)}") from None
+            if line is None:
+                raise AssertionError(f"output ended before {pattern!r}:\n{''.join(self.seen)}")
+            self.seen.append(line)
+            if regex.search(line):
+                return line
+
+
+@pytest.fixture
+def demo_env(tmp_path: Path) -> dict[str, str]:
+    folder = tmp_path / "messages" / "ninez"
+    folder.mkdir(parents=True)
+    (folder / "nna.es.md").write_text(CARD_ES, encoding="utf-8")
+    (folder / "nna.en.md").write_text(CARD_EN, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREGONERO_")}
+    env.update(PREGONERO_DB=str(tmp_path / "demo.db"), PREGONERO_WEB="127.0.0.1:0",
+               PYTHONPATH=str(ROOT), NO_COLOR="1")
+    done = subprocess.run([sys.executable, "-m", "bot", "content", "import",
+                           str(tmp_path / "messages")], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=WAIT)
+    assert done.returncode == 0, done.stderr
+    env["DEMO_CWD"] = str(tmp_path)
+    return env
+
+
+def start_demo(env: dict[str, str], *args: str, **popen: object) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "bot", "demo", "--port", "0", *args],
+                            env=env, cwd=env["DEMO_CWD"], text=True, encoding="utf-8",
+                            **popen)  # type: ignore[call-overload]
+
+
+def test_the_demo_answers_a_query_typed_in_the_terminal_and_quits(demo_env):
+    proc = start_demo(demo_env, "--terminal", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        out = Lines(proc.stdout)
+        assert "/sandbox" in out.until(r"http://127\.0\.0\.1:\d+/sandbox")
+        out.until(r"\[1\] .*\[2\] ")  # the welcome's buttons, as numbered choices
+        proc.stdin.write("menor no acompañado\n")
+        proc.stdin.flush()
+        out.until(r"\[1\] .*" + re.escape(TITLE_ES))
+        proc.stdin.write("1\n")  # taps the first result: the card opens
+        proc.stdin.flush()
+        out.until(r"Procuraduría de Protección")
+        proc.stdin.write("/quit\n")
+        proc.stdin.flush()
+        out.until(r"Demo stopped|Demo detenida|demo")
+        assert proc.wait(timeout=WAIT) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in proc.stderr.read()
+
+
+def test_without_a_terminal_the_demo_serves_until_sigterm(demo_env):
+    proc = start_demo(demo_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    try:
+        out = Lines(proc.stdout)
+        out.until(r"http://127\.0\.0\.1:\d+/sandbox")
+        out.until(r"Ctrl-C")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=WAIT) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in proc.stderr.read()
+
+
+def test_a_real_terminal_gets_the_chat_with_ansi_styles(demo_env):
+    import pty
+
+    master, slave = pty.openpty()
+    proc = start_demo(demo_env, stdin=slave, stdout=slave, stderr=subprocess.PIPE)
+    os.close(slave)
+    reader = os.fdopen(master, "r", encoding="utf-8", errors="replace")
+    try:
+        out = Lines(reader)
+        out.until(r"\[1\] .*\[2\] ")
+        os.write(master, b"/quit\n")
+        assert proc.wait(timeout=WAIT) == 0
+        assert any("\x1b[1m" in line for line in out.seen)  # bold, as Telegram shows it
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        reader.close()
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def message(text: str, entities: list[dict], rows: list[list[dict]] | None = None) -> ChatMessage:
+    markup = {"inline_keyboard": rows} if rows else None
+    return ChatMessage(1, 1, True, 0, text=text, entities=entities, reply_markup=markup)
+
+
+def test_bold_and_italic_become_ansi_styles_on_a_terminal_and_vanish_in_plain_output():
+    entities = [{"type": "bold", "offset": 0, "length": 4},
+                {"type": "italic", "offset": 5, "length": 6}]
+    assert format_entities("Paso número", entities, ansi=True) == (
+        "\x1b[1mPaso\x1b[22m \x1b[3mnúmero\x1b[23m")
+    assert format_entities("Paso número", entities, ansi=False) == "Paso número"
+
+
+def test_a_link_is_written_as_text_and_url():
+    entities = [{"type": "text_link", "offset": 4, "length": 4, "url": "https://x.org"}]
+    assert format_entities("Ver guía 😀", entities, ansi=False) == (
+        "Ver guía (https://x.org) 😀")
+
+
+def test_offsets_count_utf16_units_like_telegram():
+    entities = [{"type": "bold", "offset": 3, "length": 2}]
+    assert format_entities("😀 ok", entities, ansi=True) == "😀 \x1b[1mok\x1b[22m"
+
+
+def test_buttons_become_numbered_choices_row_by_row():
+    msg = message("Tarjeta", [], [[{"text": "👍 Útil", "callback_data": "a"},
+                                   {"text": "👎 No útil", "callback_data": "b"}],
+                                  [{"text": "Sitio", "url": "https://x.org"}]])
+    lines, flat = button_lines(msg)
+    assert lines == ["[1] 👍 Útil  [2] 👎 No útil", "[3] Sitio (https://x.org)"]
+    assert [b["text"] for b in flat] == ["👍 Útil", "👎 No útil", "Sitio"]
+    shown = render(msg, "es", ansi=False)
+    assert shown.splitlines() == ["🤖 Pregonero:", "Tarjeta", "  [1] 👍 Útil  [2] 👎 No útil",
+                                  "  [3] Sitio (https://x.org)"]
