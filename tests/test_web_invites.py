@@ -1,0 +1,59 @@
+"""Invite pages (admin): create with role, uses, expiry, region and port; QR code; revoke."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.store import kv, officers
+from tests.web_helpers import ADMIN_ID, make_app, seeded_store, sign_in
+
+
+@pytest.fixture
+async def client(aiohttp_client, store, tmp_path):
+    seeded_store(tmp_path, store)
+    kv.put(store.db, "bot_username", "PregoneroPruebaBot")
+    return await aiohttp_client(make_app(store, tmp_path))
+
+
+async def test_an_admin_creates_an_invite_and_sees_its_link_and_qr_code(client, store):
+    csrf = await sign_in(client, store, ADMIN_ID)
+    response = await client.post("/invites", data={
+        "csrf": csrf, "role": "officer", "uses": "30", "expires": "30d", "region": "norte",
+        "port": "tijuana"}, allow_redirects=False)
+    assert response.status == 303
+    (invite,) = officers.list_invites(store.db)
+    assert (invite.role, invite.max_uses, invite.region, invite.port) == (
+        "officer", 30, "norte", "tijuana")
+    assert invite.expires_at == "2026-04-17T12:00:00+00:00"
+    html = await (await client.get("/invites")).text()
+    assert f"https://t.me/PregoneroPruebaBot?start={invite.code}" in html
+    assert html.count("<svg") == 1 and "<path" in html
+
+
+async def test_a_revoked_invite_loses_its_qr_code_and_cannot_enroll(client, store):
+    csrf = await sign_in(client, store, ADMIN_ID)
+    await client.post("/invites", data={"csrf": csrf, "role": "officer", "expires": ""})
+    (invite,) = officers.list_invites(store.db)
+    response = await client.post(f"/invites/{invite.code}/revoke", data={"csrf": csrf},
+                                 allow_redirects=False)
+    assert response.status == 303
+    assert officers.get_invite(store.db, invite.code).revoked_at is not None
+    html = await (await client.get("/invites")).text()
+    assert "<svg" not in html
+    assert "revocada" in html  # the admin reads Spanish
+
+
+async def test_bad_invite_values_are_refused_with_a_message(client, store):
+    csrf = await sign_in(client, store, ADMIN_ID)
+    response = await client.post("/invites", data={"csrf": csrf, "role": "king"})
+    assert response.status == 400
+    response = await client.post("/invites", data={"csrf": csrf, "role": "officer",
+                                                   "uses": "-3", "expires": ""})
+    assert response.status == 400
+    assert officers.list_invites(store.db) == []
+
+
+async def test_revoking_an_unknown_invite_answers_404(client, store):
+    csrf = await sign_in(client, store, ADMIN_ID)
+    response = await client.post("/invites/nope/revoke", data={"csrf": csrf})
+    assert response.status == 404
