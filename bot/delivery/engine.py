@@ -33,6 +33,8 @@ from bot.store import delivery as store_delivery
 
 log = logging.getLogger(__name__)
 
+ACK_EVERY = 60.0  # seconds between two passes over acknowledgements (re-asks, reminders)
+
 
 class DeliveryEngine:
     def __init__(
@@ -87,8 +89,9 @@ class DeliveryEngine:
 
     # --- passes --------------------------------------------------------------------------------
 
-    async def plan(self, now: datetime) -> scheduler.PlanReport:
-        return await self.store.run(scheduler.plan_due, now, grace=self.grace, quiet=self.quiet)
+    async def plan(self, now: datetime, *, acks: bool = True) -> scheduler.PlanReport:
+        return await self.store.run(scheduler.plan_due, now, grace=self.grace, quiet=self.quiet,
+                                    acks=acks)
 
     async def tick(self, now: datetime) -> int:
         """One planning pass and a drain of every row due at `now`; returns rows claimed."""
@@ -110,14 +113,17 @@ class DeliveryEngine:
         return parse_iso(nxt) if nxt else None
 
     async def _run(self) -> None:
-        last_plan = -1e9
+        last_plan = last_acks = -1e9
         loop = asyncio.get_running_loop()
         while not self._stopping:
             try:
                 if loop.time() - last_plan >= self.tick_seconds or self._wake.is_set():
                     self._wake.clear()
-                    await self.plan(self.clock())
+                    acks = loop.time() - last_acks >= ACK_EVERY
+                    await self.plan(self.clock(), acks=acks)
                     last_plan = loop.time()
+                    if acks:
+                        last_acks = last_plan
                 while not self._stopping and await self.sender.send_batch(self.clock()):
                     if loop.time() - last_plan >= self.tick_seconds * 5:
                         break  # keep planning while a long broadcast drains

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from bot.clock import iso
+from bot.delivery.acks import DEFAULT_ACK_DAYS, reask_sends, reminder_sends
 from bot.delivery.planner import (
     GRACE,
     Recipient,
@@ -39,9 +40,21 @@ def active_timezones(db: Database) -> list[str]:
         "SELECT DISTINCT timezone FROM officers WHERE status = 'active'")]
 
 
+def plan_acks(db: Database, now: datetime, *, quiet: QuietHours = QUIET,
+              default_days: int = DEFAULT_ACK_DAYS) -> int:
+    """Queue SOP re-asks after a version change and reminders of unacknowledged SOPs."""
+    now_s = iso(now)
+    sends = reask_sends(store.stale_acks(db), now, quiet=quiet)
+    sends += reminder_sends(store.unacknowledged(db, now=now_s, default_days=default_days),
+                            now, quiet=quiet)
+    return store.save_plan(db, sends, now=now_s) if sends else 0
+
+
 def plan_due(db: Database, now: datetime, *, grace: timedelta = GRACE,
-             quiet: QuietHours = QUIET) -> PlanReport:
+             quiet: QuietHours = QUIET, acks: bool = True) -> PlanReport:
     report = PlanReport()
+    if acks:
+        report.planned += plan_acks(db, now, quiet=quiet)
     now_s = iso(now)
     people: list[Recipient] | None = None
 

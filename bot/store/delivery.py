@@ -406,3 +406,36 @@ def pending_summary(db: Database, *, limit: int = 20) -> list[dict]:
         "FROM outbox o LEFT JOIN campaigns c ON c.id = o.campaign_id "
         "WHERE o.status = 'pending' GROUP BY o.campaign_id, o.card_id "
         "ORDER BY due_at LIMIT ?", [limit]))
+
+
+# --- acknowledgements (reads the engagement and cards tables) ----------------------------------
+
+def stale_acks(db: Database) -> list[tuple[int, str, str, str]]:
+    """(officer, card, current version, time zone) for active officers who acknowledged an
+    older version of an SOP and not the current one."""
+    return db.conn.execute(
+        "SELECT DISTINCT a.officer_id, c.id, c.version, o.timezone FROM acks a "
+        "JOIN cards c ON c.id = a.card_id AND c.kind = 'sop' AND a.version != c.version "
+        "JOIN officers o ON o.id = a.officer_id AND o.status = 'active' "
+        "WHERE NOT EXISTS (SELECT 1 FROM acks b WHERE b.officer_id = a.officer_id "
+        "AND b.card_id = c.id AND b.version = c.version)").fetchall()
+
+
+def unacknowledged(db: Database, *, now: str,
+                   default_days: int) -> list[tuple[int, str, str, str, int | None]]:
+    """(officer, card, version, time zone, campaign) for SOPs delivered at least N days ago
+    (the campaign's `ack_days`, else `default_days`) that the officer has not acknowledged
+    in their current version, and who got no acknowledgement reminder for it yet."""
+    return db.conn.execute(
+        "SELECT x.officer_id, x.card_id, c.version, o.timezone, max(x.campaign_id) FROM outbox x "
+        "JOIN cards c ON c.id = x.card_id AND c.kind = 'sop' "
+        "JOIN officers o ON o.id = x.officer_id AND o.status = 'active' "
+        "LEFT JOIN campaigns k ON k.id = x.campaign_id "
+        "WHERE x.status = 'sent' AND x.kind IN ('reminder', 'broadcast', 'ack_reask') "
+        "AND julianday(x.done_at) <= julianday(?) - coalesce(k.ack_days, ?) "
+        "AND NOT EXISTS (SELECT 1 FROM acks b WHERE b.officer_id = x.officer_id "
+        "AND b.card_id = x.card_id AND b.version = c.version) "
+        "AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.officer_id = x.officer_id "
+        "AND r.kind = 'ack_reminder' AND r.card_id = x.card_id "
+        "AND r.item_key LIKE 'ackrem:' || x.card_id || ':%') "
+        "GROUP BY x.officer_id, x.card_id", [now, default_days]).fetchall()
