@@ -1,0 +1,96 @@
+"""The aiohttp transport for python-telegram-bot: the same requests and the same exceptions
+as PTB's default transport, against the emulator over HTTP."""
+
+from __future__ import annotations
+
+import io
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.telegram_request import AiohttpRequest
+from bot.testkit.emulator import Emulator
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
+
+
+@pytest_asyncio.fixture
+async def bot(emulator: Emulator) -> AsyncIterator[Bot]:
+    b = Bot(emulator.bot.token, base_url=emulator.base_url,
+            request=AiohttpRequest(read_timeout=2))
+    await b.initialize()
+    yield b
+    await b.shutdown()
+
+
+def started_user(emulator: Emulator, uid: int = 42) -> int:
+    emulator.add_user(uid)
+    emulator.bot.started.add(uid)
+    return uid
+
+
+async def test_get_me_and_a_message_with_buttons_arrive_as_sent(bot, emulator) -> None:
+    assert bot.username == emulator.bot.user["username"]
+    uid = started_user(emulator)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Útil", callback_data="v1:fb:a:y")]])
+    sent = await bot.send_message(uid, "<b>Hola</b> &amp; adiós", parse_mode="HTML",
+                                  reply_markup=markup)
+    got = emulator.bot_messages(uid)[0]
+    assert got.text == "Hola & adiós" and got.message_id == sent.message_id
+    assert got.button("Útil")["callback_data"] == "v1:fb:a:y"
+
+
+async def test_a_file_upload_goes_as_multipart(bot, emulator) -> None:
+    uid = started_user(emulator)
+    message = await bot.send_photo(uid, io.BytesIO(PNG), caption="infografía")
+    assert message.photo and emulator.stats.uploads == 1
+    assert emulator.bot_messages(uid)[0].caption == "infografía"
+
+
+async def test_telegram_errors_become_ptb_exceptions(bot, emulator) -> None:
+    uid = started_user(emulator)
+    emulator.bot.blocked.add(uid)
+    with pytest.raises(Forbidden, match="blocked"):
+        await bot.send_message(uid, "x")
+    with pytest.raises(BadRequest, match="not found"):
+        await bot.send_message(12345, "x")
+    emulator.bot.blocked.discard(uid)
+    emulator.force_429(1, retry_after=7)
+    with pytest.raises(RetryAfter) as err:
+        await bot.send_message(uid, "x")
+    ra = err.value.retry_after
+    assert (ra.total_seconds() if hasattr(ra, "total_seconds") else ra) == 7
+    emulator.set_error_rate(1.0)
+    with pytest.raises(NetworkError):
+        await bot.send_message(uid, "x")
+
+
+async def test_a_slow_answer_raises_timed_out(bot, emulator) -> None:
+    uid = started_user(emulator)
+    emulator.faults.latency = 0.5
+    with pytest.raises(TimedOut):
+        await bot.send_message(uid, "x", read_timeout=0.1)
+
+
+async def test_a_closed_port_raises_network_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError):
+            await request.do_request(f"http://127.0.0.1:{port}/bot1:x/getMe", "POST")
+    finally:
+        await request.shutdown()
+
+
+async def test_using_it_before_initialize_is_a_clear_error() -> None:
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await AiohttpRequest().do_request("http://127.0.0.1:1/x", "POST")
