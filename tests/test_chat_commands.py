@@ -79,3 +79,12 @@ def test_the_readme_table_lists_every_command() -> None:
     table = markdown_table()
     for c in COMMANDS:
         assert f"/{c.name_es}" in table and f"/{c.name_en}" in table
+
+
+def test_the_chat_documentation_lists_every_command() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "readme" / "chat.md").read_text(
+        encoding="utf-8")
+    for c in COMMANDS:
+        assert f"/{c.name_es} | /{c.name_en} |" in page, c.key

@@ -86,7 +86,9 @@ def all_names() -> frozenset[str]:
 
 
 def visible(role: Role) -> list[Command]:
-    return [c for c in COMMANDS if c.in_menu and role in c.roles]
+    """The commands this role sees, in declared order, /baja (/stop) always last."""
+    shown = [c for c in COMMANDS if c.in_menu and role in c.roles]
+    return sorted(shown, key=lambda c: c.key == "stop")
 
 
 def bot_commands(lang: str, role: Role) -> list[BotCommand]:
