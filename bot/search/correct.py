@@ -2,7 +2,7 @@
 
 Two tries, in order: a Spanish sound-alike key (b/v, s/c/z, ll/y, silent h, g/j before e/i,
 qu/k: "refujio" and "refugio", "desmallo" and "desmayo" sound the same), then edit distance
-with transpositions (rapidfuzz OSA: 1 edit from 5 letters, 2 from 8). Among equally close
+with transpositions (rapidfuzz OSA: 1 edit from 5 letters, 2 from 9). Among equally close
 words the most frequent wins. A word the index or the glossary knows is never corrected: the
 caller only asks about unknown words.
 """
@@ -63,17 +63,24 @@ class Corrector:
 
     def correct(self, word: str) -> str | None:
         """The known word closest to `word`, or None when nothing is close enough."""
+        found = self.closest(word)
+        return found[0] if found else None
+
+    def closest(self, word: str) -> tuple[str, int] | None:
+        """(known word, edits) closest to `word`; edits is 0 for a sound-alike."""
         if len(word) < MIN_LENGTH or word.isdigit() or not self._choices:
             return None
         same = self._sounds.get(sound_key(word)) if self._sounds else None
         if same and same != word:
-            return same
+            return same, 0
         if len(word) < MIN_EDIT_LENGTH:
             return None
-        limit = 1 if len(word) < 8 else 2
+        limit = 1 if len(word) < 9 else 2
         found = process.extract(word, self._choices, scorer=OSA.distance,
                                 score_cutoff=limit, limit=10)
+        # two edits only when the first letter is right: typos rarely start a word
+        found = [m for m in found if m[0] != word and (m[1] == 1 or m[0][0] == word[0])]
         if not found:
             return None
         best = min(found, key=lambda m: (m[1], m[0][0] != word[0], -self._freq[m[0]]))
-        return best[0] if best[0] != word else None
+        return best[0], int(best[1])

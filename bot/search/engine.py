@@ -31,16 +31,16 @@ from bot.store import search as store
 
 log = logging.getLogger(__name__)
 
-THRESHOLD = 0.4          # coverage a card needs to answer
+THRESHOLD = 0.37         # coverage a card needs to answer
 RELATIVE = 0.6           # ... and at least this share of the best card's coverage
 FIELD_FACTORS = {"title": 1.0, "keywords": 1.0, "summary": 0.8, "body": 0.6}
 SYNONYM = 0.9            # a glossary alternative counts this much of the typed word
-CORRECTED = 0.9          # a corrected word counts this much
+CORRECTED = (0.9, 0.8, 0.6)  # a corrected word counts this much: sound-alike, 1 edit, 2 edits
 COGNATE = 0.9            # a typed word found as is in the other language's cards
 OTHER_LANGUAGE = 0.9     # a card shown in the other language ranks this much lower
 BM25_SHARE = 0.3         # share of the final score given to BM25 (normalised per language)
 BODY_ONLY = 0.4          # weight of a word cards only use in their body
-UNKNOWN = 1.0            # weight (times the highest IDF) of a word no card or glossary knows
+UNKNOWN = 0.6            # weight (times the highest IDF) of a word no card or glossary knows
 CANDIDATES = 60          # FTS5 candidates per language
 MAX_WORDS = 24           # content words of a query considered
 MAX_CORRECTIONS = 6      # unknown words corrected per query
@@ -82,6 +82,7 @@ class Lexicon:
         self.phrases: dict[str, dict[tuple[str, ...], set[int]]] = {lang: {} for lang in LANGS}
         self.entry_phrases: list[dict[str, list[tuple[str, ...]]]] = []
         self.words: dict[str, set[str]] = {lang: set() for lang in LANGS}
+        self.stems: dict[str, set[str]] = {lang: set() for lang in LANGS}
         self.longest = 1
         for i, entry in enumerate(entries):
             compiled = {}
@@ -92,6 +93,7 @@ class Lexicon:
                 for term in entry.terms.get(lang, ()):
                     self.words[lang].update(w for w in words(term) if w not in stops)
                 for p in phrases:
+                    self.stems[lang].update(p)
                     self.phrases[lang].setdefault(p, set()).add(i)
                     self.longest = max(self.longest, len(p))
             self.entry_phrases.append(compiled)
@@ -122,8 +124,9 @@ class Context:
         self.stops = stop_words("es") | stop_words("en")
 
     def known(self, word: str) -> bool:
-        return any(stem(word, lang) in self.df[lang] or word in self.lexicon.words[lang]
-                   for lang in LANGS)
+        lex = self.lexicon
+        return any(word in lex.words[lang] or stem(word, lang) in self.df[lang]
+                   or stem(word, lang) in lex.stems[lang] for lang in LANGS)
 
     def corrector(self, lang: str) -> Corrector:
         if lang not in self._correctors:
@@ -168,7 +171,7 @@ def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[
     """The query's concepts, its normalised text and the corrections made."""
     folded = words(text[:MAX_CHARS])
     normalized = " ".join(folded)[:200]
-    typed: list[tuple[str, bool]] = []
+    typed: list[tuple[str, float]] = []
     corrections: dict[str, str] = {}
     budget = MAX_CORRECTIONS
     for word in folded:
@@ -177,19 +180,20 @@ def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[
         if word in ctx.stops:
             continue
         if ctx.known(word):
-            typed.append((word, False))
+            typed.append((word, 1.0))
             continue
         if len(word) <= 2 or word.isdigit():
             continue  # texting noise ("d", "x") and numbers nobody indexed
         fixed = None
         if budget > 0:
             budget -= 1
-            fixed = ctx.corrector(lang).correct(word) or ctx.corrector(other(lang)).correct(word)
+            fixed = (ctx.corrector(lang).closest(word)
+                     or ctx.corrector(other(lang)).closest(word))
         if fixed:
-            corrections[word] = fixed
-            typed.append((fixed, True))
+            corrections[word] = fixed[0]
+            typed.append((fixed[0], CORRECTED[min(fixed[1], 2)]))
         else:
-            typed.append((word, False))
+            typed.append((word, 1.0))
     return _concepts(ctx, typed, lang), normalized, corrections
 
 
@@ -205,7 +209,7 @@ def _glossary_span(ctx: Context, ws: list[str], i: int) -> tuple[int, set[int]]:
     return 0, set()
 
 
-def _concepts(ctx: Context, typed: list[tuple[str, bool]], lang: str) -> list[Concept]:
+def _concepts(ctx: Context, typed: list[tuple[str, float]], lang: str) -> list[Concept]:
     ws = [w for w, _ in typed]
     concepts = []
     i = 0
@@ -213,7 +217,7 @@ def _concepts(ctx: Context, typed: list[tuple[str, bool]], lang: str) -> list[Co
         n, entries = _glossary_span(ctx, ws, i)
         n = max(n, 1)
         span = ws[i:i + n]
-        factor = CORRECTED if any(c for _, c in typed[i:i + n]) else 1.0
+        factor = min(f for _, f in typed[i:i + n])
         alts: dict[str, dict[tuple[str, ...], float]] = {x: {} for x in LANGS}
         for x in LANGS:
             own = tuple(stem(w, x) for w in span)

@@ -1,0 +1,188 @@
+"""Search end to end on a real store: language first, other-language fallback, abstention,
+title and keyword weighting, glossary and typos, and safety on any text."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.content.importer import import_folder
+from bot.search import rebuild_index, search
+from bot.store import search as search_store
+
+NOW = "2026-01-01T00:00:00+00:00"
+
+CARDS = {
+    "ninez/nna-no-acompanados.es.md": (
+        "Niñas, niños y adolescentes no acompañados", "sop", "[NNA, menor no acompañado, DIF]",
+        "Qué hacer cuando una niña o niño viaja sin su madre, padre o tutor.",
+        "Atiéndelo de inmediato. Avisa a la Procuraduría de Protección y al Sistema DIF."),
+    "ninez/nna-no-acompanados.en.md": (
+        "Unaccompanied children and adolescents", "sop", "[unaccompanied minor, NNA, DIF]",
+        "What to do when a child travels without a parent or legal guardian.",
+        "Attend to them at once. Notify the child protection office and the DIF system."),
+    "refugio/solicitud-refugio.es.md": (
+        "Cuando una persona pide refugio o asilo", "sop", "[refugio, asilo, COMAR]",
+        "Nadie puede ser devuelto a un país donde corre peligro.",
+        "Registra la solicitud y canaliza a la COMAR. No pidas pruebas."),
+    "refugio/solicitud-refugio.en.md": (
+        "When someone asks for asylum", "sop", "[asylum, refugee, COMAR]",
+        "Nobody may be returned to a country where they are in danger.",
+        "Record the request and refer the person to COMAR. Do not ask for evidence."),
+    "revision-documental/tvr.es.md": (
+        "Tarjeta de Visitante Regional (TVR)", "sop", "[TVR, frontera sur]",
+        "Qué permite la TVR en la frontera sur.",
+        "Permite a personas guatemaltecas y beliceñas visitar Chiapas y Tabasco."),
+    "revision-documental/revision-pasaporte.es.md": (
+        "Revisión de pasaporte paso a paso", "sop", "[pasaporte]",
+        "Cómo revisar un pasaporte en el filtro.",
+        "Revisa la fotografía, la vigencia y la zona de lectura mecánica."),
+    "revision-documental/revision-pasaporte.en.md": (
+        "Passport inspection step by step", "sop", "[passport]",
+        "How to inspect a passport at the checkpoint.",
+        "Check the photograph, the expiry date and the machine readable zone."),
+    "salud/calor.es.md": (
+        "Desmayo y golpe de calor en la fila", "practice", "",
+        "Qué hacer si alguien se desmaya mientras espera.",
+        "Lleva a la persona a la sombra. Si trae pasaporte, guárdalo con sus cosas."),
+}
+
+
+def write_cards(folder: Path) -> Path:
+    for name, (title, kind, keywords, summary, body) in CARDS.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        front = f"title: \"{title}\"\nkind: {kind}\n"
+        if keywords:
+            front += f"keywords: {keywords}\n"
+        front += f"summary: \"{summary}\"\n"
+        path.write_text(f"---\n{front}---\n{body}\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def db(store, tmp_path):
+    import_folder(store.db, write_cards(tmp_path / "messages"), NOW)
+    return store.db
+
+
+def ids(outcome):
+    return [h.card_id for h in outcome.hits]
+
+
+def test_the_officers_language_comes_first(db):
+    es = search(db, "pasaporte", "es")
+    en = search(db, "passport", "en")
+    assert es.hits[0].card_id == en.hits[0].card_id == "revision-pasaporte"
+    assert es.hits[0].lang == "es" and en.hits[0].lang == "en"
+    assert not es.hits[0].other_language and not en.hits[0].other_language
+
+
+def test_an_english_question_finds_a_spanish_only_card_labelled_as_such(db):
+    outcome = search(db, "regional visitor card", "en")
+    assert outcome.answered
+    hit = outcome.hits[0]
+    assert (hit.card_id, hit.lang, hit.other_language) == ("tvr", "es", True)
+
+
+def test_cards_in_the_other_language_are_offered_when_nothing_matches_in_mine(db):
+    outcome = search(db, "frontera sur Chiapas", "en")
+    assert ids(outcome) == ["tvr"]
+    assert outcome.hits[0].other_language
+
+
+def test_a_card_with_my_translation_is_shown_in_my_language(db):
+    outcome = search(db, "unaccompanied", "en")
+    assert outcome.hits[0].card_id == "nna-no-acompanados"
+    assert outcome.hits[0].lang == "en" and outcome.hits[0].title.startswith("Unaccompanied")
+
+
+def test_a_query_with_no_good_match_returns_nothing(db):
+    for query in ("horario del comedor", "¿cuándo pagan la quincena?",
+                  "who won the game last night", "contraseña del correo"):
+        outcome = search(db, query, "es")
+        assert not outcome.answered and outcome.hits == [], query
+
+
+def test_a_title_match_ranks_above_a_body_match(db):
+    # "pasaporte" is in the passport card's title and only in the heat card's body
+    assert ids(search(db, "pasaporte", "es"))[0] == "revision-pasaporte"
+    assert ids(search(db, "desmayo", "es"))[0] == "calor"
+
+
+def test_glossary_slang_and_abbreviations_find_the_card(db):
+    assert ids(search(db, "chamaco sin sus papás", "es"))[0] == "nna-no-acompanados"
+    assert ids(search(db, "NNA", "es"))[0] == "nna-no-acompanados"
+    assert ids(search(db, "quiere pedir asilo", "es"))[0] == "solicitud-refugio"
+    assert ids(search(db, "refugee", "en"))[0] == "solicitud-refugio"
+
+
+def test_typos_are_corrected_and_reported(db):
+    outcome = search(db, "refujio", "es")
+    assert outcome.corrections == {"refujio": "refugio"}
+    assert ids(outcome)[0] == "solicitud-refugio"
+    assert ids(search(db, "pasaprote", "es"))[0] == "revision-pasaporte"
+
+
+def test_known_words_are_never_corrected(db):
+    assert search(db, "pasaporte refugio", "es").corrections == {}
+
+
+def test_the_normalised_query_is_folded_text_without_punctuation(db):
+    assert search(db, "¿Qué hago con un NIÑO?", "es").normalized == "que hago con un nino"
+
+
+def test_scores_are_floats_best_first_and_the_limit_is_respected(db):
+    outcome = search(db, "pasaporte", "es", limit=1)
+    assert len(outcome.hits) == 1
+    scores = [h.score for h in search(db, "refugio pasaporte niño", "es").hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(isinstance(s, float) for s in scores)
+
+
+def test_hits_carry_topic_and_kind(db):
+    hit = search(db, "pasaporte", "es").hits[0]
+    assert (hit.topic, hit.kind) == ("revision-documental", "sop")
+
+
+def test_an_unknown_language_is_treated_as_spanish(db):
+    assert search(db, "pasaporte", "fr").hits[0].lang == "es"
+
+
+def test_an_empty_store_finds_nothing(store):
+    assert not search(store.db, "pasaporte", "es").answered
+
+
+def test_rebuilding_the_index_reflects_removed_cards(db, tmp_path):
+    (tmp_path / "messages/revision-documental/tvr.es.md").unlink()
+    import_folder(db, tmp_path / "messages", NOW)
+    assert not search(db, "TVR", "es").answered
+    rebuild_index(db)
+    assert not search(db, "TVR", "es").answered
+
+
+def test_the_index_has_one_document_per_translation(db):
+    terms, words, counts = search_store.vocabulary(db)
+    assert counts == {"es": 5, "en": 3}
+    assert terms and words
+
+
+@pytest.mark.parametrize("query", [
+    "", "   ", '"', '"unbalanced', "NEAR(a b)", "a OR b AND NOT c", "title:pasaporte", "*",
+    "pasa*", "^x", "(", ")", "'; DROP TABLE search_docs; --", "🙂🙂 pasaporte 🚀", "\x00\x07",
+    "a" * 4000, "pasaporte " * 400, "ñ" * 50, "𝔭𝔞𝔰𝔞𝔭𝔬𝔯𝔱𝔢", "١٢٣", "\u200b\u202e",
+])
+def test_fts_syntax_quotes_emoji_and_huge_messages_never_raise(db, query):
+    outcome = search(db, query, "es")
+    assert isinstance(outcome.answered, bool)
+    assert len(outcome.normalized) <= 200
+
+
+@settings(max_examples=150, deadline=2000,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=4000), lang=st.sampled_from(["es", "en", "xx"]))
+def test_any_unicode_text_gives_an_outcome_and_never_an_exception(db, text, lang):
+    outcome = search(db, text, lang)
+    assert outcome.answered == bool(outcome.hits)
+    assert all(h.score >= 0 for h in outcome.hits)
