@@ -1,0 +1,146 @@
+"""The sandbox chat page: a visitor talks to the bot as an officer, through the emulator."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.clock import utcnow
+from bot.config import Settings
+from bot.content.importer import import_folder
+from bot.store import Store
+from bot.store.officers import get_officer
+from bot.testkit.demo import Demo
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+TITLE = "Niñas, niños y adolescentes no acompañados"
+CARD_ES = f"""---
+title: {TITLE}
+kind: sop
+keywords: [NNA, menor no acompañado, DIF]
+summary: Qué hacer en los primeros minutos.
+---
+Atiende **de inmediato** y avisa a la _Procuraduría de Protección_.
+"""
+CARD_EN = """---
+title: Unaccompanied children
+kind: sop
+keywords: [unaccompanied minor, DIF]
+summary: What to do in the first minutes.
+---
+Attend to the child **at once** and notify the _Child Protection Office_.
+"""
+
+
+@pytest.fixture
+async def demo(tmp_path: Path, db_path: Path) -> AsyncIterator[Demo]:
+    folder = tmp_path / "messages" / "ninez"
+    folder.mkdir(parents=True)
+    (folder / "nna.es.md").write_text(CARD_ES, encoding="utf-8")
+    (folder / "nna.en.md").write_text(CARD_EN, encoding="utf-8")
+    store = Store.open(db_path)
+    import_folder(store.db, tmp_path / "messages", utcnow())
+    store.close()
+    settings = Settings(db=db_path, web=("127.0.0.1", 0))
+    running = Demo(settings, port=0, with_delivery=False)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def get(url: str) -> tuple[int, str, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        return resp.status, resp.content_type, await resp.text()
+
+
+async def test_the_page_speaks_spanish_by_default_and_english_on_request(demo):
+    status, ctype, html = await get(f"{demo.emulator.url}/sandbox")
+    assert (status, ctype) == (200, "text/html")
+    assert 'lang="es"' in html and "Iniciar chat" in html and "Escribe tu pregunta" in html
+    _, _, english = await get(f"{demo.emulator.url}/sandbox?lang=en")
+    assert 'lang="en"' in english and "Start a chat" in english
+
+
+async def test_the_page_uses_only_local_assets(demo):
+    _, _, html = await get(f"{demo.emulator.url}/sandbox")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(a.startswith(("/", "?")) for a in assets), assets
+    for name, ctype in (("sandbox.js", "application/javascript"), ("sandbox.css", "text/css")):
+        status, got, _ = await get(f"{demo.emulator.url}/sandbox/static/{name}")
+        assert (status, got) == (200, ctype)
+    status, _, _ = await get(f"{demo.emulator.url}/sandbox/static/secrets.txt")
+    assert status == 404
+
+
+async def test_a_new_sandbox_chat_enrolls_a_fresh_officer_through_start(demo):
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{demo.emulator.url}/sandbox/api/chats",
+                                json={"lang": "en"}) as resp:
+            user_id = (await resp.json())["user_id"]
+    welcome = await demo.emulator.next_bot_message(user_id)
+    assert welcome.from_bot and welcome.text
+    officer = get_officer(demo.store.db, user_id)
+    assert officer is not None and officer.language == "en"
+    assert demo.emulator.transcript(user_id)[0].text.startswith("/start ")
+
+
+def chromium_or_skip() -> None:
+    missing = None
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        missing = "playwright is not installed"
+    if missing is None and not CHROMIUM.exists():
+        missing = f"{CHROMIUM} is not installed"
+    if missing:
+        if os.environ.get("PREGONERO_REQUIRE_BROWSER") == "1":
+            pytest.fail(missing)
+        pytest.skip(missing)
+
+
+@pytest.mark.browser
+async def test_a_visitor_asks_opens_a_card_and_taps_feedback_in_the_browser(demo):
+    chromium_or_skip()
+    from playwright.async_api import async_playwright, expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 390, "height": 780})
+            await page.goto(f"{demo.emulator.url}/sandbox")
+            await page.get_by_role("button", name="Iniciar chat").click()
+            await expect(page.locator(".msg.bot").first).to_be_visible()
+
+            raw = "<b>hola</b><script>window.pwned=1</script>"
+            await page.get_by_placeholder("Escribe tu pregunta").fill(raw)
+            await page.get_by_role("button", name="Enviar").click()
+            await expect(page.locator(".msg.me .text").last).to_have_text(raw)
+            assert await page.evaluate("window.pwned === undefined")
+
+            await page.get_by_placeholder("Escribe tu pregunta").fill("menor no acompañado")
+            await page.keyboard.press("Enter")
+            result = page.locator(".kb", has_text=TITLE).last
+            await expect(result).to_be_visible()
+            await result.click()
+            card = page.locator(".msg.bot", has_text="Procuraduría de Protección").last
+            await expect(card).to_be_visible()
+            await expect(card.locator("b", has_text="de inmediato")).to_be_visible()
+            await expect(card.locator("i", has_text="Procuraduría de Protección")).to_be_visible()
+
+            await card.locator(".kb", has_text="Útil").first.click()
+            await expect(page.locator("#toast")).to_be_visible()
+            await page.screenshot(path=str(ARTIFACTS / "sandbox.png"), full_page=True)
+        finally:
+            await browser.close()
