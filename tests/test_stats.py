@@ -89,6 +89,13 @@ def test_weekly_trend_has_every_week_even_without_events(seeded):
     assert [r["queries"] for r in rows] == [0, 1, 1, 1]
 
 
+def test_the_weekly_trend_adds_up_every_region(seeded):
+    rows = stats.weekly(seeded.db, Filters(), now=NOW)
+    w10 = next(r for r in rows if r["week"] == "2026-W10")
+    assert (w10["reminders_delivered"], w10["queries"], w10["opens"]) == (11, 7, 6)
+    assert w10["officers_active"] == 7 and w10["officers_enrolled"] == 14
+
+
 def test_reach_shows_the_latest_reminder_with_delivered_failed_and_blocked(seeded):
     (item,) = stats.reach(seeded.db)
     assert (item["campaign_id"], item["card_id"]) == (1, "trato-digno")

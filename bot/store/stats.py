@@ -157,7 +157,7 @@ def _weekly_events(db: Database, f: Filters, by_region: bool) -> dict[tuple[str,
               coalesce(sum(e.type = 'quiz_answer' AND e.value = 'correct'), 0) AS quiz_correct,
               coalesce(sum(e.type = 'ack'), 0) AS acks
             FROM events e WHERE {where}
-            GROUP BY monday, region""",
+            GROUP BY 1, 2""",
         args,
     )
     return {(r["monday"], r["region"]): dict(r) for r in rows}
@@ -215,7 +215,7 @@ def weekly(db: Database, f: Filters, *, now: datetime, by_region: bool = False) 
         row: dict = {
             "week": iso_week(date.fromisoformat(m_iso)),
             "monday": m_iso,
-            "region": region or UNASSIGNED,
+            "region": (region or UNASSIGNED) if by_region else "",
             "officers_enrolled": enrolled.get((m_iso, region), 0),
         }
         for column in ("officers_active", "reminders_delivered", "opens", "useful", "not_useful",

@@ -1,0 +1,107 @@
+"""The web app in a real browser (Debian's headless Chromium through Playwright): sign in with
+the one-time link, read the overview, create a broadcast after its preview. Screenshots of
+each step, on a desktop and a phone viewport, go to `test-artifacts/`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.store import web as web_store
+from tests.web_helpers import ADMIN_ID, COMMS_ID, NOW, make_app, seeded_store
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def _chromium() -> str:
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+        return CHROMIUM
+    if os.environ.get("PREGONERO_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{CHROMIUM} is missing and PREGONERO_REQUIRE_BROWSER=1")
+    pytest.skip(f"{CHROMIUM} is not installed")
+
+
+@pytest.fixture
+async def browser():
+    executable = _chromium()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=executable, args=ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+async def base_url(aiohttp_server, store, tmp_path):
+    seeded_store(tmp_path, store)
+    server = await aiohttp_server(make_app(store, tmp_path))
+    return str(server.make_url("")).rstrip("/")
+
+
+async def _signed_in_page(browser, base_url: str, store, person: int, viewport: str):  # noqa: ANN001, ANN202
+    context = await browser.new_context(viewport=VIEWPORTS[viewport])
+    page = await context.new_page()
+    token = web_store.create_login_token(store.db, person, now=NOW)
+    await page.goto(f"{base_url}/login/{token}")
+    await page.screenshot(path=str(ARTIFACTS / f"web-login-{viewport}.png"))
+    await page.get_by_role("button").first.click()
+    await page.wait_for_url(f"{base_url}/")
+    return page
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+async def test_an_admin_signs_in_with_the_link_and_reads_the_overview(browser, base_url, store,
+                                                                       viewport):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = await _signed_in_page(browser, base_url, store, ADMIN_ID, viewport)
+    await page.goto(f"{base_url}/?lang=es")
+    assert await page.locator("h1").inner_text() == "Resumen"
+    tiles = await page.locator(".tile").all_inner_texts()
+    assert any("14" in t and "Inscritos" in t for t in tiles)
+    assert await page.locator("svg.chart polyline").count() == 3
+    await page.screenshot(path=str(ARTIFACTS / f"web-overview-{viewport}.png"), full_page=True)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORTS[viewport]["width"]  # nothing wider than the screen
+    await page.goto(f"{base_url}/gaps")
+    assert "visa humanitaria" in (await page.content()).lower()
+    await page.screenshot(path=str(ARTIFACTS / f"web-gaps-{viewport}.png"), full_page=True)
+    await page.goto(f"{base_url}/invites")
+    await page.get_by_role("button", name="Crear invitación").click()
+    assert await page.locator(".qr svg").count() == 1
+    await page.screenshot(path=str(ARTIFACTS / f"web-invites-{viewport}.png"), full_page=True)
+    await page.get_by_role("button", name="Cerrar sesión").click()
+    await page.wait_for_url(f"{base_url}/signin")
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+async def test_a_comms_person_previews_and_creates_a_broadcast(browser, base_url, store,
+                                                              viewport):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = await _signed_in_page(browser, base_url, store, COMMS_ID, viewport)
+    await page.goto(f"{base_url}/campaigns/new?lang=en")
+    await page.locator("select[name=card]").select_option("trato-digno")
+    await page.locator("input[name=segment]").fill("region=norte")
+    await page.get_by_role("button", name="Preview", exact=True).click()
+    bubble = page.locator(".phone .bubble")
+    await bubble.first.wait_for()
+    assert "Dignified treatment at inspection" in await bubble.first.inner_text()
+    assert await page.locator(".keyboard span").count() >= 2
+    await page.screenshot(path=str(ARTIFACTS / f"web-broadcast-preview-{viewport}.png"),
+                          full_page=True)
+    await page.get_by_role("button", name="Create", exact=True).click()
+    await page.wait_for_url(f"{base_url}/campaigns/*")
+    assert "broadcast trato-digno" in await page.locator("h1").inner_text()
+    await page.screenshot(path=str(ARTIFACTS / f"web-broadcast-created-{viewport}.png"),
+                          full_page=True)
