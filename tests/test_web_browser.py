@@ -50,7 +50,7 @@ async def base_url(aiohttp_server, store, tmp_path):
     return str(server.make_url("")).rstrip("/")
 
 
-async def _signed_in_page(browser, base_url: str, store, person: int, viewport: str):  # noqa: ANN001, ANN202
+async def _signed_in_page(browser, base_url: str, store, person: int, viewport: str):
     context = await browser.new_context(viewport=VIEWPORTS[viewport])
     page = await context.new_page()
     token = web_store.create_login_token(store.db, person, now=NOW)
