@@ -3,6 +3,7 @@ over HTTP, with a real SQLite store and a small imported content folder."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -351,3 +352,21 @@ async def test_an_error_is_logged_without_the_message_and_the_officer_gets_an_ap
     assert reply.text == "Sorry, something went wrong on my side. Please try again in a moment."
     assert any(r.exc_info for r in caplog.records if r.name == "bot.chat.errors")
     assert "secreto-123" not in caplog.text
+
+
+async def test_an_officer_who_blocks_the_bot_is_marked_blocked_until_they_write_again(
+        enroll, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    user.block()  # Telegram sends the bot a my_chat_member update
+    assert await _wait_status(store, user.id, officers.Status.BLOCKED) == officers.Status.BLOCKED
+    reply = await user.ask("/ayuda")  # Telegram's "restart" unblocks first
+    assert "Cómo usar Pregonero" in reply.text
+    assert officers.get_officer(store.db, user.id).status == officers.Status.ACTIVE
+
+
+async def _wait_status(store: Store, user_id: int, wanted: officers.Status) -> officers.Status:
+    """Read the status through the store's worker thread until it is reached (at most 5 s)."""
+    async with asyncio.timeout(5):
+        while (officer := await store.run(officers.get_officer, user_id)).status != wanted:
+            pass
+    return officer.status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.gate import Decision, decide, start_code
+from bot.chat.gate import Decision, decide, membership_change, start_code
 
 
 @pytest.mark.parametrize(("kind", "code", "expected"), [
@@ -40,3 +40,14 @@ def test_group_chats_are_ignored_even_for_officers() -> None:
 ])
 def test_the_invite_code_is_read_from_start(text: str | None, code: str | None) -> None:
     assert start_code(text) == code
+
+
+@pytest.mark.parametrize(("old", "new", "change"), [
+    ("member", "kicked", "blocked"),
+    ("kicked", "member", "unblocked"),
+    ("member", "member", None),
+    ("left", "member", None),
+])
+def test_blocking_and_unblocking_the_bot_are_recognised(old: str, new: str,
+                                                        change: str | None) -> None:
+    assert membership_change(old, new) == change

@@ -5,6 +5,8 @@ Configured admins (PREGONERO_ADMINS) are made admins on their first update, invi
 Anyone else gets a short bilingual refusal (we do not know their language yet) and no content,
 whatever they send: a button tap gets the refusal as the tap's answer, other updates are
 dropped silently. Group chats and channels are ignored: the bot talks in private chats only.
+When a person blocks the bot (a `my_chat_member` update) they are marked blocked, so nothing
+more is sent to them; when they restart it, they are active again.
 """
 
 from __future__ import annotations
@@ -73,12 +75,36 @@ def decide(*, private: bool, is_officer: bool, kind: str, code: str | None) -> D
     return Decision.DROP
 
 
+def membership_change(old_status: str, new_status: str) -> str | None:
+    """`blocked` when a private user blocks the bot, `unblocked` when they restart it. Pure."""
+    if new_status == "kicked" and old_status != "kicked":
+        return "blocked"
+    if old_status == "kicked" and new_status != "kicked":
+        return "unblocked"
+    return None
+
+
+async def _membership(update: Update, context: ChatContext) -> None:
+    """The person blocked or unblocked the bot: stop or resume sending them anything."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    what = membership_change(change.old_chat_member.status, change.new_chat_member.status)
+    if what == "blocked":
+        await context.store.run(officers.mark_blocked, change.chat.id)
+    elif what == "unblocked":
+        await context.store.run(officers.active_officer, change.chat.id)
+
+
 async def gate(update: Update, context: ChatContext) -> None:
     """Find the officer behind the update, or refuse and stop every other handler."""
     kind = update_kind(update)
     UPDATES_HANDLED.labels(kind).inc()
     user, chat = update.effective_user, update.effective_chat
     if user is None:
+        raise ApplicationHandlerStop
+    if kind == "my_chat_member":
+        await _membership(update, context)
         raise ApplicationHandlerStop
     private = chat is None or chat.type == ChatType.PRIVATE
     store, settings = context.store, context.settings
