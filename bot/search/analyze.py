@@ -38,6 +38,7 @@ quiso quisieron quisiera queria querian quieren quieres puedes pudo pudieron pod
 debes debia tuvo tienes tendria hizo hicieron hacia dijo dijeron dices diga
 voy vas ir iba fue vaya vayan doy das da dan dar dio dieron sabes sabia viene vienen vino
 vinieron venir estoy esta estan estuvo sigue hacerlo decirle darle
+pone poner ponen puso pongo ponerle
 """
 
 _EN_STOP = """

@@ -1,0 +1,87 @@
+"""`pregonero search`: JSON shape, readable output, `--`, and one-line errors."""
+
+import json
+
+import pytest
+
+from bot.cli import main
+from bot.content.importer import import_folder
+from bot.store import Store
+from tests.test_search_engine import NOW, write_cards
+
+
+@pytest.fixture
+def loaded(db_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("PREGONERO_DB", str(db_path))
+    monkeypatch.chdir(tmp_path)
+    store = Store.open(db_path)
+    import_folder(store.db, write_cards(tmp_path / "messages"), NOW)
+    store.close()
+    return db_path
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_lists_hits_best_first_with_id_title_and_score(loaded, capsys):
+    code, out, _ = run(capsys, "search", "--json", "pasaporte")
+    assert code == 0
+    hits = json.loads(out)
+    assert hits[0]["id"] == "revision-pasaporte"
+    for hit in hits:
+        assert {"id", "title", "score", "lang", "topic", "other_language"} <= set(hit)
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+
+
+def test_json_is_an_empty_list_when_nothing_is_found(loaded, capsys):
+    code, out, _ = run(capsys, "search", "--json", "horario", "del", "comedor")
+    assert (code, json.loads(out)) == (0, [])
+
+
+def test_several_words_after_a_double_dash_are_one_query(loaded, capsys):
+    code, out, _ = run(capsys, "search", "--lang", "en", "--json", "--", "regional", "visitor",
+                       "card")
+    hits = json.loads(out)
+    assert code == 0 and hits[0]["id"] == "tvr" and hits[0]["other_language"] is True
+
+
+def test_a_query_that_looks_like_an_option_works_after_a_double_dash(loaded, capsys):
+    code, out, _ = run(capsys, "search", "--json", "--", "--refugio", '"*')
+    assert code == 0 and json.loads(out)[0]["id"] == "solicitud-refugio"
+
+
+def test_readable_output_numbers_titles_and_labels_the_other_language(loaded, capsys):
+    code, out, _ = run(capsys, "search", "--lang", "en", "regional visitor card")
+    assert code == 0
+    assert out.startswith("1. Tarjeta de Visitante Regional (TVR) (in Spanish)")
+
+
+def test_readable_output_says_nothing_found_and_lists_the_topics(loaded, capsys):
+    code, out, _ = run(capsys, "search", "horario del comedor")
+    assert code == 0
+    assert "Nada encontrado" in out
+    assert "Revisión documental" in out or "Revision documental" in out
+
+
+def test_corrections_are_shown(loaded, capsys):
+    _, out, _ = run(capsys, "search", "--limit", "1", "refujio")
+    assert "refujio → refugio" in out
+    assert out.count("\n1. ") + out.startswith("1. ") == 1
+
+
+def test_a_bad_language_is_a_one_line_usage_error(loaded, capsys):
+    code, out, err = run(capsys, "search", "--lang", "fr", "pasaporte")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "--lang" in err
+
+
+def test_a_missing_query_is_a_usage_error(loaded, capsys):
+    code, _, err = run(capsys, "search")
+    assert code == 2 and "QUERY" in err
