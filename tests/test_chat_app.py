@@ -370,3 +370,30 @@ async def _wait_status(store: Store, user_id: int, wanted: officers.Status) -> o
         while (officer := await store.run(officers.get_officer, user_id)).status != wanted:
             pass
     return officer.status
+
+
+async def test_the_welcome_buttons_open_the_topics_and_the_help(enroll, content) -> None:
+    user = await enroll()
+    await user.tap(user.welcome, "Temas")
+    assert "Elige un tema:" in (await user.next()).text
+    await user.tap(user.welcome, "Ayuda")
+    assert "Cómo usar Pregonero" in (await user.next()).text
+
+
+async def test_a_comms_person_gets_their_own_menu_with_the_staff_commands(
+        enroll, emulator: Emulator) -> None:
+    user = await enroll(role="comms", language_code="en")
+    menu = [c["command"] for c in emulator.commands_for(user.id, "en")]
+    assert "upcoming" in menu and "panel" in menu and menu[-1] == "stop"
+
+
+async def test_someone_who_left_comes_back_with_a_new_invitation(
+        enroll, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    ask = await user.ask("/baja")
+    await tap_edit(user, emulator, ask, "conservar")
+    invite = officers.create_invite(store.db, now=iso(utcnow()))
+    back = await user.ask(f"/start {invite.code}")
+    assert "¡Te damos la bienvenida!" in back.text
+    assert officers.get_officer(store.db, user.id).status == officers.Status.ACTIVE
+    assert [e["value"] for e in events(store, "enrolled")] == ["enrolled", "rejoined"]
