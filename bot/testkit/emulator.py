@@ -431,6 +431,7 @@ class Emulator:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on host:port (0: a free port); returns the base URL for PREGONERO_API_URL."""
         self._changed = asyncio.Event()
+        self._closing = False
         self._session = aiohttp.ClientSession()
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
