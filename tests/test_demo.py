@@ -108,7 +108,7 @@ def test_the_demo_answers_a_query_typed_in_the_terminal_and_quits(demo_env):
         out.until(r"Procuraduría de Protección")
         proc.stdin.write("/quit\n")
         proc.stdin.flush()
-        out.until(r"Demo stopped|Demo detenida|demo")
+        out.until(r"Demo detenida\.")
         assert proc.wait(timeout=WAIT) == 0
     finally:
         if proc.poll() is None:

@@ -134,8 +134,10 @@ async def run_demo(settings: Settings, *, port: int = DEFAULT_PORT, terminal: bo
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
+    started = False
     try:
         await demo.start()
+        started = True
         for line in (_(S_RUNNING), _(S_SANDBOX) % {"url": demo.sandbox_url},
                      _(S_WEB) % {"url": demo.web_url}, _(S_STOP), ""):
             stdout.write(line + "\n")
@@ -155,5 +157,6 @@ async def run_demo(settings: Settings, *, port: int = DEFAULT_PORT, terminal: bo
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await demo.stop()
-        stdout.write(_(S_STOPPED) + "\n")
-        stdout.flush()
+        if started:
+            stdout.write(_(S_STOPPED) + "\n")
+            stdout.flush()
