@@ -100,6 +100,8 @@ async def test_a_comms_person_previews_and_creates_a_broadcast(browser, base_url
     assert await page.locator(".keyboard span").count() >= 2
     await page.screenshot(path=str(ARTIFACTS / f"web-broadcast-preview-{viewport}.png"),
                           full_page=True)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORTS[viewport]["width"]
     await page.get_by_role("button", name="Create", exact=True).click()
     await page.wait_for_url(f"{base_url}/campaigns/*")
     assert "broadcast trato-digno" in await page.locator("h1").inner_text()
