@@ -397,3 +397,24 @@ async def test_someone_who_left_comes_back_with_a_new_invitation(
     assert "¡Te damos la bienvenida!" in back.text
     assert officers.get_officer(store.db, user.id).status == officers.Status.ACTIVE
     assert [e["value"] for e in events(store, "enrolled")] == ["enrolled", "rejoined"]
+
+
+def test_the_file_url_sits_beside_the_bot_api_url() -> None:
+    from bot.chat.app import file_base_url
+
+    assert file_base_url("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
+    assert file_base_url("http://127.0.0.1:8081/bot{token}") == (
+        "http://127.0.0.1:8081/file/bot{token}")
+
+
+async def test_every_update_is_counted_by_kind(enroll) -> None:
+    from bot.metrics import REGISTRY
+
+    def count(kind: str) -> float:
+        return REGISTRY.get_sample_value("pregonero_updates_handled_total", {"kind": kind}) or 0
+
+    user = await enroll()
+    before = count("message"), count("command")
+    await user.ask("hola")
+    await user.ask("/ayuda")
+    assert (count("message"), count("command")) == (before[0] + 1, before[1] + 1)
