@@ -92,3 +92,20 @@ async def test_a_campaign_can_be_paused_resumed_and_cancelled(client, store):
 async def test_a_missing_campaign_answers_404(client, store):
     await sign_in(client, store, COMMS_ID)
     assert (await client.get("/campaigns/999")).status == 404
+
+
+async def test_editing_a_campaign_prefills_the_form_and_the_new_one_replaces_it(client, store):
+    csrf = await sign_in(client, store, COMMS_ID)
+    created = await client.post("/campaigns/new", data=broadcast_form(
+        csrf, "create", when="at", at="2026-03-20T09:00"), allow_redirects=False)
+    old_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    form_html = await (await client.get(f"/campaigns/new?edit={old_id}")).text()
+    assert f'name="replaces" value="{old_id}"' in form_html
+    assert 'value="2026-03-20T09:00"' in form_html and 'value="region=norte"' in form_html
+    edited = await client.post("/campaigns/new", data=broadcast_form(
+        csrf, "create", when="at", at="2026-03-21T10:00", replaces=str(old_id)),
+        allow_redirects=False)
+    assert edited.status == 303
+    assert lib.get(store.db, old_id).status == "cancelled"
+    new_id = int(edited.headers["Location"].rsplit("/", 1)[1])
+    assert lib.get(store.db, new_id).send_at == "2026-03-21T16:00:00+00:00"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlite_utils import Database
@@ -23,7 +24,7 @@ from bot.web.telegram_html import to_web
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FIELDS = ("kind", "name", "card", "cards", "when", "at", "day", "time", "start", "end", "mode",
-          "segment", "urgent")
+          "segment", "urgent", "replaces")
 
 
 def _titles(db: Database, lang: str) -> dict[str, str]:
@@ -85,12 +86,34 @@ def form_page_data(db: Database, lang: str) -> dict:
     return {"catalog": stats.card_catalog(db, lang)}
 
 
+def form_from(db: Database, campaign_id: int, tz: str) -> dict[str, str]:
+    """The form filled from an existing campaign, to edit it: the new one replaces it."""
+    c = lib.get(db, campaign_id)
+    form = {k: "" for k in FIELDS}
+    form.update(kind=c.kind, name=c.name, card=c.items[0], cards=", ".join(c.items),
+                when="now", day=WEEKDAYS[c.weekday] if c.weekday is not None else "mon",
+                time=c.local_time or "09:00", start=c.start_date or "", end=c.end_date or "",
+                mode=c.mode, segment=c.segment, urgent="on" if c.urgent else "",
+                replaces=str(c.id))
+    if c.kind == "broadcast" and c.send_at:
+        form.update(when="at", at=datetime.fromisoformat(c.send_at).astimezone(
+            ZoneInfo(tz)).strftime("%Y-%m-%dT%H:%M"))
+    return form
+
+
 def create_or_preview(db: Database, form: dict[str, str], action: str, *, now: datetime,
                       tz: str, lang: str, created_by: int) -> dict:
+    """Preview the campaign, or store it (cancelling the campaign it replaces, if any)."""
     campaign = build(db, form, now=now, tz=tz, created_by=created_by)
-    if action == "create":
-        return {"created": lib.add(db, campaign).id}
-    return {"preview": preview(db, campaign, now=now, tz=tz, lang=lang)}
+    if action != "create":
+        return {"preview": preview(db, campaign, now=now, tz=tz, lang=lang)}
+    with db.atomic():
+        created = lib.add(db, campaign)
+        replaces = form.get("replaces", "")
+        if replaces.isdigit() and lib.get(db, int(replaces)).status in (
+                "active", "scheduled", "paused", "sending"):
+            lib.change(db, int(replaces), "cancel", now=now)
+    return {"created": created.id}
 
 
 def _ctx(request: web.Request) -> tuple[datetime, str, str]:
@@ -127,10 +150,17 @@ def _form_defaults(query: Any) -> dict[str, str]:
 
 @auth.require(*auth.COMMS)
 async def new_campaign(request: web.Request) -> web.Response:
-    _now, _tz, lang = _ctx(request)
-    data = await render.store(request).run(form_page_data, lang)
-    data.update(form=_form_defaults(request.query), weekdays=WEEKDAYS, error=None,
-                preview=None)
+    _now, tz, lang = _ctx(request)
+    store = render.store(request)
+    data = await store.run(form_page_data, lang)
+    form = _form_defaults(request.query)
+    edit = request.query.get("edit", "")
+    if edit.isdigit():
+        try:
+            form = await store.run(form_from, int(edit), tz)
+        except PregoneroError as exc:
+            raise web.HTTPNotFound() from exc
+    data.update(form=form, weekdays=WEEKDAYS, error=None, preview=None)
     return render.page(request, "campaign_new.html", data)
 
 
