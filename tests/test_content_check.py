@@ -185,6 +185,13 @@ def test_topic_names_come_from_topics_yml_or_from_the_folder_name(folder):
                       "trata-trafico": {"es": "Trata trafico", "en": "Trata trafico"}}
 
 
+def test_a_bad_topic_name_in_topics_yml_is_reported_at_its_line(folder, capsys):
+    write(folder, "topics.yml", "derechos: Derechos\nsolo: [uno, dos]\n")
+    code, out, _ = check_output(folder, capsys)
+    assert code == 1
+    assert out == [f"{folder}/topics.yml:2: topic 'solo': give a name or {{es: ..., en: ...}}"]
+
+
 def test_readme_hidden_and_underscore_files_are_not_cards(folder):
     write(folder, "README.md", "# notes")
     write(folder, ".drafts/x.es.md", "nada")

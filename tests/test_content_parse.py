@@ -82,6 +82,7 @@ def test_a_quiz_is_parsed_with_its_options_answer_and_explanation(tmp_path):
     assert t.quiz.answer == 2
     assert t.quiz.explanation_html == (
         "El <b>tráfico</b> es un cruce pagado; en la trata hay explotación.")
+    assert t.quiz.explanation == "El tráfico es un cruce pagado; en la trata hay explotación."
 
 
 def test_a_quiz_whose_questions_are_in_its_body_is_accepted_with_a_warning(tmp_path):

@@ -71,7 +71,13 @@ def test_a_second_paragraph_in_a_list_item_is_indented_under_it():
 
 
 def test_a_blockquote_becomes_one_blockquote_and_nested_quotes_are_flattened():
-    assert render_html("> cita\n> > dentro") == "<blockquote>cita\n\n» dentro</blockquote>"
+    assert render_html("> cita\n>\n> > dentro") == "<blockquote>cita\n\n» dentro</blockquote>"
+
+
+def test_blocks_without_a_blank_line_between_them_stay_on_consecutive_lines():
+    assert render_html("**Pasos**\n1. uno\n2. dos\n\nFin") == (
+        "<b>Pasos</b>\n1. uno\n2. dos\n\nFin")
+    assert render_html("# Título\ntexto") == "<b>Título</b>\ntexto"
 
 
 def test_fenced_code_becomes_pre_with_its_language():

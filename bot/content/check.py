@@ -157,9 +157,10 @@ def _topics(folder: Path, base: Path, result: CheckResult) -> list[TopicName]:
     shown = str(base / TOPICS_FILE)
     if path.is_file():
         names = _read_topics(path, shown, result.problems)
+        lines = _key_lines(path)
         for slug in sorted(set(names) - set(used)):
-            result.problems.append(Problem(shown, 1, f"topic {slug!r} has no cards",
-                                           Level.WARNING))
+            result.problems.append(Problem(shown, lines.get(slug, 1),
+                                           f"topic {slug!r} has no cards", Level.WARNING))
     topics = []
     for slug in used:
         given = names.get(slug, {})
@@ -185,10 +186,12 @@ def _read_topics(path: Path, shown: str, problems: list[Problem]) -> dict[str, d
         problems.append(Problem(shown, 1, "topics.yml maps each topic folder to its names: "
                                 "derechos-humanos: {es: Derechos humanos, en: Human rights}"))
         return {}
+    lines = _key_lines(path)
     names: dict[str, dict[str, str]] = {}
     for slug, value in data.items():
+        line = lines.get(str(slug), 1)
         if not isinstance(slug, str) or not CARD_ID.match(slug):
-            problems.append(Problem(shown, 1, f"bad topic name {slug!r}"))
+            problems.append(Problem(shown, line, f"bad topic name {slug!r}"))
             continue
         if isinstance(value, str):
             names[slug] = {lang: value for lang in LANGS}
@@ -196,9 +199,19 @@ def _read_topics(path: Path, shown: str, problems: list[Problem]) -> dict[str, d
                 k in LANGS and isinstance(v, str) and v.strip() for k, v in value.items()):
             names[slug] = {k: v.strip() for k, v in value.items()}
         else:
-            problems.append(Problem(shown, 1,
+            problems.append(Problem(shown, line,
                                     f"topic {slug!r}: give a name or {{es: ..., en: ...}}"))
     return names
+
+
+def _key_lines(path: Path) -> dict[str, int]:
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
 
 
 def _glossary(folder: Path, base: Path) -> list[Problem]:

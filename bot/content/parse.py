@@ -281,8 +281,8 @@ def _quiz(meta: dict, kind: Kind | None, out: _Collector) -> Quiz | None:
         answer = None
     if question is None or explanation is None or not options or answer is None:
         return None
-    return Quiz(question=question.strip(), options=tuple(options), answer=answer,
-                explanation=explanation.strip(), question_html=render_html(question),
+    return Quiz(question=render_text(question), options=tuple(options), answer=answer,
+                explanation=render_text(explanation), question_html=render_html(question),
                 explanation_html=render_html(explanation))
 
 

@@ -9,7 +9,8 @@ markdown-it-py is walked and written out with newlines for structure:
 - headings -> a bold line; lists -> "• item" / "1. item", nested ones indented
 - > quotes -> <blockquote> (never nested: Telegram refuses that)
 - a line break inside a paragraph stays a line break (as in chat apps); blocks are separated by
-  one blank line; raw HTML is shown as text, never passed through.
+  one blank line, or by a plain line break where the source has none between them (a bold
+  line right above its list); raw HTML is shown as text, never passed through.
 
 Length is what Telegram counts: Unicode code points of the text after entity parsing.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
@@ -40,6 +41,7 @@ class _Ctx:
     styles: frozenset[str] = frozenset()  # tags open around this point (never nest the same)
     in_quote: bool = False
     depth: int = 0  # list nesting
+    lines: tuple[str, ...] = ()  # the source, to keep blocks tight where it has no blank line
 
 
 def render_html(markdown: str) -> str:
@@ -68,13 +70,29 @@ def escape(text: str) -> str:
 
 
 def _render(markdown: str, ctx: _Ctx) -> str:
-    tree = SyntaxTreeNode(_MD.parse(markdown or ""))
+    markdown = markdown or ""
+    tree = SyntaxTreeNode(_MD.parse(markdown))
+    ctx = _Ctx(ctx.html, lines=tuple(markdown.split("\n")))
     return _blocks(tree.children, ctx, "\n\n").strip("\n")
 
 
 def _blocks(nodes: list[SyntaxTreeNode], ctx: _Ctx, sep: str) -> str:
-    parts = [_block(node, ctx) for node in nodes]
-    return sep.join(p for p in parts if p.strip())
+    """Blocks separated by `sep`, or by one newline where the source had no blank line
+    between them (a bold line right above its list stays right above it)."""
+    out = ""
+    for node in nodes:
+        text = _block(node, ctx)
+        if not text.strip():
+            continue
+        out += (("\n" if _follows_directly(node, ctx) else sep) + text) if out else text
+    return out
+
+
+def _follows_directly(node: SyntaxTreeNode, ctx: _Ctx) -> bool:
+    if node.map is None or not 0 < node.map[0] <= len(ctx.lines):
+        return False
+    above = ctx.lines[node.map[0] - 1]
+    return bool(above.strip().lstrip(">").strip())
 
 
 def _block(node: SyntaxTreeNode, ctx: _Ctx) -> str:
@@ -86,7 +104,7 @@ def _block(node: SyntaxTreeNode, ctx: _Ctx) -> str:
     if kind in ("bullet_list", "ordered_list"):
         return _list(node, ctx)
     if kind == "blockquote":
-        inner = _blocks(node.children, _Ctx(ctx.html, ctx.styles, True, ctx.depth), "\n\n")
+        inner = _blocks(node.children, replace(ctx, in_quote=True), "\n\n")
         if ctx.in_quote or not ctx.html:
             return "\n".join("» " + line if line else line for line in inner.split("\n"))
         return f"<blockquote>{inner}</blockquote>"
@@ -114,7 +132,7 @@ def _list(node: SyntaxTreeNode, ctx: _Ctx) -> str:
     number = int(node.attrs.get("start", 1) or 1) if ordered else 0
     indent = INDENT * ctx.depth
     lines = []
-    inner_ctx = _Ctx(ctx.html, ctx.styles, ctx.in_quote, ctx.depth + 1)
+    inner_ctx = replace(ctx, depth=ctx.depth + 1)
     for item in node.children:
         marker = f"{number}." if ordered else ("•" if ctx.depth == 0 else "◦")
         number += 1
@@ -175,7 +193,7 @@ def _link(href: str, children: list[SyntaxTreeNode], ctx: _Ctx) -> str:
 
 
 def _styled(ctx: _Ctx, tag: str) -> _Ctx:
-    return _Ctx(ctx.html, ctx.styles | {tag}, ctx.in_quote, ctx.depth)
+    return replace(ctx, styles=ctx.styles | {tag})
 
 
 def _wrap(tag: str, inner: str, ctx: _Ctx) -> str:
