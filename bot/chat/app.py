@@ -147,8 +147,8 @@ def build_application(
 
 
 async def on_start(application: Application) -> None:  # type: ignore[type-arg]
-    """After `initialize()`: remember the bot's username, make the configured admins admins,
-    set the command menus. Telegram errors here are logged, never fatal."""
+    """After `initialize()`: remember the bot's username, make the configured admins who are
+    known admins, set the command menus. Telegram errors here are logged, never fatal."""
     store = store_of(application)
     settings = application.bot_data[SETTINGS_KEY]
     bot = application.bot
@@ -156,8 +156,11 @@ async def on_start(application: Application) -> None:  # type: ignore[type-arg]
         await store.run(kv.put, "bot_username", bot.username)
     now = iso(utcnow())
     for admin_id in settings.admins:
-        await store.run(officers.ensure_admin, admin_id, language="es",
-                        timezone=settings.timezone, now=now)
+        # Someone who never wrote to the bot cannot be messaged by it: they become an admin on
+        # their first update (the gate), in their app's language. Known ones are made admins.
+        if await store.run(officers.get_officer, admin_id) is not None:
+            await store.run(officers.ensure_admin, admin_id, language="es",
+                            timezone=settings.timezone, now=now)
     try:
         await set_default_menus(bot)
         for person in await store.run(officers.active_staff):

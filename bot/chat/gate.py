@@ -19,6 +19,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.chat.commands import parse_command
 from bot.chat.context import ChatContext
+from bot.chat.menus import set_chat_menu
 from bot.chat.ui import bilingual
 from bot.clock import iso, utcnow
 from bot.i18n import N_, normalize_lang
@@ -114,6 +115,7 @@ async def gate(update: Update, context: ChatContext) -> None:
             officers.ensure_admin, user.id, language=normalize_lang(user.language_code),
             timezone=settings.timezone, now=iso(utcnow()),
         )
+        await set_chat_menu(context.bot, officer)
     context.officer = officer
     message = update.message or update.edited_message
     code = start_code(message.text) if message is not None else None
