@@ -192,6 +192,12 @@ def test_a_bad_topic_name_in_topics_yml_is_reported_at_its_line(folder, capsys):
     assert out == [f"{folder}/topics.yml:2: topic 'solo': give a name or {{es: ..., en: ...}}"]
 
 
+def test_problems_in_the_folders_glossary_fail_the_check(folder, capsys):
+    write(folder, "glossary.yml", "foo: 3\n")
+    code, out, _ = check_output(folder, capsys)
+    assert code == 1 and out[0].startswith(f"{folder}/glossary.yml:1: ")
+
+
 def test_readme_hidden_and_underscore_files_are_not_cards(folder):
     write(folder, "README.md", "# notes")
     write(folder, ".drafts/x.es.md", "nada")

@@ -28,7 +28,13 @@ from bot.content.model import (
     Problem,
     Quiz,
 )
-from bot.content.render import card_message_html, render_html, render_text, telegram_length
+from bot.content.render import (
+    card_message_html,
+    render_both,
+    render_html,
+    render_text,
+    telegram_length,
+)
 
 KNOWN_KEYS = ("title", "kind", "keywords", "summary", "topic", "image", "document", "version",
               "question", "options", "answer", "explanation")
@@ -38,6 +44,7 @@ SUMMARY_LIMIT = 300
 QUESTION_LIMIT = 1024
 EXPLANATION_LIMIT = 1024
 MIN_OPTIONS, MAX_OPTIONS = 2, 6
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: ~10x faster
 
 
 @dataclass(frozen=True)
@@ -72,10 +79,18 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     raise ValueError("the front matter is not closed: add a line '---' after it")
 
 
+def _python_yaml_error(yaml_text: str) -> yaml.YAMLError:
+    try:
+        yaml.safe_load(yaml_text)
+    except yaml.YAMLError as exc:
+        return exc
+    return yaml.YAMLError("cannot be read")
+
+
 def _key_lines(yaml_text: str) -> dict[str, int]:
     """Line (1-based, in the file) of each top-level key of the front matter."""
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+        node = yaml.compose(yaml_text, Loader=_Loader)
     except yaml.YAMLError:
         return {}
     if not isinstance(node, yaml.MappingNode):
@@ -120,10 +135,15 @@ def parse_file(path: Path, topic_folder: str | None, shown: str
     except ValueError as exc:
         return None, [Problem(shown, 1, str(exc))]
     try:
-        meta = yaml.safe_load(yaml_text) if yaml_text.strip() else None
-    except yaml.YAMLError as exc:
+        meta = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else None
+    except yaml.YAMLError:
+        meta = None
+        exc = _python_yaml_error(yaml_text)  # the pure-Python parser points at better lines
+    else:
+        exc = None
+    if exc is not None:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        line = min(mark.line + 2, max(2, body_line - 2)) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
         return None, [Problem(shown, line, f"bad YAML in the front matter: {problem}")]
     if meta is None:
@@ -150,8 +170,7 @@ def _validate(meta: dict[str, Any], name: FileName, topic_folder: str | None, bo
     topic = _topic(meta, topic_folder, out)
     version = _version(meta, out)
     body = body.strip("\n")
-    body_html = render_html(body)
-    body_text = render_text(body)
+    body_html, body_text = render_both(body)
     needs_body = kind in (Kind.SOP, Kind.PRACTICE) or (
         kind == Kind.QUIZ and not any(k in meta for k in QUIZ_KEYS))
     if needs_body and not body_text.strip():

@@ -46,12 +46,22 @@ class _Ctx:
 
 def render_html(markdown: str) -> str:
     """Telegram HTML for a Markdown text."""
-    return _render(markdown, _Ctx(html=True))
+    return render_both(markdown)[0]
 
 
 def render_text(markdown: str) -> str:
     """Plain text for a Markdown text (search index, terminal, length checks)."""
-    return _render(markdown, _Ctx(html=False))
+    return render_both(markdown)[1]
+
+
+def render_both(markdown: str) -> tuple[str, str]:
+    """(Telegram HTML, plain text) for a Markdown text, parsed once."""
+    markdown = markdown or ""
+    tree = SyntaxTreeNode(_MD.parse(markdown))
+    lines = tuple(markdown.split("\n"))
+    return tuple(  # type: ignore[return-value]
+        _blocks(tree.children, _Ctx(html=mode, lines=lines), "\n\n").strip("\n")
+        for mode in (True, False))
 
 
 def telegram_length(html_text: str) -> int:
@@ -67,13 +77,6 @@ def card_message_html(title: str, body_html: str) -> str:
 
 def escape(text: str) -> str:
     return html.escape(text, quote=False)
-
-
-def _render(markdown: str, ctx: _Ctx) -> str:
-    markdown = markdown or ""
-    tree = SyntaxTreeNode(_MD.parse(markdown))
-    ctx = _Ctx(ctx.html, lines=tuple(markdown.split("\n")))
-    return _blocks(tree.children, ctx, "\n\n").strip("\n")
 
 
 def _blocks(nodes: list[SyntaxTreeNode], ctx: _Ctx, sep: str) -> str:
