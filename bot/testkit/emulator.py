@@ -722,7 +722,10 @@ class Emulator:
                 raise ApiError(401, "Unauthorized")
             if method is None:
                 raise ApiError(404, "Not Found")
-            raw = await _read_params(request)
+            try:
+                raw = await _read_params(request)
+            except ConnectionResetError:  # the client went away mid-request (it is stopping)
+                return web.Response(status=499)
             await self._inject_faults(method)
             params = Params.parse(method, raw)
             handler: Callable[[BotState, Params], Awaitable[Any]] = getattr(
