@@ -682,3 +682,24 @@ async def test_a_stranger_gets_a_refusal_from_the_real_application(bot_runtime, 
     stranger = chat_user(5151)
     reply = await stranger.ask("hola")
     assert reply.text and not reply.buttons
+
+
+async def test_an_officer_asks_opens_a_card_and_rates_it_through_the_fixtures(
+        enroll, store, emulator, tmp_path):
+    from bot.clock import utcnow
+    from bot.content.importer import import_folder
+
+    folder = tmp_path / "messages" / "ninez"
+    folder.mkdir(parents=True)
+    (folder / "nna.es.md").write_text(
+        "---\ntitle: Niñas, niños y adolescentes no acompañados\nkind: sop\n"
+        "keywords: [NNA, menor no acompañado]\n---\nAvisa a la **Procuraduría**.\n",
+        encoding="utf-8")
+    await store.run(import_folder, tmp_path / "messages", utcnow())
+    officer = await enroll(language_code="es")
+    results = await officer.ask("menor no acompañado")
+    await officer.tap(results, "Niñas, niños")
+    card = await officer.next()
+    assert "Procuraduría" in card.content
+    answer = await officer.tap(card, "Útil")
+    assert answer["text"]
