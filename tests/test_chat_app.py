@@ -93,7 +93,7 @@ async def tap_edit(user, emulator: Emulator, message, label: str):
 async def test_an_invite_link_enrolls_a_new_user_in_one_message_in_their_language(
         enroll, store: Store) -> None:
     user = await enroll(language_code="en-US")
-    assert "Welcome! You are now enrolled." in user.welcome.text
+    assert "Welcome to Pregonero! You are now enrolled." in user.welcome.text
     assert user.welcome.button_texts == ["📚 Topics", "❓ Help"]
     officer = officers.get_officer(store.db, user.id)
     assert officer is not None and officer.language == "en"
@@ -103,7 +103,7 @@ async def test_an_invite_link_enrolls_a_new_user_in_one_message_in_their_languag
 async def test_a_spanish_speaker_is_welcomed_in_spanish_and_start_again_shows_the_menu(
         enroll) -> None:
     user = await enroll(language_code="es-MX")
-    assert "¡Te damos la bienvenida!" in user.welcome.text
+    assert "¡Te damos la bienvenida a Pregonero!" in user.welcome.text
     again = await user.ask("/start")
     assert "¡Hola de nuevo!" in again.text and "/temas" in again.text
 
@@ -394,7 +394,7 @@ async def test_someone_who_left_comes_back_with_a_new_invitation(
     await tap_edit(user, emulator, ask, "conservar")
     invite = officers.create_invite(store.db, now=iso(utcnow()))
     back = await user.ask(f"/start {invite.code}")
-    assert "¡Te damos la bienvenida!" in back.text
+    assert "¡Te damos la bienvenida a Pregonero!" in back.text
     assert officers.get_officer(store.db, user.id).status == officers.Status.ACTIVE
     assert [e["value"] for e in events(store, "enrolled")] == ["enrolled", "rejoined"]
 

@@ -48,7 +48,7 @@ class Command:
 COMMANDS: list[Command] = [
     Command("start", "start", "start", N_("Welcome and main menu"), in_menu=False),
     Command("help", "ayuda", "help", N_("What the bot does and how to use it")),
-    Command("search", "buscar", "search", N_("Search the guides: /buscar followed by words")),
+    Command("search", "buscar", "search", N_("Search the guides (add a few words)")),
     Command("topics", "temas", "topics", N_("Browse the guides by topic")),
     Command("reminders", "recordatorios", "reminders", N_("Pause or resume weekly reminders")),
     Command("language", "idioma", "language", N_("Change language (español / English)")),

@@ -14,7 +14,7 @@ from bot.chat.context import ChatContext
 from bot.chat.gate import REFUSAL, start_code
 from bot.chat.menus import set_chat_menu
 from bot.chat.track import track
-from bot.chat.ui import bilingual, button, keyboard, reply
+from bot.chat.ui import bilingual, button, esc, keyboard, reply
 from bot.clock import iso, utcnow
 from bot.i18n import N_, gettext_for, normalize_lang
 from bot.store import officers
@@ -35,13 +35,14 @@ def welcome(lang: str, *, first_time: bool) -> tuple[str, list]:
     """The welcome text and its buttons: what the bot does and how to use it, in 3-4 lines."""
     _ = gettext_for(lang)
     names = {"topics": command("topics").name(lang), "help": command("help").name(lang)}
-    head = _("Welcome! You are now enrolled.") if first_time else _("Hello again!")
+    head = (_("Welcome to Pregonero! You are now enrolled.") if first_time
+            else _("Hello again! This is Pregonero."))
     lines = [
-        f"<b>{head}</b>",
-        _("I am Pregonero: good practices and procedures for border and migration staff."),
-        "🔎 " + _("Write your question in your own words and I will find the right guide."),
-        "📅 " + _("Every week I will send you a short reminder."),
-        "📚 " + _("/%(topics)s to browse by topic, /%(help)s for everything else.") % names,
+        f"<b>{esc(head)}</b>",
+        "🔎 " + esc(_("Ask about good practices and procedures in your own words: I will find "
+                     "the right guide.")),
+        "📅 " + esc(_("Every week I will send you a short reminder.")),
+        "📚 " + esc(_("/%(topics)s to browse by topic, /%(help)s for everything else.") % names),
     ]
     rows = [[button("📚 " + _("Topics"), "topics"), button("❓ " + _("Help"), "help")]]
     return "\n".join(lines), rows
