@@ -418,3 +418,16 @@ async def test_every_update_is_counted_by_kind(enroll) -> None:
     await user.ask("hola")
     await user.ask("/ayuda")
     assert (count("message"), count("command")) == (before[0] + 1, before[1] + 1)
+
+
+async def test_a_button_tapped_by_someone_not_enrolled_gets_the_refusal_as_its_answer(
+        enroll, chat_user, emulator: Emulator) -> None:
+    officer = await enroll()
+    stranger = chat_user()
+    # the stranger taps a button of a message shown in their own chat (e.g. after leaving)
+    await stranger.ask("hola")
+    refusal = stranger.last_bot_message()
+    refusal.reply_markup = officer.welcome.reply_markup
+    answer = await stranger.tap(refusal, "Temas")
+    assert answer["show_alert"] and "Only for enrolled staff" in answer["text"]
+    assert len(answer["text"]) <= 200

@@ -33,6 +33,8 @@ REFUSAL = N_(
     "your coordinator sent you."
 )
 
+REFUSAL_SHORT = N_("Only for enrolled staff: open your invitation link.")
+
 
 class Decision(StrEnum):
     PASS = "pass"  # an officer, or someone enrolling with /start <code>
@@ -125,7 +127,7 @@ async def gate(update: Update, context: ChatContext) -> None:
     if decision == Decision.REFUSE_MESSAGE and chat is not None:
         await chat.send_message(bilingual(REFUSAL))
     elif decision == Decision.REFUSE_TAP and update.callback_query is not None:
-        await update.callback_query.answer(bilingual(REFUSAL, sep=" / ")[:200], show_alert=True)
+        await update.callback_query.answer(bilingual(REFUSAL_SHORT, sep=" / "), show_alert=True)
     raise ApplicationHandlerStop
 
 
