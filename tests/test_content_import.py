@@ -155,3 +155,41 @@ def test_a_copy_of_the_corpus_without_one_topic_removes_its_cards(store, tmp_pat
     report, _ = import_folder(store.db, copy, LATER)
     assert report.removed and not report.added and not report.updated
     assert "salud" not in [t.slug for t in cards.list_topics(store.db, "es")]
+
+
+def test_every_starter_card_is_in_both_languages_with_keywords_summary_and_phone_length():
+    from bot.content.check import check_folder
+    from bot.content.model import Kind
+
+    result = check_folder(ROOT / "messages")
+    kinds = [c.kind for c in result.cards]
+    assert kinds.count(Kind.QUIZ) >= 4 and kinds.count(Kind.SOP) >= 4
+    for parsed in result.cards:
+        assert parsed.langs == ("es", "en"), parsed.id
+        for t in parsed.translations.values():
+            assert t.keywords and t.summary, t.source
+            if parsed.kind == Kind.QUIZ:
+                assert t.quiz is not None, t.source
+            else:
+                assert 150 <= len(t.body_text.split()) <= 350, t.source
+    sops = [c for c in result.cards if c.kind == Kind.SOP]
+    assert all(c.primary.version for c in sops)
+    assert any(c.primary.image for c in sops) and any(c.primary.document for c in sops)
+
+
+def test_the_starter_materials_are_a_real_png_and_a_real_pdf():
+    import struct
+    import zlib
+
+    for name in ("nna-flujo.png", "nna-flow.png"):
+        data = (ROOT / "messages" / "ninez" / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", data[16:24])
+        idat = data.index(b"IDAT")
+        length = struct.unpack(">I", data[idat - 4:idat])[0]
+        pixels = zlib.decompress(data[idat + 4:idat + 4 + length])
+        assert len(pixels) == height * (width + 1) and len(data) < 100_000
+    pdf = (ROOT / "messages" / "refugio" / "sop-refugio.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+    xref = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    assert pdf[xref:xref + 4] == b"xref"
