@@ -57,14 +57,14 @@ async def start(update: Update, context: ChatContext) -> None:
     officer = context.officer
     if officer is None:
         if code is None:  # the gate refuses this already; kept for direct calls
-            await reply(update, bilingual(REFUSAL))
+            await reply(update, esc(bilingual(REFUSAL)))
             return
         result, officer = await context.store.run(
             officers.enroll, user.id, code, language=normalize_lang(user.language_code),
             timezone=context.settings.timezone, now=iso(utcnow()),
         )
         if officer is None:
-            await reply(update, bilingual(REFUSED[result]))
+            await reply(update, esc(bilingual(REFUSED[result])))
             return
         context.officer = officer
         await track(context, EventType.ENROLLED, value=str(result))
