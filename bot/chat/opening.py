@@ -75,6 +75,7 @@ async def refresh_card(update: Update, context: ChatContext, card: Card) -> None
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+        return  # the officer sees this state already
     if new.status_html and update.effective_chat is not None:
         await update.effective_chat.send_message(new.status_html, parse_mode=ParseMode.HTML,
                                                  link_preview_options=NO_PREVIEW)
