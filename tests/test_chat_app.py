@@ -52,6 +52,14 @@ explanation: "El **tráfico** es un cruce pagado; en la trata hay explotación."
 ---
 """
 
+SOP_IMAGE = """---
+title: Flujo de canalización
+kind: sop
+image: flujo.png
+---
+Sigue el diagrama.
+"""
+
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
        b"\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -67,6 +75,9 @@ def write_content(folder: Path, version: str = "1") -> None:
     (folder / "derechos" / "trato.es.md").write_text(PRACTICE, encoding="utf-8")
     (folder / "derechos" / "trato.png").write_bytes(PNG)
     (folder / "trata" / "quiz-trata.es.md").write_text(QUIZ, encoding="utf-8")
+    (folder / "materiales").mkdir(exist_ok=True)
+    (folder / "materiales" / "flujo.es.md").write_text(SOP_IMAGE, encoding="utf-8")
+    (folder / "materiales" / "flujo.png").write_bytes(PNG)
 
 
 @pytest.fixture
@@ -431,3 +442,16 @@ async def test_a_button_tapped_by_someone_not_enrolled_gets_the_refusal_as_its_a
     answer = await stranger.tap(refusal, "Temas")
     assert answer["show_alert"] and "Only for enrolled staff" in answer["text"]
     assert len(answer["text"]) <= 200
+
+
+async def test_confirming_an_sop_sent_with_an_image_updates_its_buttons_and_says_so(
+        enroll, content, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    topics = await user.ask("/temas")
+    _answer, listing = await tap_edit(user, emulator, topics, "Materiales")
+    await user.tap(listing, "Flujo de canalización")
+    card = await user.next()
+    assert card.photo and card.caption.startswith("Flujo de canalización")
+    _answer, shown = await tap_edit(user, emulator, card, "✅ Leído y entendido")
+    assert "✅ Leído y entendido" not in shown.button_texts and "👍 Útil" in shown.button_texts
+    assert (await user.next()).text.startswith("✓ Leído y entendido (")
