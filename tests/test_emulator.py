@@ -621,6 +621,9 @@ async def test_the_control_routes_let_another_process_play_the_user(emulator, bo
     ("<code>c</code>", "c", [("code", 0, 1)]),
     ("<blockquote>q</blockquote>", "q", [("blockquote", 0, 1)]),
     ("<blockquote expandable>q</blockquote>", "q", [("expandable_blockquote", 0, 1)]),
+    ("<code>a<b>b</b></code>", "ab", [("code", 0, 2)]),
+    ("<pre><code>x</code></pre>", "x", [("pre", 0, 1)]),
+    ("<blockquote>a<blockquote>b</blockquote></blockquote>", "ab", [("blockquote", 0, 2)]),
 ])
 def test_the_html_parser_gives_telegrams_text_and_entities(html, text, entities):
     parsed, found = parse_html(html)

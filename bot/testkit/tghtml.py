@@ -208,9 +208,10 @@ def _end_tag(text: str, i: int, begin_bytes: int, stack: list[_Open], entities: 
                     stack[-1].argument = lang.removeprefix("language-")
                 entities.append(entity)
             else:
-                if entity["type"] == "pre" and opened.argument:
-                    entity["language"] = opened.argument
-                    # the inner <code class="language-x"> merges into this pre
+                if entity["type"] == "pre":
+                    if opened.argument:
+                        entity["language"] = opened.argument
+                    # an inner <code> covering the whole pre merges into it
                     for j in range(len(entities) - 1, -1, -1):
                         e = entities[j]
                         if (e["type"] == "code" and e["offset"] == entity["offset"]
@@ -252,8 +253,23 @@ def _entity(opened: _Open, length: int) -> dict | None:
     return entity
 
 
+_OPAQUE = ("code", "pre")
+_QUOTES = ("blockquote", "expandable_blockquote")
+
+
 def _finish(entities: list[dict]) -> list[dict]:
-    return sorted(entities, key=lambda e: (e["offset"], -e["length"]))
+    """Sorted as Telegram sends them; nothing styled inside code or pre, no quote in a quote."""
+    ordered = sorted(entities, key=lambda e: (e["offset"], -e["length"]))
+    kept: list[dict] = []
+    for e in ordered:
+        inside = [k for k in kept if k["offset"] <= e["offset"]
+                  and e["offset"] + e["length"] <= k["offset"] + k["length"]]
+        if any(k["type"] in _OPAQUE for k in inside):
+            continue
+        if e["type"] in _QUOTES and any(k["type"] in _QUOTES for k in inside):
+            continue
+        kept.append(e)
+    return kept
 
 
 def strip_text(text: str, entities: list[dict]) -> tuple[str, list[dict]]:
