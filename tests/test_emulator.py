@@ -358,6 +358,26 @@ async def test_a_chat_gets_429_after_its_burst_and_recovers_after_retry_after():
         await emu.stop()
 
 
+async def test_a_paid_broadcast_goes_through_when_the_free_limit_is_spent():
+    clock = FakeClock()
+    emu = Emulator(rate_limits=RateLimits(enabled=True, per_second=2, burst=2, clock=clock))
+    await emu.start()
+    try:
+        for uid in (1, 2, 3):
+            emu.add_user(uid)
+            emu.bot.started.add(uid)
+        assert (await call(emu, "sendMessage", chat_id=1, text="x"))[0] == 200
+        assert (await call(emu, "sendMessage", chat_id=2, text="x"))[0] == 200
+        assert (await call(emu, "sendMessage", chat_id=3, text="x"))[0] == 429
+        status, _ = await call(emu, "sendMessage", chat_id=3, text="x",
+                               allow_paid_broadcast=True)
+        assert status == 200
+        emu.limits.enabled = False  # lifted
+        assert (await call(emu, "sendMessage", chat_id=3, text="x"))[0] == 200
+    finally:
+        await emu.stop()
+
+
 def test_the_overall_limit_is_30_per_second_and_paid_broadcasts_allow_1000():
     clock = FakeClock()
     limits = RateLimits(enabled=True, clock=clock)
