@@ -32,10 +32,18 @@ def _results(n: int) -> Results:
     return Results(tuple(Result(f"c{i}", f"Card <{i}>", "sop", i == 0) for i in range(n)))
 
 
+def test_a_card_in_the_other_language_is_labelled_with_its_language() -> None:
+    results = Results((Result("a", "Asylum", "sop", True, "en"),
+                       Result("b", "Asilo", "sop", True, "es")))
+    text, _rows = results_view(results, 0, "es")
+    assert "1. 📋 Asylum (en inglés)" in text
+    assert "2. 📋 Asilo (en español)" in text
+
+
 def test_a_results_page_names_each_card_with_one_button_to_open_it() -> None:
     text, rows = results_view(_results(2), 0, "en")
     assert text.splitlines() == ["<b>I found 2 guides:</b>",
-                                 "1. 📋 Card &lt;0&gt; (other language)", "2. 📋 Card &lt;1&gt;",
+                                 "1. 📋 Card &lt;0&gt; (in Spanish)", "2. 📋 Card &lt;1&gt;",
                                  "Tap a guide to open it."]
     assert [r[0][1] for r in rows if r] == ["v1:open:c0", "v1:open:c1"]
     assert rows[-1] == []  # no page buttons
@@ -107,3 +115,13 @@ async def test_back_to_results_after_a_restart_says_the_button_expired(
     emulator.message(user.id, help_msg.message_id).reply_markup = {
         "inline_keyboard": [[{"text": "back", "callback_data": "v1:res"}]]}
     assert "ya no es válido" in (await user.tap(help_msg, "back"))["text"]
+
+
+async def test_an_english_question_finds_a_spanish_only_card_labelled_as_such(
+        enroll, content) -> None:
+    user = await enroll(language_code="en")
+    reply = await user.ask("respeto trato digno")
+    assert "Trato digno (in Spanish)" in reply.text
+    await user.tap(reply, "Trato digno")
+    card = await user.next()
+    assert "Available in Spanish only" in card.content

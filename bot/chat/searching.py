@@ -39,6 +39,7 @@ class Result:
     title: str
     kind: str
     other_language: bool
+    lang: str = "es"  # the language the card will be shown in
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,9 @@ def results_view(results: Results, page: int, lang: str) -> tuple[str, list[list
     rows: list[list[Button]] = []
     for i, item in enumerate(shown, start=page * PAGE_SIZE + 1):
         icon = KIND_ICONS.get(item.kind, "•")
-        other = " " + _("(other language)") if item.other_language else ""
+        other = ""
+        if item.other_language:
+            other = " " + (_("(in English)") if item.lang == "en" else _("(in Spanish)"))
         lines.append(f"{i}. {icon} {esc(item.title)}{esc(other)}")
         rows.append([button(f"{icon} {item.title}"[:60], "open", item.card_id)])
     nav: list[Button] = []
@@ -127,7 +130,7 @@ async def run_search(update: Update, context: ChatContext, query: str) -> None:
         await reply(update, nothing_found_text(lang), keyboard(topic_rows(topics)))
         return
     results = Results(tuple(
-        Result(h.card_id, h.title, str(h.kind), bool(getattr(h, "other_language", False)))
+        Result(h.card_id, h.title, str(h.kind), bool(h.other_language), h.lang)
         for h in hits
     ), corrected=tuple(dict.fromkeys((outcome.corrections or {}).values())))
     if context.user_data is not None:
