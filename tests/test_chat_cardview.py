@@ -94,7 +94,7 @@ def test_an_answered_quiz_shows_the_result_and_the_explanation_without_options()
 def test_an_sop_asks_for_read_and_understood_until_the_current_version_is_confirmed() -> None:
     sop = card(Kind.SOP, version="2026-11")
     fresh = render_card(sop, "en")
-    assert ("ack", ("trato-digno", version_tag("2026-11"))) in actions(fresh)
+    assert ("ack", ("trato-digno", version_tag("2026-11", "trato-digno"))) in actions(fresh)
     done = render_card(sop, "en", officer_state=CardState(ack=Ack("2026-11", AT)),
                        timezone="America/Tijuana")
     assert not any(a == "ack" for a, _ in actions(done))
@@ -102,6 +102,16 @@ def test_an_sop_asks_for_read_and_understood_until_the_current_version_is_confir
     changed = render_card(sop, "es", officer_state=CardState(ack=Ack("2026-01", AT)))
     assert any(a == "ack" for a, _ in actions(changed))
     assert "cambió" in changed.text_html
+
+
+def test_every_button_of_a_card_with_the_longest_id_fits_telegrams_64_bytes() -> None:
+    long_id = "a" * 48
+    quiz = Quiz(question="Q", options=tuple("abcdefghij"), answer=1, explanation="x")
+    for kind, extra in ((Kind.SOP, {}), (Kind.QUIZ, {"quiz": quiz})):
+        m = render_card(card(kind, id=long_id, topic="t" * 48, **extra), "es")
+        assert all(len(b.callback_data.encode()) <= 64
+                   for row in m.keyboard.inline_keyboard for b in row)
+    assert len(version_tag("v2", long_id)) == 8 and version_tag("v2") != version_tag("v3")
 
 
 def test_a_card_shown_in_its_other_language_says_so() -> None:

@@ -30,7 +30,7 @@ async def acknowledge(update: Update, context: ChatContext, card_id: str, tag: s
     if str(card.kind) != "sop":
         await answer(update, stale_text(officer.language))
         return
-    if tag != version_tag(card.version):
+    if tag != version_tag(card.version, card.id):
         await answer(update, _("This procedure has been updated. Please read the new version."),
                      alert=True)
         if update.effective_chat is not None:

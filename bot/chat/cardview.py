@@ -30,7 +30,7 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.callbacks import encode
+from bot.callbacks import MAX_BYTES, encode
 from bot.chat.ui import NO_PREVIEW, Button, actions_in, button, esc, keyboard
 from bot.clock import iso, parse_iso, utcnow
 from bot.i18n import format_day, gettext_for
@@ -50,9 +50,11 @@ def telegram_length(html_text: str) -> int:
     return len(html.unescape(_TAG.sub("", html_text)))
 
 
-def version_tag(version: str) -> str:
-    """A short hex tag of a card version, for the "read and understood" button's data."""
-    return hashlib.sha256(str(version).encode("utf-8")).hexdigest()[:10]
+def version_tag(version: str, card_id: str = "") -> str:
+    """A short hex tag of a card version, for the "read and understood" button's data: 10 hex
+    digits, fewer for long card ids so the data fits Telegram's 64 bytes."""
+    room = MAX_BYTES - len(encode("ack", card_id or "x", "0")) + 1
+    return hashlib.sha256(str(version).encode("utf-8")).hexdigest()[:max(6, min(10, room))]
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ def render_card(
                     "This procedure changed after you confirmed it on %(date)s. "
                     "Please read it again.") % {"date": _date(state.ack.at, lang, timezone)}))
             rows.append([button("✅ " + _("Read and understood"), "ack", card_id,
-                                version_tag(version))])
+                                version_tag(version, card_id))])
 
     useful, not_useful = "👍 " + _("Useful"), "👎 " + _("Not useful")
     if state.feedback == "useful":
