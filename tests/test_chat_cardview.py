@@ -220,3 +220,8 @@ async def test_telegram_errors_reach_the_caller(bot, emulator, store) -> None:
     emulator.block(user.id)
     with pytest.raises(Forbidden):
         await send_card(bot, store, user.id, render_card(card(), "es"))
+
+
+def test_a_quiz_whose_intro_is_too_long_keeps_its_question_and_options() -> None:
+    m = render_card(card(Kind.QUIZ, quiz=QUIZ, body_html="y" * 4000), "es")
+    assert telegram_length(m.text_html) <= 4096 and "B) Escuchar" in m.text_html

@@ -169,7 +169,10 @@ def render_card(
     if _attr(card, "body_html"):
         body += f"\n\n{card.body_html}"
     if quiz is not None:
-        body += f"\n\n{_quiz_body(quiz)}"
+        with_quiz = f"{body}\n\n{_quiz_body(quiz)}"
+        # the question and options must fit one message with the title; the intro may go
+        body = with_quiz if telegram_length(with_quiz) <= TEXT_LIMIT else (
+            f"<b>{esc(card.title)}</b>\n\n{_quiz_body(quiz)}")
 
     rows: list[list[Button]] = []
     status: list[str] = []
