@@ -41,7 +41,10 @@ OTHER_LANGUAGE = 0.9     # a card shown in the other language ranks this much lo
 BM25_SHARE = 0.3         # share of the final score given to BM25 (normalised per language)
 BODY_ONLY = 0.4          # weight of a word cards only use in their body
 UNKNOWN = 0.6            # weight (times the highest IDF) of a word no card or glossary knows
-CANDIDATES = 60          # FTS5 candidates per language
+CANDIDATES = 20          # FTS5 candidates per language
+COMMON = 0.03            # alternatives in more than this share of documents fetch nothing
+MIN_COMMON = 100         # ... unless in at most this many documents
+MAX_PHRASES = 12         # alternatives in the FTS5 query at most (the rarest)
 MAX_WORDS = 24           # content words of a query considered
 MAX_CORRECTIONS = 6      # unknown words corrected per query
 MAX_CHARS = 4096         # characters of a query considered
@@ -250,26 +253,43 @@ def _weight(ctx: Context, concept: Concept, span: list[str], lang: str) -> float
     return UNKNOWN * ctx.idf(0, lang)
 
 
-def _expression(concepts: list[Concept], lang: str) -> str:
-    phrases = {p for c in concepts for p in c.alts[lang]}
-    return " OR ".join('"' + " ".join(p) + '"' for p in sorted(phrases))
+def _expression(ctx: Context, concepts: list[Concept], lang: str) -> str:
+    """FTS5 query fetching the candidates: the concepts' alternatives OR'ed, leaving out those
+    in more than COMMON of the documents (they cannot tell cards apart, and they are what
+    makes a query slow); when all are common, the two rarest, in titles and keywords only."""
+    cap = max(COMMON * ctx.n[lang], MIN_COMMON)
+    phrases = {p: ctx.phrase_df(p, lang) for c in concepts for p in c.alts[lang]}
+    if not phrases:
+        return ""
+    ordered = sorted(phrases, key=lambda p: (phrases[p], p))
+    rare = [p for p in ordered if phrases[p] <= cap][:MAX_PHRASES]
+    if rare:
+        return " OR ".join('"' + " ".join(p) + '"' for p in rare)
+    common = " OR ".join('"' + " ".join(p) + '"' for p in ordered[:2])
+    return "{title keywords} : (" + common + ")"
 
 
-def _contains(tokens: list[str], token_set: set[str], phrase: tuple[str, ...]) -> bool:
-    if len(phrase) == 1:
-        return phrase[0] in token_set
-    if not all(s in token_set for s in phrase):
-        return False
-    n = len(phrase)
-    return any(tuple(tokens[k:k + n]) == phrase for k in range(len(tokens) - n + 1))
+def _contains(text: str, phrase: tuple[str, ...]) -> bool:
+    """Whether a space-separated stem string holds the phrase as consecutive stems."""
+    return f" {' '.join(phrase)} " in f" {text} "
 
 
-def coverage(doc: dict, concepts: list[Concept]) -> float:
+def needed_stems(concepts: list[Concept]) -> dict[str, set[str]]:
+    """Every stem of every alternative, per language (to look up in candidates)."""
+    return {lang: {s for c in concepts for p in c.alts[lang] for s in p} for lang in LANGS}
+
+
+def coverage(doc: dict, concepts: list[Concept], needed: dict[str, set[str]] | None = None
+             ) -> float:
     """Share of the query's weight that the document matches (0..1)."""
-    fields = []
-    for name, factor in FIELD_FACTORS.items():
-        tokens = doc[f"{name}_t"].split()
-        fields.append((factor, tokens, set(tokens)))
+    needed = needed or needed_stems(concepts)
+    wanted = needed[doc["lang"]]
+    fields = [(factor, doc[f"{name}_t"]) for name, factor in FIELD_FACTORS.items()]
+    best_field: dict[str, float] = {}
+    for factor, text in reversed(fields):  # title last, so its factor wins
+        for token in wanted.intersection(text.split()):
+            best_field[token] = factor if best_field.get(token, 0.0) < factor else \
+                best_field[token]
     total = matched = 0.0
     lang = doc["lang"]
     for concept in concepts:
@@ -278,26 +298,30 @@ def coverage(doc: dict, concepts: list[Concept]) -> float:
         for phrase, alt_factor in concept.alts[lang].items():
             if alt_factor <= best:
                 continue
-            for field_factor, tokens, token_set in fields:
-                if field_factor * alt_factor > best and _contains(tokens, token_set, phrase):
-                    best = field_factor * alt_factor
+            if len(phrase) == 1:
+                best = max(best, alt_factor * best_field.get(phrase[0], 0.0))
+            elif all(s in best_field for s in phrase):
+                for field_factor, text in fields:
+                    if field_factor * alt_factor > best and _contains(text, phrase):
+                        best = field_factor * alt_factor
         matched += concept.weight * best
     return matched / total if total else 0.0
 
 
-def _score_language(db: Database, concepts: list[Concept],
-                    lang: str) -> list[tuple[dict, float, float]]:
-    expression = _expression(concepts, lang)
+def _score_language(db: Database, ctx: Context, concepts: list[Concept],
+                    lang: str, solo: bool = False) -> list[tuple[dict, float, float]]:
+    expression = _expression(ctx, concepts, lang)
     if not expression:
         return []
-    found = store.match(db, lang, expression, CANDIDATES)
+    found = store.match(db, lang, expression, CANDIDATES, solo=solo)
     if not found:
         return []
     top = max(score for _, score in found) or 1.0
     bm25 = {doc_id: score / top for doc_id, score in found}
     scored = []
+    needed = needed_stems(concepts)
     for doc in store.docs(db, list(bm25)):
-        cov = coverage(doc, concepts)
+        cov = coverage(doc, concepts, needed)
         final = cov * (1 - BM25_SHARE) + BM25_SHARE * max(bm25[doc["id"]], 0.0)
         scored.append((doc, cov, final))
     return scored
@@ -307,11 +331,12 @@ def rank(db: Database, ctx: Context, concepts: list[Concept], lang: str,
          limit: int) -> list[Hit]:
     if not concepts or not any(c.alts[x] for c in concepts for x in LANGS):
         return []
-    own = [(d, c, f) for d, c, f in _score_language(db, concepts, lang) if c >= THRESHOLD]
+    own = [(d, c, f) for d, c, f in _score_language(db, ctx, concepts, lang) if c >= THRESHOLD]
+    # When the officer's language answers, only cards that exist solely in the other language
+    # are added from it; otherwise any card of the other language may answer.
     foreign = [(d, c, f * OTHER_LANGUAGE)
-               for d, c, f in _score_language(db, concepts, other(lang)) if c >= THRESHOLD]
-    if own:  # cards with a translation in the officer's language are shown in it
-        foreign = [(d, c, f) for d, c, f in foreign if lang not in d["langs"].split(",")]
+               for d, c, f in _score_language(db, ctx, concepts, other(lang), solo=bool(own))
+               if c >= THRESHOLD]
     merged = sorted(own + foreign, key=lambda t: (-t[2], t[0]["card_id"]))
     if not merged:
         return []

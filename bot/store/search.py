@@ -4,7 +4,8 @@ Tables (migration 0020):
   search_docs        one row per card translation: ids, display title, and the analysed
                      stems of title, keywords, summary and body (space-separated)
   search_fts_es/_en  FTS5 over those stems, one table per language (rowid = search_docs.id),
-                     so BM25 works on stems analysed with that language's stemmer
+                     so BM25 works on stems analysed with that language's stemmer; `flags`
+                     (0021) marks translations of cards that exist in one language only
   search_terms       (lang, stem) -> document frequency, and in how many documents it is in
                      the title, keywords or summary (a topical word, not just body prose)
   search_words       (lang, folded word) -> its stem and frequency (typo correction)
@@ -68,7 +69,29 @@ def _create(db: Database) -> None:
     db.execute("CREATE TABLE search_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-MIGRATIONS = [("0020_search_index", _create)]
+SOLO = "zzsolo"  # token in the `flags` column of a card that has no other translation
+
+
+def _flags(db: Database) -> None:
+    """FTS tables get a `flags` column (SOLO marks a translation whose card has no other
+    language), refilled from search_docs; search_terms gets head_df if it lacks it."""
+    columns = {row[1] for row in db.conn.execute("PRAGMA table_info(search_terms)")}
+    if "head_df" not in columns:
+        db.execute("ALTER TABLE search_terms ADD COLUMN head_df INTEGER NOT NULL DEFAULT 1")
+    for lang in LANGS:
+        db.execute(f"DROP TABLE IF EXISTS search_fts_{lang}")
+        db.execute(
+            f"CREATE VIRTUAL TABLE search_fts_{lang} USING fts5("
+            "title, keywords, summary, body, flags, tokenize='unicode61')"
+        )
+        db.execute(
+            f"INSERT INTO search_fts_{lang} (rowid, title, keywords, summary, body, flags)"
+            " SELECT id, title_t, keywords_t, summary_t, body_t,"
+            f" CASE WHEN instr(langs, ',') = 0 THEN '{SOLO}' ELSE '' END"
+            " FROM search_docs WHERE lang = ?", [lang])
+
+
+MIGRATIONS = [("0020_search_index", _create), ("0021_search_flags", _flags)]
 
 
 def card_translations(db: Database) -> list[dict]:
@@ -99,10 +122,10 @@ def replace_index(db: Database, docs: Iterable[dict],
                  doc["title"], doc["title_t"], doc["keywords_t"], doc["summary_t"],
                  doc["body_t"]])
             conn.execute(
-                f"INSERT INTO search_fts_{doc['lang']} (rowid, title, keywords, summary, body)"
-                " VALUES (?,?,?,?,?)",
+                f"INSERT INTO search_fts_{doc['lang']} (rowid, title, keywords, summary, body,"
+                " flags) VALUES (?,?,?,?,?,?)",
                 [cur.lastrowid, doc["title_t"], doc["keywords_t"], doc["summary_t"],
-                 doc["body_t"]])
+                 doc["body_t"], "" if "," in doc["langs"] else SOLO])
         conn.executemany("INSERT INTO search_terms (lang, term, df, head_df) VALUES (?,?,?,?)",
                          terms)
         conn.executemany("INSERT INTO search_words (lang, word, stem, df) VALUES (?,?,?,?)",
@@ -132,12 +155,16 @@ def vocabulary(db: Database) -> tuple[list[tuple], list[tuple], dict[str, int]]:
     return terms, words, counts
 
 
-def match(db: Database, lang: str, expression: str, limit: int) -> list[tuple[int, float]]:
-    """(doc id, BM25) for an FTS5 expression over one language's stems, best first.
-    FTS5's bm25() is negative (lower is better); it is returned negated (higher is better)."""
+def match(db: Database, lang: str, expression: str, limit: int,
+          solo: bool = False) -> list[tuple[int, float]]:
+    """(doc id, BM25) for an FTS5 expression over one language's stems, best first; `solo`:
+    only translations whose card has no other language. FTS5's bm25() is negative (lower is
+    better); it is returned negated (higher is better)."""
     w = BM25_WEIGHTS
-    sql = (f"SELECT rowid, -bm25(search_fts_{lang}, ?, ?, ?, ?) AS score FROM search_fts_{lang}"
-           f" WHERE search_fts_{lang} MATCH ? ORDER BY score DESC LIMIT ?")
+    if solo:
+        expression = f"flags:{SOLO} AND ({expression})"
+    sql = (f"SELECT rowid, -bm25(search_fts_{lang}, ?, ?, ?, ?, 0) AS score"
+           f" FROM search_fts_{lang} WHERE search_fts_{lang} MATCH ? ORDER BY score DESC LIMIT ?")
     args = [w["title"], w["keywords"], w["summary"], w["body"], expression, limit]
     return [(row[0], row[1]) for row in db.conn.execute(sql, args).fetchall()]
 
