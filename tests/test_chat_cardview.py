@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.callbacks import decode
 from bot.chat.cardview import (
@@ -17,6 +19,7 @@ from bot.chat.cardview import (
 from bot.content.model import Kind, Material, Quiz
 from bot.store.cards import Card
 from bot.store.engagement import Ack, CardState, QuizAnswer
+from bot.testkit.tghtml import parse_html
 
 AT = "2026-11-28T12:00:00+00:00"
 
@@ -225,3 +228,16 @@ async def test_telegram_errors_reach_the_caller(bot, emulator, store) -> None:
 def test_a_quiz_whose_intro_is_too_long_keeps_its_question_and_options() -> None:
     m = render_card(card(Kind.QUIZ, quiz=QUIZ, body_html="y" * 4000), "es")
     assert telegram_length(m.text_html) <= 4096 and "B) Escuchar" in m.text_html
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=st.text(min_size=1, max_size=200), option=st.text(min_size=1, max_size=100),
+       explanation=st.text(max_size=300))
+def test_any_title_option_or_explanation_renders_html_telegram_accepts(
+        title: str, option: str, explanation: str) -> None:
+    quiz = Quiz(question=title, options=(option, "b"), answer=1, explanation=explanation)
+    for state in (CardState(), CardState(quiz=QuizAnswer(1, True, AT))):
+        m = render_card(card(Kind.QUIZ, title=title, quiz=quiz), "es", officer_state=state)
+        for text in m.texts:
+            plain, _entities = parse_html(text)
+            assert title.strip()[:1] in plain or not title.strip()
