@@ -18,6 +18,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from telegram import Bot
 
@@ -33,6 +34,7 @@ from bot.store import delivery as store_delivery
 
 log = logging.getLogger(__name__)
 
+PIPELINE = 2  # batches in flight at once
 ACK_EVERY = 60.0  # seconds between two passes over acknowledgements (re-asks, reminders)
 
 
@@ -96,14 +98,25 @@ class DeliveryEngine:
     async def tick(self, now: datetime) -> int:
         """One planning pass and a drain of every row due at `now`; returns rows claimed."""
         await self.plan(now)
-        claimed = 0
-        while True:
-            n = await self.sender.send_batch(now)
-            claimed += n
-            if n == 0:
-                break
+        claimed = await self.drain(lambda: now)
         await self._gauges(now)
         return claimed
+
+    async def drain(self, now: Callable[[], datetime],
+                    until: Callable[[], bool] = lambda: False) -> int:
+        """Send due rows until none is left (or `until()`), with `PIPELINE` batches in flight
+        so one batch's store round trips overlap the next one's HTTP calls."""
+
+        async def worker() -> int:
+            total = 0
+            while not until():
+                n = await self.sender.send_batch(now())
+                if n == 0:
+                    break
+                total += n
+            return total
+
+        return sum(await asyncio.gather(*(worker() for _ in range(PIPELINE))))
 
     async def _gauges(self, now: datetime) -> datetime | None:
         count, oldest, nxt = await self.store.run(store_delivery.depth, iso(now))
@@ -124,17 +137,20 @@ class DeliveryEngine:
                     last_plan = loop.time()
                     if acks:
                         last_acks = last_plan
-                while not self._stopping and await self.sender.send_batch(self.clock()):
-                    if loop.time() - last_plan >= self.tick_seconds * 5:
-                        break  # keep planning while a long broadcast drains
+                # plan again every few seconds while a long broadcast drains, then go on
+                deadline = loop.time() + self.tick_seconds * 5
+                sent = await self.drain(self.clock, partial(self._should_yield, loop, deadline))
+                busy = sent > 0 and _past(loop, deadline)
                 nxt = await self._gauges(self.clock())
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("delivery engine pass failed; retrying")
-                nxt = None
+                nxt, busy = None, False
             if self._stopping:
                 break
+            if busy:
+                continue
             wait = self.tick_seconds
             ahead = (nxt - self.clock()).total_seconds() if nxt is not None else 0.0
             if ahead > 0:  # rows already due but not claimable (paused campaign) wait a tick
@@ -146,3 +162,10 @@ class DeliveryEngine:
                 await asyncio.wait_for(self._wake.wait(), timeout=max(0.05, wait))
             except TimeoutError:
                 pass
+
+    def _should_yield(self, loop: asyncio.AbstractEventLoop, deadline: float) -> bool:
+        return self._stopping or _past(loop, deadline)
+
+
+def _past(loop: asyncio.AbstractEventLoop, deadline: float) -> bool:
+    return loop.time() >= deadline

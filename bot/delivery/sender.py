@@ -28,9 +28,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot import metrics
+from bot.chat import cardview
+from bot.chat.ui import NO_PREVIEW
 from bot.clock import iso
 from bot.i18n import gettext_for
 from bot.store import Store, cards
@@ -74,6 +84,10 @@ class Limiter:
         self._lock = asyncio.Lock()
         self.paused_until = 0.0
 
+    def refund(self, n: int = 1) -> None:
+        """Give back tokens of a send that Telegram did not deliver (a 5xx answer)."""
+        self._tokens = min(self.burst, self._tokens + n)
+
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, self.clock() + seconds)
 
@@ -104,7 +118,7 @@ class SenderConfig:
     concurrency: int = 32
     batch: int = 60
     max_attempts: int = 5
-    backoff_base: float = 2.0
+    backoff_base: float = 1.0
     backoff_max: float = 600.0
     card_ttl: float = 60.0
 
@@ -120,6 +134,8 @@ class Sender:
         self.limiter = limiter or Limiter(self.config.rate, burst=self.config.burst,
                                           per_chat=self.config.per_chat)
         self._cards: dict[tuple[str, str], tuple[float, Any]] = {}
+        # the same card for everyone: rendered once per card object, language and kind
+        self._rendered: dict[tuple[str, str, str], tuple[Any, Any, int]] = {}
         self._slots = asyncio.Semaphore(self.config.concurrency)
         self.retry_pause_until: datetime | None = None  # on the engine's clock
 
@@ -155,9 +171,13 @@ class Sender:
         card = entry[1] if entry else None
         if card is None:
             return Outcome(row, "failed", "card not found")
+        key = (row.card_id, row.language, row.kind)
+        rendered = self._rendered.get(key)
+        if rendered is None or rendered[0] is not card:
+            rendered = self._rendered[key] = (card, *render(card, row.language, row.kind))
+        _card, message, count = rendered
         async with self._slots:
             try:
-                message, count = render(card, row.language, row.kind)
                 await self.limiter.acquire(row.officer_id, count)
                 await deliver(self.bot, self.store, row.officer_id, message)
             except RetryAfter as exc:
@@ -175,6 +195,8 @@ class Sender:
                 return Outcome(row, "failed", f"BadRequest: {exc.message}"[:200])
             except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
                 name = type(exc).__name__
+                if not isinstance(exc, TimedOut):  # an answer came back: nothing was sent
+                    self.limiter.refund(count)
                 if row.attempts >= self.config.max_attempts:
                     return Outcome(row, "failed", name)
                 delay = min(self.config.backoff_max,
@@ -205,8 +227,6 @@ def _claim(db: Any, *, now: str, limit: int,
 
 def render(card: Any, lang: str, kind: str) -> tuple[Any, int]:
     """The card message with the engine's header line, and how many messages it takes."""
-    from bot.chat import cardview
-
     message = cardview.render_card(card, lang)
     with_header = f"{header_text(kind, lang)}\n\n{message.body_html}"
     if cardview.telegram_length(with_header) <= cardview.TEXT_LIMIT:
@@ -219,6 +239,15 @@ def render(card: Any, lang: str, kind: str) -> tuple[Any, int]:
 
 
 async def deliver(bot: Bot, store: Store, chat_id: int, message: Any) -> None:
-    from bot.chat import cardview
-
+    """Send a rendered card: text-only cards on the fast path, cards with media through the card
+    view (file_id reuse, captions)."""
+    texts = message.texts
+    if not message.image_path and not message.document_path and len(texts) == 1 \
+            and hasattr(bot, "_post"):
+        # The same sendMessage as `cardview.send_card`, without building a `Message` object
+        # from the answer (PTB's parsing costs more than the HTTP call; nothing uses it here).
+        await bot._post("sendMessage", {
+            "chat_id": chat_id, "text": texts[0], "parse_mode": ParseMode.HTML,
+            "link_preview_options": NO_PREVIEW, "reply_markup": message.keyboard})
+        return
     await cardview.send_card(bot, store, chat_id, message)

@@ -1,0 +1,25 @@
+"""scripts/bench_delivery.py runs end to end in quick mode: nobody gets a message twice and
+nobody is left out (its timings are figures for the README, not assertions)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_quick_benchmark_completes_without_duplicates_or_losses() -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_delivery.py"), "--quick",
+                          "--json"], capture_output=True, text=True, timeout=300, check=False,
+                         cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    results = json.loads(out.stdout)
+    for run in ("a", "a_5xx"):
+        assert results[run]["duplicates"] == 0 and results[run]["losses"] == 0
+        assert results[run]["status"] == {"sent": results[run]["recipients"]}
+        assert results[run]["questions"] > 0
+    assert results["b"]["duplicates"] == 0 and results["b"]["losses"] == 0
+    assert results["c"]["planned"] == results["c"]["officers"]
