@@ -726,3 +726,17 @@ async def test_an_officer_asks_opens_a_card_and_rates_it_through_the_fixtures(
     assert "Procuraduría" in card.content
     answer = await officer.tap(card, "Útil")
     assert answer["text"]
+
+
+async def test_the_real_application_in_webhook_mode_gets_updates_pushed_by_the_emulator(
+        emulator, emulator_settings, runtime_factory, chat_user):
+    import dataclasses
+
+    host, port = emulator_settings.web
+    settings = dataclasses.replace(emulator_settings, web_url=f"http://{host}:{port}")
+    await runtime_factory(settings=settings, webhook_url=f"http://{host}:{port}/telegram")
+    assert emulator.bot.webhook is not None and emulator.bot.webhook["secret_token"]
+    stranger = chat_user(6161)
+    reply = await stranger.ask("hola")
+    assert reply.text
+    assert emulator.stats.requests["getUpdates"] == 0
