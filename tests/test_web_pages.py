@@ -110,3 +110,23 @@ async def test_the_error_pages_are_translated(client, store):
     assert "Sign in first" in english
     spanish = await (await client.get("/gaps?lang=es")).text()
     assert "Primero inicia sesión" in spanish
+
+
+async def test_the_overview_figures_are_kept_for_a_minute_then_counted_again(
+        aiohttp_client, store, tmp_path):
+    from datetime import timedelta
+
+    from bot.store import events
+    from bot.store.events import Event, EventType
+    from tests.web_helpers import NOW
+
+    seeded_store(tmp_path, store)
+    clock = [NOW]
+    client = await aiohttp_client(make_app(store, tmp_path, clock=lambda: clock[0]))
+    await sign_in(client, store, ADMIN_ID)
+    assert "22 Consultas" in text_of(await (await client.get("/?lang=es")).text())
+    events.record(store.db, Event(EventType.QUERY, "2026-03-18T12:00:00+00:00", count=1))
+    clock[0] = NOW + timedelta(seconds=30)
+    assert "22 Consultas" in text_of(await (await client.get("/?lang=es")).text())
+    clock[0] = NOW + timedelta(seconds=61)
+    assert "23 Consultas" in text_of(await (await client.get("/?lang=es")).text())

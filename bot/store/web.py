@@ -63,7 +63,15 @@ def _create(db: Database) -> None:
     db.execute("CREATE INDEX web_sessions_officer ON web_sessions(officer_id)")
 
 
-MIGRATIONS = [("0050_web_sessions", _create)]
+def _stats_indexes(db: Database) -> None:
+    """Indexes for the web overview's aggregates (`bot.store.stats`) on the events log: the
+    reach of the latest campaigns, per-card figures, and people active per week."""
+    db.execute("CREATE INDEX IF NOT EXISTS events_reach ON events(type, campaign_id, card_id, at)")
+    db.execute("CREATE INDEX IF NOT EXISTS events_card_at ON events(card_id, type, at, value)")
+    db.execute("CREATE INDEX IF NOT EXISTS events_active ON events(type, at, officer_id, region)")
+
+
+MIGRATIONS = [("0050_web_sessions", _create), ("0051_stats_indexes", _stats_indexes)]
 
 FORGET_TABLES.extend(
     [("web_login_tokens", "officer_id", "delete"), ("web_sessions", "officer_id", "delete")]
@@ -151,3 +159,10 @@ def set_session_lang(db: Database, cookie: str, lang: str) -> None:
 
 def end_session(db: Database, cookie: str) -> None:
     db.execute("DELETE FROM web_sessions WHERE session_hash = ?", [token_hash(cookie)])
+
+
+def purge_expired(db: Database, *, now: datetime) -> None:
+    when = iso(now)
+    with db.atomic():
+        db.execute("DELETE FROM web_login_tokens WHERE expires_at <= ?", [when])
+        db.execute("DELETE FROM web_sessions WHERE expires_at <= ?", [when])

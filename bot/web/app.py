@@ -78,6 +78,7 @@ def init_app(settings: Settings, store: Store, application: Any = None, *,
     app[keys.STORE] = store
     app[keys.APPLICATION] = application
     app[keys.CLOCK] = clock
+    app[keys.OVERVIEW_CACHE] = {}
     render.setup(app)
     app.add_routes(routes())
     app.cleanup_ctx.append(_purge_expired)

@@ -19,3 +19,5 @@ STARTED = web.AppKey("started", datetime)
 
 # Per request: the signed-in person's session (None when signed out), set by `auth`.
 SESSION = web.RequestKey("session", Any)
+# The overview's figures for a minute, per filters and language (see views/overview.py).
+OVERVIEW_CACHE = web.AppKey("overview_cache", dict)

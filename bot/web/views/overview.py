@@ -10,10 +10,11 @@ from sqlite_utils import Database
 
 from bot.store import stats
 from bot.store.stats import Filters
-from bot.web import auth, charts, render
+from bot.web import auth, charts, keys, render
 from bot.web.views.filters import PERIOD_LABELS, parse_filters
 
 CHART_WEEKS = 26
+CACHE_SECONDS = 60
 
 
 def gather(db: Database, f: Filters, now: datetime, lang: str) -> dict:
@@ -28,13 +29,32 @@ def gather(db: Database, f: Filters, now: datetime, lang: str) -> dict:
     }
 
 
+async def cached_gather(request: web.Request, f: Filters, now: datetime, lang: str) -> dict:
+    """`gather`, kept for CACHE_SECONDS per filter and language: on a large events log the
+    figures take a second or more to count, and people reload the overview often."""
+    cache = request.app[keys.OVERVIEW_CACHE]
+    key = (f.without_period(), chosen_period(request), lang)
+    hit = cache.get(key)
+    if hit is not None and 0 <= (now - hit[0]).total_seconds() < CACHE_SECONDS:
+        return dict(hit[1])
+    data = await render.store(request).run(gather, f, now, lang)
+    if len(cache) > 64:
+        cache.clear()
+    cache[key] = (now, data)
+    return dict(data)
+
+
+def chosen_period(request: web.Request) -> str:
+    return request.query.get("period", "")
+
+
 @auth.require(*auth.COMMS)
 async def overview(request: web.Request) -> web.Response:
     _ = render.gettext(request)
     now = render.now(request)
     f, chosen = parse_filters(request, now)
     lang = render.request_lang(request)
-    data = await render.store(request).run(gather, f, now, lang)
+    data = await cached_gather(request, f, now, lang)
     series = [("queries", _("Queries")), ("opens", _("Cards opened")),
               ("reminders_delivered", _("Reminders delivered"))]
     data["chart"] = charts.trend_svg(data["weekly"], series, _("Weekly trend"))
