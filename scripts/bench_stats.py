@@ -78,7 +78,7 @@ def timed(fn, *args, **kwargs) -> float:
     return statistics.median(runs)
 
 
-async def page_time(store: Store, path: Path) -> float:
+async def page_time(store: Store, path: Path) -> tuple[float, float]:
     from aiohttp.test_utils import TestClient, TestServer
 
     from bot.config import Settings
@@ -90,13 +90,13 @@ async def page_time(store: Store, path: Path) -> float:
         token = web_store.create_login_token(store.db, 2, now=NOW)
         await client.post(f"/login/{token}", allow_redirects=False)
         runs = []
-        for _ in range(3):
+        for _ in range(4):
             t0 = time.perf_counter()
             response = await client.get("/")
             await response.read()
             runs.append(time.perf_counter() - t0)
             assert response.status == 200
-        return statistics.median(runs)
+        return runs[0], statistics.median(runs[1:])  # counted, then from the minute's cache
 
 
 def main() -> None:
@@ -119,8 +119,10 @@ def main() -> None:
                                                          now=NOW)),
             ("stats.acknowledgements", timed(stats.acknowledgements, store.db, f)),
             ("stats.zero_result_queries", timed(stats.zero_result_queries, store.db, f)),
-            ("overview page GET / (whole request)", asyncio.run(page_time(store, path))),
         ]
+        first, cached = asyncio.run(page_time(store, path))
+        results += [("overview page GET /, counted", first),
+                    ("overview page GET /, within the minute", cached)]
         store.close()
     print(f"store: {args.officers:,} officers, {args.events:,} events, 26 weeks "
           f"(built in {built:.1f} s)")
