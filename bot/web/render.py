@@ -39,7 +39,7 @@ NAV = (
 )
 
 
-def _filters(lang: str) -> dict[str, Any]:
+def _filters(lang: str, tz: str) -> dict[str, Any]:
     def number(value: Any) -> str:
         return "–" if value is None or value == "" else format_number(value, lang)
 
@@ -50,17 +50,18 @@ def _filters(lang: str) -> dict[str, Any]:
         if not value:
             return "–"
         dt = value if isinstance(value, datetime) else parse_iso(str(value))
-        return format_datetime(dt, lang, "America/Mexico_City", fmt)
+        return format_datetime(dt, lang, tz, fmt)
 
     return {"number": number, "share": share, "when": when}
 
 
 def setup(app: web.Application) -> None:
+    tz = app[keys.SETTINGS].timezone
     for lang, key in ENV_KEYS.items():
         env = aiohttp_jinja2.setup(
             app, app_key=key, loader=jinja2.FileSystemLoader(str(TEMPLATES)),
             autoescape=jinja2.select_autoescape(["html"], default_for_string=True),
-            extensions=["jinja2.ext.i18n"], filters=_filters(lang),
+            extensions=["jinja2.ext.i18n"], filters=_filters(lang, tz),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         )
         env.install_gettext_translations(catalog(lang), newstyle=True)  # type: ignore[attr-defined]
