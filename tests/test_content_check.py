@@ -214,3 +214,12 @@ def test_the_starter_content_passes_check_without_warnings():
 def test_the_evaluation_corpus_passes_check():
     result = check_folder(SHARED / "eval" / "corpus")
     assert result.ok and len(result.cards) == 56 and result.files == 100
+
+
+def test_problems_and_the_summary_can_be_shown_in_spanish_for_the_web_app(folder):
+    write(folder, "derechos/a.es.md", "---\ntitle: x\nkind: memo\n---\nt\n")
+    result = check_folder(folder)
+    assert result.errors[0].localized("es") == (
+        f"{folder}/derechos/a.es.md:3: kind desconocido 'memo': usa sop, practice o quiz")
+    assert result.errors[0].localized("en") == str(result.errors[0])
+    assert result.summary("es") == "Tarjetas: 1 · archivos: 3 · errores: 1"

@@ -20,10 +20,12 @@ from bot.content.model import (
     ParsedTranslation,
     Problem,
     TopicName,
+    problem,
     topic_title,
 )
 from bot.content.parse import parse_file, parse_name
 from bot.errors import InvalidInput
+from bot.i18n import N_, gettext_for
 
 TOPICS_FILE = "topics.yml"
 GLOSSARY_FILE = "glossary.yml"
@@ -49,8 +51,16 @@ class CheckResult:
     def ok(self) -> bool:
         return not self.errors
 
-    def summary(self) -> str:
+    def summary(self, lang: str | None = None) -> str:
+        """"21 cards, 42 files, 0 errors" (English, for the command line), or in `lang`."""
         n_err, n_warn = len(self.errors), len(self.warnings)
+        if lang is not None:
+            _ = gettext_for(lang)
+            text = _("Cards: %(cards)s · files: %(files)s · errors: %(errors)s") % {
+                "cards": len(self.cards), "files": self.files, "errors": n_err}
+            if n_warn:
+                text += " · " + _("warnings: %(n)s") % {"n": n_warn}
+            return text
         text = (f"{len(self.cards)} cards, {self.files} files, "
                 f"{n_err} error{'s' if n_err != 1 else ''}")
         if n_warn:
@@ -82,8 +92,8 @@ def check_folder(folder: Path | str, shown: str | None = None) -> CheckResult:
     files = card_files(folder)
     result.files = len(files)
     if not files:
-        result.problems.append(Problem(str(base), 1, "no card files found: cards go in "
-                                       "<topic>/<id>.<lang>.md, e.g. ninez/nna.es.md"))
+        result.problems.append(problem(str(base), 1, N_(
+            "no card files found: cards go in <topic>/<id>.<lang>.md, e.g. ninez/nna.es.md")))
     seen: dict[tuple[str, str], str] = {}  # (id, lang) -> shown path
     folders: dict[str, tuple[str, str]] = {}  # id -> (folder, shown path)
     parsed: list[ParsedTranslation] = []
@@ -95,16 +105,17 @@ def check_folder(folder: Path | str, shown: str | None = None) -> CheckResult:
         if name is not None:
             other = seen.get((name.card_id, name.lang))
             if other is not None:
-                result.problems.append(Problem(path_shown, 1, (
-                    f"duplicate card id {name.card_id!r} in {name.lang}: also in {other}")))
+                result.problems.append(problem(path_shown, 1, N_(
+                    "duplicate card id %(id)r in %(lang)s: also in %(other)s"),
+                    id=name.card_id, lang=name.lang, other=other))
                 continue
             seen[(name.card_id, name.lang)] = path_shown
             where = str(rel.parent)
             first = folders.setdefault(name.card_id, (where, path_shown))
             if first[0] != where:
-                result.problems.append(Problem(path_shown, 1, (
-                    f"duplicate card id {name.card_id!r}: also used in {first[1]} "
-                    "(card ids are unique across topics)")))
+                result.problems.append(problem(path_shown, 1, N_(
+                    "duplicate card id %(id)r: also used in %(other)s (card ids are unique "
+                    "across topics)"), id=name.card_id, other=first[1]))
                 continue
         translation, problems = parse_file(path, topic_folder, path_shown)
         result.problems.extend(problems)
@@ -132,16 +143,18 @@ def _gather(parsed: list[ParsedTranslation], problems: list[Problem]) -> list[Pa
                 if attr == "version" and (mine is None or theirs is None):
                     continue  # one translation may carry the card's version for both
                 if mine != theirs:
-                    problems.append(Problem(t.source, 1, (
-                        f"{attr} {mine!r} differs from the {first.lang} translation "
-                        f"({theirs!r} in {first.source}): translations of a card must agree")))
+                    problems.append(problem(t.source, 1, N_(
+                        "%(key)s %(mine)r differs from the %(lang)s translation (%(theirs)r in "
+                        "%(other)s): translations of a card must agree"), key=attr, mine=mine,
+                        lang=first.lang, theirs=theirs, other=first.source))
                     consistent = False
             if t.quiz and first.quiz and (len(t.quiz.options) != len(first.quiz.options)
                                           or t.quiz.answer != first.quiz.answer):
-                problems.append(Problem(t.source, 1, (
-                    f"quiz differs from the {first.lang} translation: options "
-                    f"{len(t.quiz.options)} vs {len(first.quiz.options)}, answer "
-                    f"{t.quiz.answer} vs {first.quiz.answer}")))
+                problems.append(problem(t.source, 1, N_(
+                    "quiz differs from the %(lang)s translation: options %(n)s vs %(other_n)s, "
+                    "answer %(answer)s vs %(other_answer)s"), lang=first.lang,
+                    n=len(t.quiz.options), other_n=len(first.quiz.options),
+                    answer=t.quiz.answer, other_answer=first.quiz.answer))
                 consistent = False
         if consistent:
             cards.append(ParsedCard(id=card_id, topic=first.topic, kind=first.kind,
@@ -159,8 +172,9 @@ def _topics(folder: Path, base: Path, result: CheckResult) -> list[TopicName]:
         names = _read_topics(path, shown, result.problems)
         lines = _key_lines(path)
         for slug in sorted(set(names) - set(used)):
-            result.problems.append(Problem(shown, lines.get(slug, 1),
-                                           f"topic {slug!r} has no cards", Level.WARNING))
+            result.problems.append(problem(shown, lines.get(slug, 1),
+                                           N_("topic %(topic)r has no cards"), Level.WARNING,
+                                           topic=slug))
     topics = []
     for slug in used:
         given = names.get(slug, {})
@@ -173,25 +187,26 @@ def _read_topics(path: Path, shown: str, problems: list[Problem]) -> dict[str, d
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
-        problems.append(Problem(shown, 1, "not UTF-8 text: save the file as UTF-8"))
+        problems.append(problem(shown, 1, N_("not UTF-8 text: save the file as UTF-8")))
         return {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(shown, mark.line + 1 if mark else 1,
-                                f"bad YAML: {getattr(exc, 'problem', None) or exc}"))
+        problems.append(problem(shown, mark.line + 1 if mark else 1, N_("bad YAML: %(reason)s"),
+                                reason=str(getattr(exc, "problem", None) or exc)))
         return {}
     if data is None:
         return {}
     if not isinstance(data, dict):
-        problems.append(Problem(shown, 1, "topics.yml maps each topic folder to its names: "
-                                "derechos-humanos: {es: Derechos humanos, en: Human rights}"))
+        problems.append(problem(shown, 1, N_(
+            "topics.yml maps each topic folder to its names: "
+            "derechos-humanos: {es: Derechos humanos, en: Human rights}")))
         return {}
     lines = _key_lines(path)
     names: dict[str, dict[str, str]] = {}
     for slug, value in data.items():
         line = lines.get(str(slug), 1)
         if not isinstance(slug, str) or not CARD_ID.match(slug):
-            problems.append(Problem(shown, line, f"bad topic name {slug!r}"))
+            problems.append(problem(shown, line, N_("bad topic name %(topic)r"), topic=slug))
             continue
         if isinstance(value, str):
             names[slug] = {lang: value for lang in LANGS}
@@ -199,8 +214,8 @@ def _read_topics(path: Path, shown: str, problems: list[Problem]) -> dict[str, d
                 k in LANGS and isinstance(v, str) and v.strip() for k, v in value.items()):
             names[slug] = {k: v.strip() for k, v in value.items()}
         else:
-            problems.append(Problem(shown, line,
-                                    f"topic {slug!r}: give a name or {{es: ..., en: ...}}"))
+            problems.append(problem(shown, line, N_(
+                "topic %(topic)r: give a name or {es: ..., en: ...}"), topic=slug))
     return names
 
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.errors import PregoneroError
+from bot.i18n import gettext_for
 
 LANGS = ("es", "en")  # the first present language is the card's primary one
 CARD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
@@ -38,20 +39,46 @@ class Level(StrEnum):
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding of `content check`, shown as `path:line: message`."""
+    """One finding of `content check`, shown as `path:line: message`.
+
+    `message` is English (the command line, JSON); `msgid` and `params` let the web app show
+    it in the reader's language with `localized(lang)`.
+    """
 
     path: str
     line: int
     message: str
     level: Level = Level.ERROR
+    msgid: str = ""
+    params: tuple[tuple[str, object], ...] = ()
 
     def __str__(self) -> str:
         prefix = "warning: " if self.level == Level.WARNING else ""
         return f"{self.path}:{self.line}: {prefix}{self.message}"
 
+    def text(self, lang: str) -> str:
+        """The message alone, in `lang`."""
+        if not self.msgid:
+            return self.message
+        _ = gettext_for(lang)
+        return _(self.msgid) % dict(self.params) if self.params else _(self.msgid)
+
+    def localized(self, lang: str) -> str:
+        """`path:line: message` in `lang`."""
+        _ = gettext_for(lang)
+        prefix = _("warning:") + " " if self.level == Level.WARNING else ""
+        return f"{self.path}:{self.line}: {prefix}{self.text(lang)}"
+
     def as_dict(self) -> dict:
         return {"path": self.path, "line": self.line, "message": self.message,
                 "level": str(self.level)}
+
+
+def problem(path: str, line: int, msgid: str, level: Level = Level.ERROR,
+            **params: object) -> Problem:
+    """A Problem from an `N_()` msgid and its `%(name)s` parameters."""
+    message = msgid % params if params else msgid
+    return Problem(path, line, message, level, msgid, tuple(params.items()))
 
 
 class ContentInvalid(PregoneroError):

@@ -27,6 +27,7 @@ from bot.content.model import (
     ParsedTranslation,
     Problem,
     Quiz,
+    problem,
 )
 from bot.content.render import (
     card_message_html,
@@ -35,6 +36,7 @@ from bot.content.render import (
     render_text,
     telegram_length,
 )
+from bot.i18n import N_
 
 KNOWN_KEYS = ("title", "kind", "keywords", "summary", "topic", "image", "document", "version",
               "question", "options", "answer", "explanation")
@@ -53,30 +55,36 @@ class FileName:
     lang: str
 
 
-def parse_name(name: str) -> tuple[FileName | None, str | None]:
-    """`nna.es.md` -> FileName("nna", "es"); else None and why."""
+def parse_name(name: str) -> tuple[FileName | None, tuple[str, dict] | None]:
+    """`nna.es.md` -> FileName("nna", "es"); else None and why (a msgid and its parameters)."""
     stem = name[:-3] if name.endswith(".md") else name
     card_id, dot, lang = stem.rpartition(".")
     if not dot:
-        return None, (f"no language in the file name: call it {stem}.es.md or {stem}.en.md")
+        return None, (N_("no language in the file name: call it %(stem)s.es.md or "
+                         "%(stem)s.en.md"), {"stem": stem})
     if lang not in LANGS:
-        return None, f"unknown language {lang!r} in the file name (use es or en)"
+        return None, (N_("unknown language %(lang)r in the file name (use es or en)"),
+                      {"lang": lang})
     if not CARD_ID.match(card_id):
-        return None, (f"bad card id {card_id!r}: use 1-48 lowercase letters, digits, - or _, "
-                      "starting with a letter or digit")
+        return None, (N_("bad card id %(id)r: use 1-48 lowercase letters, digits, - or _, "
+                         "starting with a letter or digit"), {"id": card_id})
     return FileName(card_id, lang), None
 
 
+NO_FRONT_MATTER = N_("missing front matter: start the file with a line '---', then title: and "
+                     "kind:, then '---'")
+UNCLOSED_FRONT_MATTER = N_("the front matter is not closed: add a line '---' after it")
+
+
 def split_front_matter(text: str) -> tuple[str, str, int]:
-    """(yaml text, body, line number where the body starts). Raises ValueError with a reason."""
+    """(yaml text, body, line number where the body starts). Raises ValueError with a msgid."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        raise ValueError("missing front matter: start the file with a line '---', then "
-                         "title: and kind:, then '---'")
+        raise ValueError(NO_FRONT_MATTER)
     for i in range(1, len(lines)):
         if lines[i].strip() in ("---", "..."):
             return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
-    raise ValueError("the front matter is not closed: add a line '---' after it")
+    raise ValueError(UNCLOSED_FRONT_MATTER)
 
 
 def _python_yaml_error(yaml_text: str) -> yaml.YAMLError:
@@ -104,15 +112,19 @@ class _Collector:
         self.key_lines = key_lines
         self.problems: list[Problem] = []
 
-    def error(self, message: str, key: str | None = None, line: int | None = None) -> None:
-        self.add(message, key, line, Level.ERROR)
+    def error(self, msgid: str, at: str | None = None, /, *, line: int | None = None,
+              **params: object) -> None:
+        """An error at the line of front-matter key `at` (or `line`, else 1)."""
+        self.add(msgid, at, line, Level.ERROR, params)
 
-    def warn(self, message: str, key: str | None = None, line: int | None = None) -> None:
-        self.add(message, key, line, Level.WARNING)
+    def warn(self, msgid: str, at: str | None = None, /, *, line: int | None = None,
+             **params: object) -> None:
+        self.add(msgid, at, line, Level.WARNING, params)
 
-    def add(self, message: str, key: str | None, line: int | None, level: Level) -> None:
-        where = line if line is not None else self.key_lines.get(key or "", 1)
-        self.problems.append(Problem(self.shown, where, message, level))
+    def add(self, msgid: str, at: str | None, line: int | None, level: Level,
+            params: dict[str, object]) -> None:
+        where = line if line is not None else self.key_lines.get(at or "", 1)
+        self.problems.append(problem(self.shown, where, msgid, level, **params))
 
 
 def parse_file(path: Path, topic_folder: str | None, shown: str
@@ -120,20 +132,22 @@ def parse_file(path: Path, topic_folder: str | None, shown: str
     """Parse and validate one card file. `topic_folder`: the folder it sits in under the root."""
     name, why = parse_name(path.name)
     if name is None:
-        return None, [Problem(shown, 1, why or "bad file name")]
+        msgid, params = why or (N_("bad file name"), {})
+        return None, [problem(shown, 1, msgid, **params)]
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(shown, 1, f"cannot read the file: {exc.strerror or exc}")]
+        return None, [problem(shown, 1, N_("cannot read the file: %(reason)s"),
+                              reason=exc.strerror or str(exc))]
     try:
         text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [Problem(shown, line, "not UTF-8 text: save the file as UTF-8")]
+        return None, [problem(shown, line, N_("not UTF-8 text: save the file as UTF-8"))]
     try:
         yaml_text, body, body_line = split_front_matter(text)
     except ValueError as exc:
-        return None, [Problem(shown, 1, str(exc))]
+        return None, [problem(shown, 1, str(exc))]
     try:
         meta = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else None
     except yaml.YAMLError:
@@ -144,12 +158,14 @@ def parse_file(path: Path, topic_folder: str | None, shown: str
     if exc is not None:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = min(mark.line + 2, max(2, body_line - 2)) if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
-        return None, [Problem(shown, line, f"bad YAML in the front matter: {problem}")]
+        reason = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+        return None, [problem(shown, line, N_("bad YAML in the front matter: %(reason)s"),
+                              reason=reason)]
     if meta is None:
-        return None, [Problem(shown, 1, "empty front matter: it needs at least title: and kind:")]
+        return None, [problem(shown, 1, N_("empty front matter: it needs at least title: and "
+                                           "kind:"))]
     if not isinstance(meta, dict):
-        return None, [Problem(shown, 2, "the front matter must be key: value lines")]
+        return None, [problem(shown, 2, N_("the front matter must be key: value lines"))]
     out = _Collector(shown, _key_lines(yaml_text))
     translation = _validate(meta, name, topic_folder, body, body_line, path, out)
     return translation, out.problems
@@ -159,11 +175,11 @@ def _validate(meta: dict[str, Any], name: FileName, topic_folder: str | None, bo
               body_line: int, path: Path, out: _Collector) -> ParsedTranslation | None:
     for key in meta:
         if str(key) not in KNOWN_KEYS:
-            out.warn(f"unknown front-matter key {key!r} is ignored (known: "
-                     f"{', '.join(KNOWN_KEYS)})", str(key))
+            out.warn(N_("unknown front-matter key %(key)r is ignored (known: %(known)s)"),
+                     str(key), key=str(key), known=", ".join(KNOWN_KEYS))
     title = _text_field(meta, "title", out, required=True, limit=TITLE_LIMIT)
     if title and "\n" in title.strip():
-        out.error("title must be one line", "title")
+        out.error(N_("title must be one line"), "title")
     kind = _kind(meta, out)
     summary = _text_field(meta, "summary", out, limit=SUMMARY_LIMIT) or ""
     keywords = _keywords(meta, out)
@@ -174,13 +190,14 @@ def _validate(meta: dict[str, Any], name: FileName, topic_folder: str | None, bo
     needs_body = kind in (Kind.SOP, Kind.PRACTICE) or (
         kind == Kind.QUIZ and not any(k in meta for k in QUIZ_KEYS))
     if needs_body and not body_text.strip():
-        out.error(f"empty body: {kind} cards need text after the front matter",
-                  line=body_line)
+        out.error(N_("empty body: %(kind)s cards need text after the front matter"),
+                  line=body_line, kind=str(kind))
     if title:
         length = telegram_length(card_message_html(title.strip(), body_html))
         if length > MESSAGE_LIMIT:
-            out.error(f"too long for one Telegram message: {length} characters with the title "
-                      f"after rendering (limit {MESSAGE_LIMIT})", line=body_line)
+            out.error(N_("too long for one Telegram message: %(length)s characters with the "
+                         "title after rendering (limit %(limit)s)"),
+                      line=body_line, length=length, limit=MESSAGE_LIMIT)
     quiz = _quiz(meta, kind, out)
     image = _material(meta, "image", path, out)
     document = _material(meta, "document", path, out)
@@ -201,31 +218,32 @@ def _text_field(meta: dict, key: str, out: _Collector, *, required: bool = False
     value = meta.get(key)
     if value is None:
         if required:
-            out.error(f"missing {key}: add a line '{key}: ...' to the front matter",
-                      key if key in meta else None)
+            out.error(N_("missing %(key)s: add a line '%(key)s: ...' to the front matter"),
+                      key if key in meta else None, key=key)
         return None
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        out.error(f"{key} must be text", key)
+        out.error(N_("%(key)s must be text"), key, key=key)
         return None
     text = str(value)
     if required and not text.strip():
-        out.error(f"{key} is empty", key)
+        out.error(N_("%(key)s is empty"), key, key=key)
         return None
     if limit is not None and len(text) > limit:
-        out.error(f"{key} is {len(text)} characters long (limit {limit})", key)
+        out.error(N_("%(key)s is %(length)s characters long (limit %(limit)s)"), key, key=key,
+                  length=len(text), limit=limit)
     return text
 
 
 def _kind(meta: dict, out: _Collector) -> Kind | None:
     value = meta.get("kind")
     if value is None:
-        out.error("missing kind: add 'kind: sop', 'kind: practice' or 'kind: quiz'",
+        out.error(N_("missing kind: add 'kind: sop', 'kind: practice' or 'kind: quiz'"),
                   "kind" if "kind" in meta else None)
         return None
     try:
         return Kind(str(value).strip().lower())
     except ValueError:
-        out.error(f"unknown kind {value!r}: use sop, practice or quiz", "kind")
+        out.error(N_("unknown kind %(kind)r: use sop, practice or quiz"), "kind", kind=value)
         return None
 
 
@@ -234,14 +252,14 @@ def _keywords(meta: dict, out: _Collector) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        out.error("keywords must be a list of strings, e.g. keywords: [NNA, menor solo]",
+        out.error(N_("keywords must be a list of strings, e.g. keywords: [NNA, menor solo]"),
                   "keywords")
         return ()
     words = []
     for i, word in enumerate(value, 1):
         if not isinstance(word, str) or not word.strip():
-            out.error(f"keywords: item {i} ({word!r}) is not text (put it in quotes)",
-                      "keywords")
+            out.error(N_("keywords: item %(n)s (%(word)r) is not text (put it in quotes)"),
+                      "keywords", n=i, word=word)
             continue
         words.append(word.strip())
     return tuple(words)
@@ -250,12 +268,13 @@ def _keywords(meta: dict, out: _Collector) -> tuple[str, ...]:
 def _topic(meta: dict, topic_folder: str | None, out: _Collector) -> str | None:
     value = meta.get("topic", topic_folder)
     if value is None:
-        out.error("no topic: put the file in a topic folder (messages/<topic>/) or set topic:")
+        out.error(N_("no topic: put the file in a topic folder (messages/<topic>/) or set "
+                     "topic:"))
         return None
     topic = str(value).strip()
     if not CARD_ID.match(topic):
-        out.error(f"bad topic name {topic!r}: use 1-48 lowercase letters, digits, - or _",
-                  "topic" if "topic" in meta else None)
+        out.error(N_("bad topic name %(topic)r: use 1-48 lowercase letters, digits, - or _"),
+                  "topic" if "topic" in meta else None, topic=topic)
         return None
     return topic
 
@@ -265,11 +284,11 @@ def _version(meta: dict, out: _Collector) -> str | None:
     if value is None:
         return None
     if isinstance(value, list | dict | bool):
-        out.error("version must be a short text such as 2 or 2026-03", "version")
+        out.error(N_("version must be a short text such as 2 or 2026-03"), "version")
         return None
     text = str(value).strip()
     if not text or len(text) > 32:
-        out.error("version must be 1-32 characters", "version")
+        out.error(N_("version must be 1-32 characters"), "version")
         return None
     return text
 
@@ -278,11 +297,12 @@ def _quiz(meta: dict, kind: Kind | None, out: _Collector) -> Quiz | None:
     present = [k for k in QUIZ_KEYS if k in meta]
     if kind != Kind.QUIZ:
         for key in present:
-            out.error(f"{key}: only quiz cards (kind: quiz) take {', '.join(QUIZ_KEYS)}", key)
+            out.error(N_("%(key)s: only quiz cards (kind: quiz) take %(keys)s"), key, key=key,
+                      keys=", ".join(QUIZ_KEYS))
         return None
     if not present:  # a quiz written out in its body: shown as text, no answer buttons
-        out.warn("quiz without question:, options:, answer: and explanation: is shown as "
-                 "text, without answer buttons", "kind")
+        out.warn(N_("quiz without question:, options:, answer: and explanation: is shown as "
+                    "text, without answer buttons"), "kind")
         return None
     question = _text_field(meta, "question", out, required=True, limit=QUESTION_LIMIT)
     explanation = _text_field(meta, "explanation", out, required=True,
@@ -290,13 +310,15 @@ def _quiz(meta: dict, kind: Kind | None, out: _Collector) -> Quiz | None:
     options = _options(meta, out)
     answer = meta.get("answer")
     if answer is None:
-        out.error("missing answer: the number of the right option (1 for the first)",
+        out.error(N_("missing answer: the number of the right option (1 for the first)"),
                   "answer" if "answer" in meta else None)
     elif isinstance(answer, bool) or not isinstance(answer, int):
-        out.error(f"answer must be the number of the right option, not {answer!r}", "answer")
+        out.error(N_("answer must be the number of the right option, not %(answer)r"),
+                  "answer", answer=answer)
         answer = None
     elif options and not 1 <= answer <= len(options):
-        out.error(f"answer {answer} is not an option number (1-{len(options)})", "answer")
+        out.error(N_("answer %(answer)s is not an option number (1-%(n)s)"), "answer",
+                  answer=answer, n=len(options))
         answer = None
     if question is None or explanation is None or not options or answer is None:
         return None
@@ -308,31 +330,33 @@ def _quiz(meta: dict, kind: Kind | None, out: _Collector) -> Quiz | None:
 def _options(meta: dict, out: _Collector) -> list[str]:
     value = meta.get("options")
     if value is None:
-        out.error(f"missing options: a list of {MIN_OPTIONS}-{MAX_OPTIONS} answers",
-                  "options" if "options" in meta else None)
+        out.error(N_("missing options: a list of %(min)s-%(max)s answers"),
+                  "options" if "options" in meta else None, min=MIN_OPTIONS, max=MAX_OPTIONS)
         return []
     if not isinstance(value, list):
-        out.error("options must be a list, e.g. options: [Sí, No]", "options")
+        out.error(N_("options must be a list, e.g. options: [Sí, No]"), "options")
         return []
     if not MIN_OPTIONS <= len(value) <= MAX_OPTIONS:
-        out.error(f"a quiz needs {MIN_OPTIONS}-{MAX_OPTIONS} options, this one has {len(value)}",
-                  "options")
+        out.error(N_("a quiz needs %(min)s-%(max)s options, this one has %(n)s"), "options",
+                  min=MIN_OPTIONS, max=MAX_OPTIONS, n=len(value))
         return []
     options: list[str] = []
     for i, option in enumerate(value, 1):
         if isinstance(option, bool) or not isinstance(option, str | int | float):
-            out.error(f"option {i} is not text (put it in quotes)", "options")
+            out.error(N_("option %(n)s is not text (put it in quotes)"), "options", n=i)
             return []
         text = str(option).strip()
         if not text:
-            out.error(f"option {i} is empty", "options")
+            out.error(N_("option %(n)s is empty"), "options", n=i)
             return []
         if len(text) > BUTTON_TEXT_LIMIT:
-            out.error(f"option {i} is {len(text)} characters long: a button takes "
-                      f"{BUTTON_TEXT_LIMIT}", "options")
+            out.error(N_("option %(n)s is %(length)s characters long: a button takes "
+                         "%(limit)s"), "options", n=i, length=len(text),
+                      limit=BUTTON_TEXT_LIMIT)
             return []
         if text in options:
-            out.error(f"option {i} repeats option {options.index(text) + 1}", "options")
+            out.error(N_("option %(n)s repeats option %(other)s"), "options", n=i,
+                      other=options.index(text) + 1)
             return []
         options.append(text)
     return options
@@ -343,30 +367,33 @@ def _material(meta: dict, key: str, path: Path, out: _Collector) -> Material | N
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        out.error(f"{key} must be a file name next to the card, e.g. {key}: file.png", key)
+        out.error(N_("%(key)s must be a file name next to the card, e.g. %(key)s: file.png"),
+                  key, key=key)
         return None
     target = (path.parent / value.strip()).resolve()
     if not target.exists():
-        out.error(f"{key} {value!r} not found (looked for {target})", key)
+        out.error(N_("%(key)s %(file)r not found (looked for %(target)s)"), key, key=key,
+                  file=value, target=str(target))
         return None
     if not target.is_file():
-        out.error(f"{key} {value!r} is not a file", key)
+        out.error(N_("%(key)s %(file)r is not a file"), key, key=key, file=value)
         return None
     size = target.stat().st_size
     if key == "image":
         if target.suffix.lower() not in IMAGE_SUFFIXES:
-            out.error(f"image {value!r} must be {', '.join(IMAGE_SUFFIXES)} "
-                      "(send other files as document:)", key)
+            out.error(N_("image %(file)r must be %(types)s (send other files as document:)"),
+                      key, file=value, types=", ".join(IMAGE_SUFFIXES))
             return None
         limit = IMAGE_LIMIT
     else:
         limit = DOCUMENT_LIMIT
     if size > limit:
-        out.error(f"{key} {value!r} is {size / 1048576:.1f} MB: Telegram takes up to "
-                  f"{limit // 1048576} MB", key)
+        out.error(N_("%(key)s %(file)r is %(size)s MB: Telegram takes up to %(limit)s MB"),
+                  key, key=key, file=value, size=f"{size / 1048576:.1f}",
+                  limit=limit // 1048576)
         return None
     if size == 0:
-        out.error(f"{key} {value!r} is empty", key)
+        out.error(N_("%(key)s %(file)r is empty"), key, key=key, file=value)
         return None
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     return Material(path=str(target), sha256=digest, size=size)
