@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from bot.content.model import Kind, Level, ParsedCard
 from bot.content.parse import parse_file, parse_name, split_front_matter
 
@@ -117,3 +120,21 @@ def test_materials_resolve_next_to_the_file_with_hash_and_size(tmp_path):
     assert problems == []
     assert t.image.path == str((tmp_path / "flujo.png").resolve()) and t.image.size == 8
     assert t.document.name == "sop.pdf" and len(t.document.sha256) == 64
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(
+    st.binary(max_size=200),
+    st.lists(st.sampled_from(["---\n", "title: x\n", "kind: quiz\n", "kind: sop\n", "options:",
+                              " [a, b]\n", "answer: 9\n", "- x\n", "question: ¿q?\n", ": :\n",
+                              "image: ../x.png\n", "keywords: [no, 1]\n", "\t", "'", "\"",
+                              "{", "[", "&", "*a", "!!python/object:os.system\n", "\n"]),
+             max_size=30).map(lambda parts: "".join(parts).encode()),
+))
+def test_any_file_content_gives_problems_never_an_exception(tmp_path, data):
+    path = tmp_path / "x.es.md"
+    path.write_bytes(data)
+    translation, problems = parse_file(path, "t", "x.es.md")
+    assert translation is not None or problems
+    assert all(p.line >= 1 for p in problems)
