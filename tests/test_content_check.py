@@ -87,6 +87,9 @@ CASES = [
     ("a missing image", "derechos/a.es.md",
      "---\ntitle: x\nkind: sop\nimage: nada.png\n---\nt\n", 4, "image 'nada.png' not found"),
     ("a card outside a topic folder", "a.es.md", GOOD, 1, "no topic"),
+    ("a material outside the content folder", "derechos/a.es.md",
+     "---\ntitle: x\nkind: sop\ndocument: ../../etc/passwd\n---\nt\n", 4,
+     "document '../../etc/passwd' is outside the content folder"),
 ]
 
 

@@ -117,7 +117,7 @@ def check_folder(folder: Path | str, shown: str | None = None) -> CheckResult:
                     "duplicate card id %(id)r: also used in %(other)s (card ids are unique "
                     "across topics)"), id=name.card_id, other=first[1]))
                 continue
-        translation, problems = parse_file(path, topic_folder, path_shown)
+        translation, problems = parse_file(path, topic_folder, path_shown, folder)
         result.problems.extend(problems)
         if translation is not None:
             parsed.append(translation)

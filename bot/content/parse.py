@@ -127,9 +127,10 @@ class _Collector:
         self.problems.append(problem(self.shown, where, msgid, level, **params))
 
 
-def parse_file(path: Path, topic_folder: str | None, shown: str
+def parse_file(path: Path, topic_folder: str | None, shown: str, root: Path | None = None
                ) -> tuple[ParsedTranslation | None, list[Problem]]:
-    """Parse and validate one card file. `topic_folder`: the folder it sits in under the root."""
+    """Parse and validate one card file. `topic_folder`: the folder it sits in under `root`
+    (the content folder, which materials may not leave)."""
     name, why = parse_name(path.name)
     if name is None:
         msgid, params = why or (N_("bad file name"), {})
@@ -167,12 +168,14 @@ def parse_file(path: Path, topic_folder: str | None, shown: str
     if not isinstance(meta, dict):
         return None, [problem(shown, 2, N_("the front matter must be key: value lines"))]
     out = _Collector(shown, _key_lines(yaml_text))
-    translation = _validate(meta, name, topic_folder, body, body_line, path, out)
+    translation = _validate(meta, name, topic_folder, body, body_line, path, out,
+                            (root or path.parent).resolve())
     return translation, out.problems
 
 
 def _validate(meta: dict[str, Any], name: FileName, topic_folder: str | None, body: str,
-              body_line: int, path: Path, out: _Collector) -> ParsedTranslation | None:
+              body_line: int, path: Path, out: _Collector, root: Path
+              ) -> ParsedTranslation | None:
     for key in meta:
         if str(key) not in KNOWN_KEYS:
             out.warn(N_("unknown front-matter key %(key)r is ignored (known: %(known)s)"),
@@ -199,8 +202,8 @@ def _validate(meta: dict[str, Any], name: FileName, topic_folder: str | None, bo
                          "title after rendering (limit %(limit)s)"),
                       line=body_line, length=length, limit=MESSAGE_LIMIT)
     quiz = _quiz(meta, kind, out)
-    image = _material(meta, "image", path, out)
-    document = _material(meta, "document", path, out)
+    image = _material(meta, "image", path, root, out)
+    document = _material(meta, "document", path, root, out)
     if title is None or kind is None or topic is None:
         return None
     if any(p.level == Level.ERROR for p in out.problems):
@@ -362,7 +365,8 @@ def _options(meta: dict, out: _Collector) -> list[str]:
     return options
 
 
-def _material(meta: dict, key: str, path: Path, out: _Collector) -> Material | None:
+def _material(meta: dict, key: str, path: Path, root: Path, out: _Collector
+              ) -> Material | None:
     value = meta.get(key)
     if value is None:
         return None
@@ -371,6 +375,10 @@ def _material(meta: dict, key: str, path: Path, out: _Collector) -> Material | N
                   key, key=key)
         return None
     target = (path.parent / value.strip()).resolve()
+    if not target.is_relative_to(root):
+        out.error(N_("%(key)s %(file)r is outside the content folder"), key, key=key,
+                  file=value)
+        return None
     if not target.exists():
         out.error(N_("%(key)s %(file)r not found (looked for %(target)s)"), key, key=key,
                   file=value, target=str(target))
