@@ -15,6 +15,7 @@ from bot.content.render import (
     render_text,
     telegram_length,
 )
+from bot.testkit.tghtml import parse_html
 
 
 def test_bold_italic_strike_and_code_become_telegram_tags():
@@ -153,3 +154,18 @@ def test_any_markdown_renders_to_balanced_tags_from_telegrams_whitelist(source):
     assert checker.tags <= TELEGRAM_TAGS, rendered
     assert not re.search(r"&(?!(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)", rendered), rendered
     assert telegram_length(rendered) == len(checker.text)
+    text, _ = parse_html(rendered)  # the emulator's port of Telegram's parser accepts it
+    assert len(text) <= len(checker.text)  # Telegram trims leading and trailing spaces
+
+
+def test_the_starter_cards_parse_as_telegram_html_within_one_message():
+    from pathlib import Path
+
+    from bot.content.check import check_folder
+    from bot.content.render import card_message_html
+
+    root = Path(__file__).resolve().parent.parent
+    for card in check_folder(root / "messages").cards:
+        for t in card.translations.values():
+            text, entities = parse_html(card_message_html(t.title, t.body_html))
+            assert entities and 0 < len(text) <= 4096, t.source
