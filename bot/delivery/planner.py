@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from bot.delivery import segments
 from bot.delivery.timezones import (
@@ -55,8 +56,7 @@ class Campaign:
     created_by: int | None = None
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):  # a NamedTuple: 100,000 of them are built per planning pass
     id: int
     role: str
     region: str | None
@@ -66,8 +66,7 @@ class Recipient:
     reminders_paused: bool = False
 
 
-@dataclass(frozen=True)
-class Send:
+class Send(NamedTuple):
     """One planned outbox row."""
 
     officer_id: int

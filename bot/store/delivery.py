@@ -233,7 +233,15 @@ def save_plan(db: Database, sends: Iterable[Send], *, now: str, campaign_id: int
 
     Returns the number of new outbox rows.
     """
-    rows = [(s.officer_id, s.item_key, s.campaign_id, s.card_id, s.kind, _iso(s.due_at),
+    stamps: dict[object, str] = {}  # the same due time for thousands of rows: format it once
+
+    def stamp(due: object) -> str:
+        text = stamps.get(due)
+        if text is None:
+            text = stamps[due] = _iso(due)
+        return text
+
+    rows = [(s.officer_id, s.item_key, s.campaign_id, s.card_id, s.kind, stamp(s.due_at),
              s.status, s.reason, now, now if s.status != "pending" else None) for s in sends]
     with db.atomic():
         before = db.conn.total_changes
