@@ -77,6 +77,11 @@ async def test_an_admin_signs_in_with_the_link_and_reads_the_overview(browser, b
     await page.goto(f"{base_url}/gaps")
     assert "visa humanitaria" in (await page.content()).lower()
     await page.screenshot(path=str(ARTIFACTS / f"web-gaps-{viewport}.png"), full_page=True)
+    for name in ("content", "officers", "exports", "campaigns"):
+        await page.goto(f"{base_url}/{name}")
+        await page.screenshot(path=str(ARTIFACTS / f"web-{name}-{viewport}.png"), full_page=True)
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= VIEWPORTS[viewport]["width"], name
     await page.goto(f"{base_url}/invites")
     await page.get_by_role("button", name="Crear invitación").click()
     assert await page.locator(".qr svg").count() == 1

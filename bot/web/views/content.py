@@ -30,9 +30,10 @@ def check(folder: Path) -> dict:
 
     if not folder.is_dir():
         return {"folder": str(folder), "missing": True, "errors": [], "warnings": [],
-                "summary": ""}
+                "cards": 0, "files": 0}
     result = check_folder(folder)
-    return {"folder": str(folder), "missing": False, "summary": result.summary(),
+    return {"folder": str(folder), "missing": False, "cards": len(result.cards),
+            "files": result.files,
             "errors": [str(p) for p in result.errors],
             "warnings": [str(p) for p in result.warnings]}
 
