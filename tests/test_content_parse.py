@@ -138,3 +138,11 @@ def test_any_file_content_gives_problems_never_an_exception(tmp_path, data):
     translation, problems = parse_file(path, "t", "x.es.md")
     assert translation is not None or problems
     assert all(p.line >= 1 for p in problems)
+
+
+def test_a_quiz_whose_body_and_question_do_not_fit_one_message_gets_a_warning(tmp_path):
+    long_quiz = QUIZ + ("palabra " * 500) + "\n"
+    t, problems = parse(tmp_path, long_quiz, "q.es.md")
+    assert t is not None
+    assert [(p.line, p.level) for p in problems] == [(9, Level.WARNING)]
+    assert "the body will be left out" in problems[0].message

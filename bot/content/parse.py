@@ -202,6 +202,13 @@ def _validate(meta: dict[str, Any], name: FileName, topic_folder: str | None, bo
                          "title after rendering (limit %(limit)s)"),
                       line=body_line, length=length, limit=MESSAGE_LIMIT)
     quiz = _quiz(meta, kind, out)
+    if title and quiz is not None:
+        options = "\n".join(f"A) {option}" for option in quiz.options)
+        whole = f"{card_message_html(title.strip(), body_html)}\n\n{quiz.question_html}\n\n"
+        if telegram_length(whole) + len(options) > MESSAGE_LIMIT:
+            out.warn(N_("with its question and options the quiz is over %(limit)s characters: "
+                        "the body will be left out when it is sent"),
+                     line=body_line, limit=MESSAGE_LIMIT)
     image = _material(meta, "image", path, root, out)
     document = _material(meta, "document", path, root, out)
     if title is None or kind is None or topic is None:
