@@ -143,10 +143,9 @@ def _week_sql(column: str) -> str:
 def _weekly_events(db: Database, f: Filters, by_region: bool) -> dict[tuple[str, str], dict]:
     where, args = _event_where(f)
     region = "coalesce(e.region, '')" if by_region else "''"
-    rows = db.query(
-        f"""SELECT {_week_sql('e.at')} AS monday, {region} AS region,
-              count(DISTINCT CASE WHEN e.type IN {INTERACTIONS} THEN e.officer_id END)
-                  AS officers_active,
+    out: dict[tuple[str, str], dict] = {}
+    for r in db.query(
+        f"""SELECT {_week_sql('e.at')} AS monday, {region} AS grp,
               coalesce(sum(e.type = 'delivered'), 0) AS reminders_delivered,
               coalesce(sum(e.type = 'card_opened'), 0) AS opens,
               coalesce(sum(e.type = 'feedback' AND e.value = 'useful'), 0) AS useful,
@@ -159,8 +158,19 @@ def _weekly_events(db: Database, f: Filters, by_region: bool) -> dict[tuple[str,
             FROM events e WHERE {where}
             GROUP BY 1, 2""",
         args,
-    )
-    return {(r["monday"], r["region"]): dict(r) for r in rows}
+    ):
+        out[(r["monday"], r["grp"])] = dict(r, officers_active=0)
+    # Distinct people per week: a separate pass over the (covering) interactions index.
+    for r in db.query(
+        f"""SELECT monday, grp, count(*) AS n FROM (
+              SELECT DISTINCT {_week_sql('e.at')} AS monday, {region} AS grp, e.officer_id
+              FROM events e
+              WHERE e.type IN {INTERACTIONS} AND e.officer_id IS NOT NULL AND {where})
+            GROUP BY 1, 2""",
+        args,
+    ):
+        out.setdefault((r["monday"], r["grp"]), {})["officers_active"] = r["n"]
+    return out
 
 
 def _enrolled_by_week(db: Database, f: Filters, mondays: list[date],
