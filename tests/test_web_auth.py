@@ -111,6 +111,8 @@ async def test_a_sign_in_link_works_only_once(client, store):
 
 async def test_an_expired_sign_in_link_is_refused(client, store):
     token = web_store.create_login_token(store.db, ADMIN_ID, now=NOW - timedelta(minutes=11))
+    page = await client.get(f"/login/{token}")
+    assert page.status == 401 and "/panel" in await page.text()
     assert (await client.post(f"/login/{token}", allow_redirects=False)).status == 401
 
 

@@ -95,6 +95,15 @@ def create_login_token(db: Database, officer_id: int, *, now: datetime,
     return token
 
 
+def login_token_usable(db: Database, token: str, *, now: datetime) -> bool:
+    """Whether a sign-in token is known, unused and unexpired (without using it up)."""
+    return bool(list(db.query(
+        "SELECT 1 AS ok FROM web_login_tokens "
+        "WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+        [token_hash(token), iso(now)],
+    )))
+
+
 def _web_role(db: Database, officer_id: int) -> tuple[str, str] | None:
     rows = list(db.query(
         "SELECT role, language FROM officers WHERE id = ? AND status = 'active'", [officer_id]

@@ -20,7 +20,12 @@ async def login_page(request: web.Request) -> web.Response:
     Opening the link does not sign in by itself, so a link preview fetched by a chat app
     cannot use up the one-time token.
     """
-    return render.page(request, "login.html", {"token": request.match_info["token"]})
+    token = request.match_info["token"]
+    store = request.app[keys.STORE]
+    if not await store.run(web_store.login_token_usable, token, now=request.app[keys.CLOCK]()):
+        request[keys.SESSION] = None
+        return render.page(request, "signin.html", {"expired": True}, status=401)
+    return render.page(request, "login.html", {"token": token})
 
 
 async def login(request: web.Request) -> web.Response:
