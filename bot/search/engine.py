@@ -32,7 +32,7 @@ from bot.store import search as store
 log = logging.getLogger(__name__)
 
 THRESHOLD = 0.37         # coverage a card needs to answer
-RELATIVE = 0.6           # ... and at least this share of the best card's coverage
+RELATIVE = 0.7            # ... and at least this share of the best card's coverage
 FIELD_FACTORS = {"title": 1.0, "keywords": 1.0, "summary": 0.8, "body": 0.6}
 SYNONYM = 0.9            # a glossary alternative counts this much of the typed word
 CORRECTED = (0.9, 0.8, 0.6)  # a corrected word counts this much: sound-alike, 1 edit, 2 edits
