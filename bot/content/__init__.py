@@ -1,1 +1,10 @@
-"""See docs/architecture.md."""
+"""Content cards: Markdown files in `messages/<topic>/<id>.<lang>.md` (see docs/readme/content.md).
+
+  model     ParsedCard, ParsedTranslation, Quiz, Material, Problem, ContentInvalid
+  parse     parse_file(path, topic_folder, shown, root) -> (ParsedTranslation | None, problems)
+  render    render_html(md), render_text(md), telegram_length(html), card_message_html(...)
+  check     check_folder(folder, shown=None) -> CheckResult
+  importer  import_folder(db, folder, now, shown=None) -> (ImportReport, CheckResult)
+
+The store side (tables, get_card, list_topics, ...) is `bot.store.cards`.
+"""
