@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -148,7 +149,8 @@ class Context:
         return min((table.get(s, 0) for s in phrase), default=0)
 
 
-_cache: dict[int, Context] = {}
+_cache: OrderedDict[int, Context] = OrderedDict()  # a few databases at most (tests open many)
+_CACHE_SIZE = 8
 _lock = threading.Lock()
 
 
@@ -163,6 +165,9 @@ def context(db: Database) -> Context:
             if ctx is None or ctx.index_id != current:
                 ctx = Context(db, current)
                 _cache[key] = ctx
+                _cache.move_to_end(key)
+                while len(_cache) > _CACHE_SIZE:
+                    _cache.popitem(last=False)
     return ctx
 
 
