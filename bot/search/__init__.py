@@ -7,7 +7,8 @@ Public interface (used by the content importer, the CLI and the bot):
   import_glossary(db, folder) -> list[ContentError]
 
 Modules: analyze (folding, stop words, stemming), glossary (terms as data), correct (typos),
-index (cards -> analysed index), engine (query -> ranked cards).
+index (cards -> analysed index), context (what is kept in memory per database), query (what a
+query means: concepts and weights), engine (which cards answer it). SQL: bot/store/search.py.
 """
 
 from __future__ import annotations

@@ -1,16 +1,11 @@
-"""What a query means and which cards answer it.
+"""Which cards answer a query (see query.py for what the query means).
 
-1. The query's words are folded; stop words of both languages are dropped.
-2. A word neither the index nor the glossary knows is corrected against the index
-   vocabulary (`correct.py`); known words are never touched.
-3. Glossary terms in the query (longest first, either language) become one concept each, with
-   every term of their entry as alternatives in both languages; other words are concepts of
-   their own (their stem in the officer's language, and in the other one when it exists).
-4. FTS5 (BM25, title and keywords weighted above summary and body) fetches candidates per
-   language; each candidate is scored by how much of the query it covers: the share of the
-   concepts' weight (IDF) it matches, a match in the title or keywords counting more than in
-   the summary or body, a synonym or corrected word a little less than the typed word.
-5. Cards whose coverage reaches THRESHOLD answer, the officer's language first; a card that
+1. FTS5 (BM25, title and keywords weighted above summary and body) fetches candidates per
+   language from the concepts' rarer alternatives.
+2. Each candidate is scored by how much of the query it covers: the share of the concepts'
+   weight it matches, a match in the title or keywords counting more than in the summary or
+   body, a synonym or corrected word a little less than the typed word.
+3. Cards whose coverage reaches THRESHOLD answer, the officer's language first; a card that
    only exists in the other language is offered, labelled, when it covers the query; when
    nothing covers it, nothing is returned ("nothing found").
 """
@@ -18,37 +13,26 @@
 from __future__ import annotations
 
 import logging
-import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from bot.search.analyze import LANGS, stem, stop_words, words
-from bot.search.correct import Corrector
-from bot.search.glossary import Entry, base_entries
+from bot.search.analyze import LANGS
+from bot.search.context import Context, context
+from bot.search.query import Concept, other, parse
 from bot.store import search as store
 
 log = logging.getLogger(__name__)
 
 THRESHOLD = 0.37         # coverage a card needs to answer
-RELATIVE = 0.7            # ... and at least this share of the best card's coverage
+RELATIVE = 0.7           # ... and at least this share of the best card's coverage
 FIELD_FACTORS = {"title": 1.0, "keywords": 1.0, "summary": 0.8, "body": 0.6}
-SYNONYM = 0.9            # a glossary alternative counts this much of the typed word
-CORRECTED = (0.9, 0.8, 0.6)  # a corrected word counts this much: sound-alike, 1 edit, 2 edits
-COGNATE = 0.9            # a typed word found as is in the other language's cards
 OTHER_LANGUAGE = 0.9     # a card shown in the other language ranks this much lower
 BM25_SHARE = 0.3         # share of the final score given to BM25 (normalised per language)
-BODY_ONLY = 0.4          # weight of a word cards only use in their body
-UNKNOWN = 0.6            # weight (times the highest IDF) of a word no card or glossary knows
 CANDIDATES = 20          # FTS5 candidates per language
 COMMON = 0.03            # alternatives in more than this share of documents fetch nothing
 MIN_COMMON = 100         # ... unless in at most this many documents
 MAX_PHRASES = 12         # alternatives in the FTS5 query at most (the rarest)
-MAX_WORDS = 24           # content words of a query considered
-MAX_CORRECTIONS = 6      # unknown words corrected per query
-MAX_CHARS = 4096         # characters of a query considered
 
 
 @dataclass(frozen=True)
@@ -69,193 +53,6 @@ class SearchOutcome:
     normalized: str
     corrections: dict[str, str] = field(default_factory=dict)
     answered: bool = False
-
-
-@dataclass
-class Concept:
-    typed: tuple[str, ...]
-    alts: dict[str, dict[tuple[str, ...], float]]
-    weight: float = 0.0
-
-
-class Lexicon:
-    """The glossary compiled for matching: analysed phrases -> entries."""
-
-    def __init__(self, entries: list[Entry]) -> None:
-        self.entries = entries
-        self.phrases: dict[str, dict[tuple[str, ...], set[int]]] = {lang: {} for lang in LANGS}
-        self.entry_phrases: list[dict[str, list[tuple[str, ...]]]] = []
-        self.words: dict[str, set[str]] = {lang: set() for lang in LANGS}
-        self.stems: dict[str, set[str]] = {lang: set() for lang in LANGS}
-        self.longest = 1
-        for i, entry in enumerate(entries):
-            compiled = {}
-            for lang in LANGS:
-                phrases = entry.phrases(lang)
-                compiled[lang] = phrases
-                stops = stop_words(lang)
-                for term in entry.terms.get(lang, ()):
-                    self.words[lang].update(w for w in words(term) if w not in stops)
-                for p in phrases:
-                    self.stems[lang].update(p)
-                    self.phrases[lang].setdefault(p, set()).add(i)
-                    self.longest = max(self.longest, len(p))
-            self.entry_phrases.append(compiled)
-
-
-class Context:
-    """What search keeps in memory for one index version: vocabulary, glossary, correctors."""
-
-    def __init__(self, db: Database, index_id: str) -> None:
-        self.index_id = index_id
-        terms, vocab, counts = store.vocabulary(db)
-        self.df: dict[str, dict[str, int]] = {lang: {} for lang in LANGS}
-        self.head: dict[str, set[str]] = {lang: set() for lang in LANGS}
-        for lang, term, df, head_df in terms:
-            if lang in self.df:
-                self.df[lang][term] = df
-                if head_df:
-                    self.head[lang].add(term)
-        self.n = {lang: counts.get(lang, 0) for lang in LANGS}
-        stored = [Entry(terms={k: tuple(v) for k, v in r["terms"].items()},
-                        source=r["source"], line=r["line"]) for r in store.glossary_rows(db)]
-        self.lexicon = Lexicon([*base_entries(), *stored])
-        self._vocab: dict[str, list[tuple[str, int]]] = {lang: [] for lang in LANGS}
-        for lang, word, _stem, df in vocab:
-            if lang in self._vocab:
-                self._vocab[lang].append((word, df))
-        self._correctors: dict[str, Corrector] = {}
-        self.stops = stop_words("es") | stop_words("en")
-
-    def known(self, word: str) -> bool:
-        lex = self.lexicon
-        return any(word in lex.words[lang] or stem(word, lang) in self.df[lang]
-                   or stem(word, lang) in lex.stems[lang] for lang in LANGS)
-
-    def corrector(self, lang: str) -> Corrector:
-        if lang not in self._correctors:
-            choices = list(self._vocab[lang])
-            choices.extend((w, 1) for w in self.lexicon.words[lang])
-            self._correctors[lang] = Corrector(choices, sounds=lang == "es")
-        return self._correctors[lang]
-
-    def idf(self, df: int, lang: str) -> float:
-        n = max(self.n[lang], 1)
-        df = min(df, n)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-    def phrase_df(self, phrase: tuple[str, ...], lang: str) -> int:
-        table = self.df[lang]
-        return min((table.get(s, 0) for s in phrase), default=0)
-
-
-_cache: OrderedDict[int, Context] = OrderedDict()  # a few databases at most (tests open many)
-_CACHE_SIZE = 8
-_lock = threading.Lock()
-
-
-def context(db: Database) -> Context:
-    """The in-memory context for `db`'s current index (rebuilt when the index changes)."""
-    current = store.index_id(db)
-    key = id(db.conn)
-    ctx = _cache.get(key)
-    if ctx is None or ctx.index_id != current:
-        with _lock:
-            ctx = _cache.get(key)
-            if ctx is None or ctx.index_id != current:
-                ctx = Context(db, current)
-                _cache[key] = ctx
-                _cache.move_to_end(key)
-                while len(_cache) > _CACHE_SIZE:
-                    _cache.popitem(last=False)
-    return ctx
-
-
-def other(lang: str) -> str:
-    return "en" if lang == "es" else "es"
-
-
-def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[str, str]]:
-    """The query's concepts, its normalised text and the corrections made."""
-    folded = words(text[:MAX_CHARS])
-    normalized = " ".join(folded)[:200]
-    typed: list[tuple[str, float]] = []
-    corrections: dict[str, str] = {}
-    budget = MAX_CORRECTIONS
-    for word in folded:
-        if len(typed) >= MAX_WORDS:
-            break
-        if word in ctx.stops:
-            continue
-        if ctx.known(word):
-            typed.append((word, 1.0))
-            continue
-        if len(word) <= 2 or word.isdigit():
-            continue  # texting noise ("d", "x") and numbers nobody indexed
-        fixed = None
-        if budget > 0:
-            budget -= 1
-            fixed = (ctx.corrector(lang).closest(word)
-                     or ctx.corrector(other(lang)).closest(word))
-        if fixed:
-            corrections[word] = fixed[0]
-            typed.append((fixed[0], CORRECTED[min(fixed[1], 2)]))
-        else:
-            typed.append((word, 1.0))
-    return _concepts(ctx, typed, lang), normalized, corrections
-
-
-def _glossary_span(ctx: Context, ws: list[str], i: int) -> tuple[int, set[int]]:
-    lex = ctx.lexicon
-    for n in range(min(lex.longest, len(ws) - i), 0, -1):
-        found: set[int] = set()
-        for lang in LANGS:
-            phrase = tuple(stem(w, lang) for w in ws[i:i + n])
-            found |= lex.phrases[lang].get(phrase, set())
-        if found:
-            return n, found
-    return 0, set()
-
-
-def _concepts(ctx: Context, typed: list[tuple[str, float]], lang: str) -> list[Concept]:
-    ws = [w for w, _ in typed]
-    concepts = []
-    i = 0
-    while i < len(ws):
-        n, entries = _glossary_span(ctx, ws, i)
-        n = max(n, 1)
-        span = ws[i:i + n]
-        factor = min(f for _, f in typed[i:i + n])
-        alts: dict[str, dict[tuple[str, ...], float]] = {x: {} for x in LANGS}
-        for x in LANGS:
-            own = tuple(stem(w, x) for w in span)
-            if all(s in ctx.df[x] for s in own):
-                alts[x][own] = factor * (1.0 if x == lang else COGNATE)
-            for e in sorted(entries):
-                for p in ctx.lexicon.entry_phrases[e][x]:
-                    if p not in alts[x] and ctx.phrase_df(p, x) > 0:
-                        alts[x][p] = factor * SYNONYM
-        concept = Concept(typed=tuple(span), alts=alts)
-        concept.weight = _weight(ctx, concept, span, lang)
-        concepts.append(concept)
-        i += n
-    return concepts
-
-
-def _weight(ctx: Context, concept: Concept, span: list[str], lang: str) -> float:
-    """IDF of what the officer typed (or of its most common alternative); a word that cards
-    only use in body prose (never in a title, keywords or summary) weighs less: in a question
-    it is usually phrasing, not the topic. A word no card knows weighs the most."""
-    topical = any(s in ctx.head[x] for x in LANGS for p in concept.alts[x] for s in p)
-    factor = 1.0 if topical else BODY_ONLY
-    for x in (lang, other(lang)):
-        own = tuple(stem(w, x) for w in span)
-        if own in concept.alts[x]:
-            return factor * ctx.idf(ctx.phrase_df(own, x), x)
-    for x in (lang, other(lang)):
-        if concept.alts[x]:
-            return factor * ctx.idf(max(ctx.phrase_df(p, x) for p in concept.alts[x]), x)
-    return UNKNOWN * ctx.idf(0, lang)
 
 
 def _expression(ctx: Context, concepts: list[Concept], lang: str) -> str:

@@ -1,0 +1,111 @@
+"""What search keeps in memory per database: vocabulary, compiled glossary, correctors.
+
+Loaded on the first query after the index changes (the store's `index_id` is checked on every
+query, one indexed read) and kept for the few databases a process uses.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+
+from sqlite_utils import Database
+
+from bot.search.analyze import LANGS, stem, stop_words, words
+from bot.search.correct import Corrector
+from bot.search.glossary import Entry, base_entries
+from bot.store import search as store
+
+
+class Lexicon:
+    """The glossary compiled for matching: analysed phrases -> entries."""
+
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = entries
+        self.phrases: dict[str, dict[tuple[str, ...], set[int]]] = {lang: {} for lang in LANGS}
+        self.entry_phrases: list[dict[str, list[tuple[str, ...]]]] = []
+        self.words: dict[str, set[str]] = {lang: set() for lang in LANGS}
+        self.stems: dict[str, set[str]] = {lang: set() for lang in LANGS}
+        self.longest = 1
+        for i, entry in enumerate(entries):
+            compiled = {}
+            for lang in LANGS:
+                phrases = entry.phrases(lang)
+                compiled[lang] = phrases
+                stops = stop_words(lang)
+                for term in entry.terms.get(lang, ()):
+                    self.words[lang].update(w for w in words(term) if w not in stops)
+                for p in phrases:
+                    self.stems[lang].update(p)
+                    self.phrases[lang].setdefault(p, set()).add(i)
+                    self.longest = max(self.longest, len(p))
+            self.entry_phrases.append(compiled)
+
+
+class Context:
+    """What search keeps in memory for one index version: vocabulary, glossary, correctors."""
+
+    def __init__(self, db: Database, index_id: str) -> None:
+        self.index_id = index_id
+        terms, vocab, counts = store.vocabulary(db)
+        self.df: dict[str, dict[str, int]] = {lang: {} for lang in LANGS}
+        self.head: dict[str, set[str]] = {lang: set() for lang in LANGS}
+        for lang, term, df, head_df in terms:
+            if lang in self.df:
+                self.df[lang][term] = df
+                if head_df:
+                    self.head[lang].add(term)
+        self.n = {lang: counts.get(lang, 0) for lang in LANGS}
+        stored = [Entry(terms={k: tuple(v) for k, v in r["terms"].items()},
+                        source=r["source"], line=r["line"]) for r in store.glossary_rows(db)]
+        self.lexicon = Lexicon([*base_entries(), *stored])
+        self._vocab: dict[str, list[tuple[str, int]]] = {lang: [] for lang in LANGS}
+        for lang, word, _stem, df in vocab:
+            if lang in self._vocab:
+                self._vocab[lang].append((word, df))
+        self._correctors: dict[str, Corrector] = {}
+        self.stops = stop_words("es") | stop_words("en")
+
+    def known(self, word: str) -> bool:
+        lex = self.lexicon
+        return any(word in lex.words[lang] or stem(word, lang) in self.df[lang]
+                   or stem(word, lang) in lex.stems[lang] for lang in LANGS)
+
+    def corrector(self, lang: str) -> Corrector:
+        if lang not in self._correctors:
+            choices = list(self._vocab[lang])
+            choices.extend((w, 1) for w in self.lexicon.words[lang])
+            self._correctors[lang] = Corrector(choices, sounds=lang == "es")
+        return self._correctors[lang]
+
+    def idf(self, df: int, lang: str) -> float:
+        n = max(self.n[lang], 1)
+        df = min(df, n)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def phrase_df(self, phrase: tuple[str, ...], lang: str) -> int:
+        table = self.df[lang]
+        return min((table.get(s, 0) for s in phrase), default=0)
+
+
+_cache: OrderedDict[int, Context] = OrderedDict()  # a few databases at most (tests open many)
+_CACHE_SIZE = 8
+_lock = threading.Lock()
+
+
+def context(db: Database) -> Context:
+    """The in-memory context for `db`'s current index (rebuilt when the index changes)."""
+    current = store.index_id(db)
+    key = id(db.conn)
+    ctx = _cache.get(key)
+    if ctx is None or ctx.index_id != current:
+        with _lock:
+            ctx = _cache.get(key)
+            if ctx is None or ctx.index_id != current:
+                ctx = Context(db, current)
+                _cache[key] = ctx
+                _cache.move_to_end(key)
+                while len(_cache) > _CACHE_SIZE:
+                    _cache.popitem(last=False)
+    return ctx
