@@ -22,6 +22,7 @@ from bot.store import delivery as outbox
 from bot.telegram_request import AiohttpRequest
 from bot.testkit.emulator import Emulator
 
+ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)  # Tuesday, 12:00 in Mexico City
 CARD = """---
 title: {title}
@@ -283,3 +284,60 @@ async def test_cancelling_a_broadcast_skips_what_was_not_sent(
     campaigns.change(store.db, cid, "cancel", now=NOW)
     await engine.tick(NOW + timedelta(hours=2))
     assert emulator.stats.delivered == {}
+
+
+CHILD = """
+import asyncio, sys
+from telegram import Bot
+from bot.config import Settings
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.sender import SenderConfig
+from bot.store import Store
+from bot.telegram_request import AiohttpRequest
+
+async def main():
+    store = Store.open(sys.argv[1])
+    bot = Bot(sys.argv[2], base_url=sys.argv[3], request=AiohttpRequest())
+    await bot.initialize()
+    engine = DeliveryEngine(store, bot, Settings(), tick_seconds=0.1,
+                            config=SenderConfig(rate=40, burst=1, per_chat=0, batch=5))
+    await engine.start()
+    print("started", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+async def test_a_kill_9_mid_broadcast_loses_nothing_and_repeats_at_most_the_rows_in_flight(
+        store, emulator, bot, settings, content, db_path) -> None:
+    import asyncio
+    import os
+    import signal
+    import sys
+
+    ids = list(range(1, 61))
+    add_officers(store, emulator, ids)
+    cid = broadcast(store, urgent=True, now=datetime.now(UTC))
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CHILD, str(db_path), emulator.bot.token, emulator.base_url,
+        stdout=asyncio.subprocess.PIPE, cwd=ROOT)
+    try:
+        await emulator.wait_for(lambda: sum(emulator.stats.delivered.values()) >= 20,
+                                timeout=30)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        await child.wait()
+    counts = statuses(store, cid)
+    assert counts.get("pending", 0) > 0  # killed mid-broadcast
+
+    engine = DeliveryEngine(store, bot, settings,
+                            config=SenderConfig(rate=500, burst=50, per_chat=0))
+    await engine.start()
+    await engine.stop()
+    await engine.tick(datetime.now(UTC))
+    delivered = emulator.stats.delivered
+    assert all(delivered[i] >= 1 for i in ids)  # no losses
+    repeats = sum(delivered[i] - 1 for i in ids)
+    assert repeats <= engine.recovered  # at most the rows that were in flight
+    assert statuses(store, cid) == {"sent": 60}

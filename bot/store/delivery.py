@@ -9,8 +9,8 @@ in `error` and the number of `attempts`.
 Crash safety (the in-flight window): rows found in `sending` when the engine starts were claimed
 by a process that died before recording the answer. Telegram has no idempotency key, so whether
 they arrived cannot be known; they are put back to `pending` and sent again (at least once).
-The window is the requests in flight plus the answers not yet committed: one batch of at most
-`batch` rows, committed right after the batch's responses.
+The window is the requests in flight plus the answers not yet committed: the engine's batches
+in flight (two of at most `batch` rows each), each committed right after its responses.
 """
 
 from __future__ import annotations
