@@ -341,3 +341,22 @@ async def test_a_kill_9_mid_broadcast_loses_nothing_and_repeats_at_most_the_rows
     repeats = sum(delivered[i] - 1 for i in ids)
     assert repeats <= engine.recovered  # at most the rows that were in flight
     assert statuses(store, cid) == {"sent": 60}
+
+
+async def test_a_broadcast_of_a_card_with_an_image_uploads_it_once_and_reuses_its_file_id(
+        store, emulator, bot, settings, tmp_path) -> None:
+    folder = tmp_path / "media" / "ninez"
+    folder.mkdir(parents=True)
+    (folder / "flujo.png").write_bytes(bytes.fromhex(
+        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+        "0000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"))
+    (folder / "nna.es.md").write_text(
+        "---\ntitle: Flujo NNA\nkind: sop\nimage: flujo.png\n---\nPasos del flujo.\n", "utf-8")
+    import_folder(store.db, tmp_path / "media", NOW)
+    add_officers(store, emulator, [1, 2, 3, 4, 5])
+    cid = broadcast(store, card="nna")
+    await engine_for(store, bot, settings).tick(NOW)
+    assert statuses(store, cid) == {"sent": 5}
+    assert emulator.stats.uploads == 1 and emulator.stats.file_id_reuses == 4
+    photo = emulator.bot_messages(3)[0]
+    assert photo.photo and "Flujo NNA" in photo.caption and "Aviso" in photo.caption

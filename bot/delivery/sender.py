@@ -121,6 +121,10 @@ class SenderConfig:
     backoff_base: float = 1.0
     backoff_max: float = 600.0
     card_ttl: float = 60.0
+    # Paid broadcasts (up to 1,000 msg/s, 0.1 Star per message over 30/s, enabled in
+    # @BotFather): set this and raise `rate`. Text cards carry `allow_paid_broadcast`; cards
+    # with media go through the card view, which does not pass it yet.
+    allow_paid_broadcast: bool = False
 
 
 class Sender:
@@ -179,7 +183,8 @@ class Sender:
         async with self._slots:
             try:
                 await self.limiter.acquire(row.officer_id, count)
-                await deliver(self.bot, self.store, row.officer_id, message)
+                await deliver(self.bot, self.store, row.officer_id, message,
+                              paid=self.config.allow_paid_broadcast)
             except RetryAfter as exc:
                 ra = exc.retry_after
                 seconds = math.ceil(ra.total_seconds() if hasattr(ra, "total_seconds") else ra)
@@ -238,7 +243,8 @@ def render(card: Any, lang: str, kind: str) -> tuple[Any, int]:
     return message, media + (0 if caption else len(texts))
 
 
-async def deliver(bot: Bot, store: Store, chat_id: int, message: Any) -> None:
+async def deliver(bot: Bot, store: Store, chat_id: int, message: Any, *,
+                  paid: bool = False) -> None:
     """Send a rendered card: text-only cards on the fast path, cards with media through the card
     view (file_id reuse, captions)."""
     texts = message.texts
@@ -246,8 +252,10 @@ async def deliver(bot: Bot, store: Store, chat_id: int, message: Any) -> None:
             and hasattr(bot, "_post"):
         # The same sendMessage as `cardview.send_card`, without building a `Message` object
         # from the answer (PTB's parsing costs more than the HTTP call; nothing uses it here).
-        await bot._post("sendMessage", {
-            "chat_id": chat_id, "text": texts[0], "parse_mode": ParseMode.HTML,
-            "link_preview_options": NO_PREVIEW, "reply_markup": message.keyboard})
+        data = {"chat_id": chat_id, "text": texts[0], "parse_mode": ParseMode.HTML,
+                "link_preview_options": NO_PREVIEW, "reply_markup": message.keyboard}
+        if paid:
+            data["allow_paid_broadcast"] = True
+        await bot._post("sendMessage", data)
         return
     await cardview.send_card(bot, store, chat_id, message)
