@@ -17,20 +17,30 @@ from bot.delivery.planner import Campaign, Send
 from bot.delivery.preview import preview_target, preview_with_settings
 from bot.i18n import format_datetime
 from bot.store import Store
+from bot.store import delivery as delivery_store
 
 SEGMENT_HELP = ("Who gets it: key=value terms, ANDed; comma lists ORed. Keys: role, region, "
                 "port, lang, tz. E.g. 'role=officer region=norte,sur'. Default: everyone.")
 
 
-def _sends_json(sends: list[Send]) -> list[dict]:
+def _zones(store: Store) -> dict[int, str]:
+    return {r.id: r.timezone for r in delivery_store.recipients(store.db)}
+
+
+def _local(s: Send, zones: dict[int, str], default_tz: str) -> str:
+    tz = zones.get(s.officer_id, default_tz)
+    return f"{format_datetime(s.due_at, 'en', tz, 'EEE d MMM HH:mm')} {tz}"
+
+
+def _sends_json(sends: list[Send], zones: dict[int, str], default_tz: str) -> list[dict]:
     return [{"officer_id": s.officer_id, "card_id": s.card_id, "due_at": iso(s.due_at),
-             "kind": s.kind} for s in sends]
+             "local": _local(s, zones, default_tz), "kind": s.kind} for s in sends]
 
 
-def _print_sends(sends: list[Send], tz: str) -> None:
+def _print_sends(sends: list[Send], zones: dict[int, str], default_tz: str) -> None:
     for s in sends:
         click.echo(f"{s.officer_id}\t{s.card_id}\t{iso(s.due_at)}\t"
-                   f"({format_datetime(s.due_at, 'en', tz, 'EEE d MMM HH:mm')} {tz})")
+                   f"({_local(s, zones, default_tz)})")
     click.echo(f"{len(sends)} sends", err=True)
 
 
@@ -51,10 +61,11 @@ def _finish(store: Store, campaign: Campaign, *, dry_run: bool, preview: int | N
         return
     if dry_run:
         sends = lib.dry_run(store.db, campaign, now=now)
+        zones = _zones(store)
         if as_json:
-            print_json({"dry_run": True, "sends": _sends_json(sends)})
+            print_json({"dry_run": True, "sends": _sends_json(sends, zones, s.timezone)})
         else:
-            _print_sends(sends, s.timezone)
+            _print_sends(sends, zones, s.timezone)
         return
     stored = lib.add(store.db, campaign)
     data = lib.summary(store.db, stored, now=now, default_tz=s.timezone)
@@ -177,21 +188,25 @@ def show(campaign_id: int, dry_run: bool, as_json: bool) -> None:
         c = lib.get(store.db, campaign_id)
         data = lib.summary(store.db, c, now=now, default_tz=s.timezone)
         sends = lib.dry_run(store.db, c, now=now) if dry_run else None
+        zones = _zones(store) if dry_run else {}
     finally:
         store.close()
     if as_json:
         if sends is not None:
-            data["sends"] = _sends_json(sends)
+            data["sends"] = _sends_json(sends, zones, s.timezone)
         print_json(data)
         return
+    series_only = ("day", "local_time", "mode", "start_date", "end_date", "ack_days")
     for key in ("id", "name", "kind", "status", "segment", "items", "day", "local_time", "mode",
                 "start_date", "end_date", "send_at", "urgent", "ack_days", "next_send",
                 "outbox"):
+        if c.kind == "broadcast" and key in series_only:
+            continue
         if data.get(key) not in (None, "", [], {}):
             value = ", ".join(data[key]) if key == "items" else data[key]
             click.echo(f"{key:<11} {value}")
     if sends is not None:
-        _print_sends(sends, s.timezone)
+        _print_sends(sends, zones, s.timezone)
 
 
 def _change(action: str):  # type: ignore[no-untyped-def]
