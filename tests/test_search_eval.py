@@ -59,6 +59,47 @@ PARAPHRASES = [
     ('recipe for tamales', 'en', '', 'out-of-scope'),
     ('resultados del futbol', 'es', '', 'out-of-scope'),
     ('mi jefe no me paga las horas extra', 'es', '', 'out-of-scope'),
+    ('chamaco que viaja con su abuela', 'es', 'nna-acompanados,salida-menores', 'abbrev-slang'),
+    ('me ofrecieron varo para no revisarlo', 'es', 'anticorrupcion', 'abbrev-slang'),
+    ('polleros con un grupo de migrantes', 'es',
+     'trafico-migrantes,trata-vs-trafico', 'abbrev-slang'),
+    ('la FMM se le venció', 'es', 'fmm', 'abbrev-slang'),
+    ('menor con la TVR', 'es', 'tvr', 'abbrev-slang'),
+    ('huellas que no se leen en el sistema', 'es', 'falla-biometrica', 'keywords'),
+    ('señales de trata', 'es', 'indicadores-trata', 'keywords'),
+    ('uso de esposas', 'es', 'uso-fuerza', 'keywords'),
+    ('mujer víctima de violación', 'es', 'violencia-sexual', 'keywords'),
+    ('persona sorda en la fila', 'es', 'discapacidad', 'keywords'),
+    ('notificar al consulado', 'es', 'notificacion-consular', 'keywords'),
+    ('datos personales de los pasajeros', 'es', 'datos-personales', 'keywords'),
+    ('pasaporte con la foto cambiada', 'es', 'documento-falso,impostores', 'keywords'),
+    ('¿qué hago si una persona no habla español?', 'es',
+     'interpretacion,pueblos-indigenas', 'question'),
+    ('¿cómo reviso a una mujer embarazada?', 'es', 'embarazadas,revision-corporal', 'question'),
+    ('¿qué hago si alguien se niega a dar sus huellas?', 'es',
+     'captura-biometrica,falla-biometrica', 'question'),
+    ('¿qué le explico a una persona que va a la estación migratoria?', 'es',
+     'ingreso-estacion,informacion-derechos', 'question'),
+    ('¿qué hago si un compañero trata mal a un migrante?', 'es',
+     'denuncia-irregularidades,trato-digno', 'question'),
+    ('¿cómo sé si una oferta de trabajo es trampa?', 'es', 'ofertas-empleo', 'question'),
+    ('¿a quién llamo si un niño dice que lo obligan a viajar?', 'es',
+     'nna-no-acompanados,victima-trata', 'question'),
+    ('enbarazada', 'es', 'embarazadas', 'typo'),
+    ('pasaprote', 'es', 'revision-pasaporte', 'typo'),
+    ('trata de presonas', 'es', 'indicadores-trata,trata-vs-trafico,victima-trata', 'typo'),
+    ('indijena', 'es', 'pueblos-indigenas', 'typo'),
+    ('retorno voluntrio', 'es', 'retorno-asistido', 'typo'),
+    ('how to talk to a child', 'en', 'hablar-con-ninos', 'english'),
+    ('woman who was raped', 'en', 'violencia-sexual', 'english'),
+    ('someone is afraid to go back home', 'en', 'expresiones-temor,no-devolucion', 'english'),
+    ('expired visa', 'en', 'visas', 'english; es-only card'),
+    ('tourist card days', 'en', 'fmm', 'english'),
+    ('¿a qué hora es la junta?', 'es', '', 'out-of-scope'),
+    ('quiero cambiar mi turno', 'es', '', 'out-of-scope'),
+    ('¿cuánto cuesta la comida en la cafetería?', 'es', '', 'out-of-scope'),
+    ('where is the bathroom', 'en', '', 'out-of-scope'),
+    ('dame el número de mi jefe', 'es', '', 'out-of-scope'),
 ]
 
 
@@ -84,4 +125,4 @@ def test_paraphrases_of_our_own_are_answered_about_as_well(tmp_path):
     ours = run_eval(str(path))["ours"]["all"]
     assert ours["mrr5"] >= 0.85
     assert ours["hit3"] >= 0.90
-    assert ours["abstention"] >= 0.60
+    assert ours["abstention"] >= 0.70

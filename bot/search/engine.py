@@ -7,7 +7,9 @@
    body, a synonym or corrected word a little less than the typed word.
 3. Cards whose coverage reaches THRESHOLD answer, the officer's language first; a card that
    only exists in the other language is offered, labelled, when it covers the query; when
-   nothing covers it, nothing is returned ("nothing found").
+   nothing covers it, nothing is returned ("nothing found"). Nothing is returned either when
+   no concept of the query is topical (in some card's title or keywords): a question made only
+   of words cards use in passing ("¿a qué hora es la junta?") is not one the cards answer.
 """
 
 from __future__ import annotations
@@ -98,14 +100,13 @@ def coverage(doc: dict, concepts: list[Concept], needed: dict[str, set[str]] | N
         total += concept.weight
         best = 0.0
         for phrase, alt_factor in concept.alts[lang].items():
-            if alt_factor <= best:
-                continue
             if len(phrase) == 1:
-                best = max(best, alt_factor * best_field.get(phrase[0], 0.0))
+                field_factor = best_field.get(phrase[0], 0.0)
             elif all(s in best_field for s in phrase):
-                for field_factor, text in fields:
-                    if field_factor * alt_factor > best and _contains(text, phrase):
-                        best = field_factor * alt_factor
+                field_factor = next((f for f, text in fields if _contains(text, phrase)), 0.0)
+            else:
+                continue
+            best = max(best, alt_factor * field_factor)
         matched += concept.weight * best
     return matched / total if total else 0.0
 
@@ -131,8 +132,8 @@ def _score_language(db: Database, ctx: Context, concepts: list[Concept],
 
 def rank(db: Database, ctx: Context, concepts: list[Concept], lang: str,
          limit: int) -> list[Hit]:
-    if not concepts or not any(c.alts[x] for c in concepts for x in LANGS):
-        return []
+    if not any(c.topical for c in concepts):
+        return []  # no word of the query is what any card is about
     own = [(d, c, f) for d, c, f in _score_language(db, ctx, concepts, lang) if c >= THRESHOLD]
     # When the officer's language answers, only cards that exist solely in the other language
     # are added from it; otherwise any card of the other language may answer.

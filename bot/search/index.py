@@ -42,7 +42,7 @@ def rebuild(db: Database) -> int:
             tokens = analyze(text, lang)
             doc[f"{name}_t"] = " ".join(tokens)
             stems.update(tokens)
-            if name != "body":
+            if name in ("title", "keywords"):
                 head.update(tokens)
         term_df[lang].update(stems)
         head_df[lang].update(head)

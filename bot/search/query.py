@@ -6,8 +6,9 @@
 3. Glossary terms in the query (longest first, either language) become one concept each, with
    every term of their entry as alternatives in both languages; other words are concepts of
    their own (their stem in the officer's language, and in the other one when it exists).
-4. Each concept weighs its IDF: less for a word cards only use in body prose (phrasing, not
-   topic), the most for a word no card knows (the mark of a question the cards do not cover).
+4. Each concept weighs its IDF: less when it is not topical (no card has it in its title or
+   keywords: phrasing, not topic), the most for a word no card knows (the mark of a question
+   the cards do not cover).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bot.search.context import Context
 SYNONYM = 0.9            # a glossary alternative counts this much of the typed word
 CORRECTED = (0.9, 0.8, 0.6)  # a corrected word counts this much: sound-alike, 1 edit, 2 edits
 COGNATE = 0.9            # a typed word found as is in the other language's cards
-BODY_ONLY = 0.4          # weight of a word cards only use in their body
+BODY_ONLY = 0.4          # weight of a concept in no card's title or keywords
 UNKNOWN = 0.6            # weight (times the highest IDF) of a word no card or glossary knows
 MAX_WORDS = 24           # content words of a query considered
 MAX_CORRECTIONS = 6      # unknown words corrected per query
@@ -32,6 +33,7 @@ class Concept:
     typed: tuple[str, ...]
     alts: dict[str, dict[tuple[str, ...], float]]
     weight: float = 0.0
+    topical: bool = False  # some alternative is in a card's title or keywords
 
 
 def other(lang: str) -> str:
@@ -99,6 +101,7 @@ def _concepts(ctx: Context, typed: list[tuple[str, float]], lang: str) -> list[C
                     if p not in alts[x] and ctx.phrase_df(p, x) > 0:
                         alts[x][p] = factor * SYNONYM
         concept = Concept(typed=tuple(span), alts=alts)
+        concept.topical = any(s in ctx.head[x] for x in LANGS for p in alts[x] for s in p)
         concept.weight = _weight(ctx, concept, span, lang)
         concepts.append(concept)
         i += n
@@ -106,11 +109,10 @@ def _concepts(ctx: Context, typed: list[tuple[str, float]], lang: str) -> list[C
 
 
 def _weight(ctx: Context, concept: Concept, span: list[str], lang: str) -> float:
-    """IDF of what the officer typed (or of its most common alternative); a word that cards
-    only use in body prose (never in a title, keywords or summary) weighs less: in a question
-    it is usually phrasing, not the topic. A word no card knows weighs the most."""
-    topical = any(s in ctx.head[x] for x in LANGS for p in concept.alts[x] for s in p)
-    factor = 1.0 if topical else BODY_ONLY
+    """IDF of what the officer typed (or of its most common alternative); a concept that is
+    not topical (in no card's title or keywords) weighs less: in a question it is usually
+    phrasing, not the topic. A word no card knows weighs the most."""
+    factor = 1.0 if concept.topical else BODY_ONLY
     for x in (lang, other(lang)):
         own = tuple(stem(w, x) for w in span)
         if own in concept.alts[x]:

@@ -7,7 +7,7 @@ Tables (migration 0020):
                      so BM25 works on stems analysed with that language's stemmer; `flags`
                      (0021) marks translations of cards that exist in one language only
   search_terms       (lang, stem) -> document frequency, and in how many documents it is in
-                     the title, keywords or summary (a topical word, not just body prose)
+                     the title or keywords (head_df: a topical word, not just prose)
   search_words       (lang, folded word) -> its stem and frequency (typo correction)
   search_glossary    the content folder's glossary entries (the base one ships in the package)
   search_state       index_id: changes whenever the index or glossary changes (cache key)
