@@ -43,3 +43,8 @@ def test_closest_reports_how_many_edits_the_correction_took():
     c = corrector()
     assert c.closest("refujio") == ("refugio", 0)
     assert c.closest("pasaprote") == ("pasaporte", 1)
+
+
+def test_between_equally_close_words_a_transposition_wins():
+    c = Corrector([("fallo", 9), ("falso", 1)], sounds=True)
+    assert c.correct("faslo") == "falso"

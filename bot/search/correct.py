@@ -82,5 +82,7 @@ class Corrector:
         found = [m for m in found if m[0] != word and (m[1] == 1 or m[0][0] == word[0])]
         if not found:
             return None
-        best = min(found, key=lambda m: (m[1], m[0][0] != word[0], -self._freq[m[0]]))
+        letters = sorted(word)  # same letters in another order: a transposition, the likeliest
+        best = min(found, key=lambda m: (m[1], sorted(m[0]) != letters, m[0][0] != word[0],
+                                         -self._freq[m[0]]))
         return best[0], int(best[1])
