@@ -84,7 +84,7 @@ def test_the_readme_table_lists_every_command() -> None:
 def test_the_chat_documentation_lists_every_command() -> None:
     from pathlib import Path
 
-    page = (Path(__file__).resolve().parent.parent / "docs" / "readme" / "chat.md").read_text(
+    page = (Path(__file__).resolve().parent.parent / "README.md").read_text(
         encoding="utf-8")
     for c in COMMANDS:
         assert f"/{c.name_es} | /{c.name_en} |" in page, c.key

@@ -1,4 +1,4 @@
-"""Content cards: Markdown files in `messages/<topic>/<id>.<lang>.md` (see docs/readme/content.md).
+"""Content cards: Markdown files in `messages/<topic>/<id>.<lang>.md` (README: Writing content).
 
   model     ParsedCard, ParsedTranslation, Quiz, Material, Problem, ContentInvalid
   parse     parse_file(path, topic_folder, shown, root) -> (ParsedTranslation | None, problems)
