@@ -26,6 +26,7 @@ from bot.delivery.planner import (
 )
 from bot.delivery.timezones import QUIET, QuietHours
 from bot.store import delivery as store
+from bot.store import officers
 
 
 @dataclass
@@ -33,11 +34,6 @@ class PlanReport:
     planned: int = 0  # new outbox rows
     skipped: int = 0  # rows that missed the grace window
     campaigns: int = 0  # campaigns expanded in this pass
-
-
-def active_timezones(db: Database) -> list[str]:
-    return [r[0] for r in db.conn.execute(
-        "SELECT DISTINCT timezone FROM officers WHERE status = 'active'")]
 
 
 def plan_acks(db: Database, now: datetime, *, quiet: QuietHours = QUIET,
@@ -77,7 +73,7 @@ def plan_due(db: Database, now: datetime, *, grace: timedelta = GRACE,
             continue
         progress, marks = store.series_state(db, campaign.id)
         if zones is None:
-            zones = active_timezones(db)
+            zones = officers.active_timezones(db)
         due = [tz for tz in zones
                if (day := latest_occurrence(campaign, tz, now)) is not None
                and marks.get(tz, "") < day.isoformat()]

@@ -58,9 +58,18 @@ class Store:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(fn, self.db, *args, **kwargs))
 
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        return ping(self.db)
+
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
         self.db.close()
 
+
+
+def ping(db: Database) -> bool:
+    """True when the database answers a trivial query (for health checks)."""
+    return next(iter(db.query("SELECT 1 AS ok")))["ok"] == 1

@@ -345,3 +345,9 @@ def active_staff(db: Database) -> list[Officer]:
     """Active comms and admin people (they get their own command menu)."""
     return [_officer(r) for r in db.query(
         "SELECT * FROM officers WHERE status = 'active' AND role IN ('comms', 'admin')")]
+
+
+def active_timezones(db: Database) -> list[str]:
+    """The time zones that at least one active officer is in."""
+    return [r["timezone"] for r in
+            db.query("SELECT DISTINCT timezone FROM officers WHERE status = 'active'")]

@@ -9,17 +9,13 @@ from datetime import datetime
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlite_utils import Database
 
 from bot import metrics
 from bot.clock import iso
+from bot.store import ping
 from bot.web import keys
 
 LAST_UPDATE_KEY = "pregonero.last_update_at"  # set by bot.chat.panel's update tracker
-
-
-def _ping(db: Database) -> bool:
-    return next(iter(db.query("SELECT 1 AS ok")))["ok"] == 1
 
 
 def _updates(application: object, now: datetime) -> dict:
@@ -39,7 +35,7 @@ def _updates(application: object, now: datetime) -> dict:
 async def healthz(request: web.Request) -> web.Response:
     now = request.app[keys.CLOCK]()
     try:
-        db_ok = await request.app[keys.STORE].run(_ping)
+        db_ok = await request.app[keys.STORE].run(ping)
     except Exception:  # any failure to read the database is "not reachable"
         db_ok = False
     body = {
