@@ -23,13 +23,24 @@ def run(webhook_url: str | None, verbose: bool) -> None:
     s.require_token()
     if webhook_url:
         webhook_path(webhook_url)  # validate before anything starts
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, which contains the bot token: keep it quiet.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(verbose)
     asyncio.run(serve(s, webhook_url=webhook_url))
+
+
+def configure_logging(verbose: bool) -> None:
+    """Log to stderr; `--verbose` adds Pregonero's own debug lines, never message texts.
+
+    python-telegram-bot logs whole updates and request parameters (message texts next to
+    user ids) at DEBUG, and httpx logs request URLs, which contain the bot token: both stay
+    at INFO/WARNING whatever the flag says.
+    """
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("bot").setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.getLogger("telegram").setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
 COMMANDS = [run]
