@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure search quality on labelled officer queries, against a plain FTS5 baseline.
 
-    scripts/eval_search.py [QUERIES.tsv] [--corpus DIR] [--json]
+    scripts/eval_search.py [QUERIES.tsv ...] [--corpus DIR] [--json]
 
 Imports the corpus (default: <repo>/../shared/eval/corpus) into a temporary store with the
 real content importer, runs every query in its own language through `bot.search.search`
@@ -10,6 +10,9 @@ unanswerable queries that get nothing) and the same per kind of query (the note'
 then the misses. The baseline in the same run is a plain FTS5 index (unicode61
 remove_diacritics 2 over title, keywords, summary and body; no stemming, glossary or
 correction), its query words joined with OR (and, second, with AND).
+
+Several query files are evaluated on the same imported corpus, one report each (with `--json`:
+one file gives its report object, several give {"reports": [...]}).
 """
 
 from __future__ import annotations
@@ -82,7 +85,11 @@ def _fmt(m: dict) -> str:
 
 
 def run(queries_path: Path, corpus: Path) -> dict:
-    queries = load_queries(queries_path)
+    return run_many([queries_path], corpus)[0]
+
+
+def run_many(paths: list[Path], corpus: Path) -> list[dict]:
+    """One report per query file, all on one import of the corpus."""
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "eval.db")
         try:
@@ -99,24 +106,19 @@ def run(queries_path: Path, corpus: Path) -> dict:
                                                                     operator)]
                 return fn
 
-            return {"queries": str(queries_path), "corpus": str(corpus),
-                    "ours": evaluate(queries, ours),
-                    "baseline_or": evaluate(queries, plain("OR")),
-                    "baseline_and": evaluate(queries, plain("AND"))}
+            reports = []
+            for path in paths:
+                queries = load_queries(path)
+                reports.append({"queries": str(path), "corpus": str(corpus),
+                                "ours": evaluate(queries, ours),
+                                "baseline_or": evaluate(queries, plain("OR")),
+                                "baseline_and": evaluate(queries, plain("AND"))})
+            return reports
         finally:
             store.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("queries", nargs="?", default=str(SHARED / "queries-dev.tsv"))
-    parser.add_argument("--corpus", default=str(SHARED / "corpus"))
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    args = parser.parse_args(argv)
-    report = run(Path(args.queries), Path(args.corpus))
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
-        return 0
+def _print(report: dict) -> None:
     print(f"queries: {report['queries']}\ncorpus:  {report['corpus']}\n")
     for name, label in (("ours", "pregonero search"),
                         ("baseline_or", "plain FTS5, words OR'ed"),
@@ -131,6 +133,24 @@ def main(argv: list[str] | None = None) -> int:
     ok = all(report["ours"]["all"].get(k, 0) >= v for k, v in TARGETS.items())
     print("\ntargets " + " ".join(f"{k}>={v}" for k, v in TARGETS.items())
           + (": met" if ok else ": NOT met"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("queries", nargs="*", help="query files (default: the dev queries)")
+    parser.add_argument("--corpus", default=str(SHARED / "corpus"))
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    paths = [Path(q) for q in args.queries] or [SHARED / "queries-dev.tsv"]
+    reports = run_many(paths, Path(args.corpus))
+    if args.json:
+        out = reports[0] if len(reports) == 1 else {"reports": reports}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    for i, report in enumerate(reports):
+        if i:
+            print("\n" + "=" * 72 + "\n")
+        _print(report)
     return 0
 
 
