@@ -455,3 +455,15 @@ async def test_confirming_an_sop_sent_with_an_image_updates_its_buttons_and_says
     _answer, shown = await tap_edit(user, emulator, card, "✅ Leído y entendido")
     assert "✅ Leído y entendido" not in shown.button_texts and "👍 Útil" in shown.button_texts
     assert (await user.next()).text.startswith("✓ Leído y entendido (")
+
+
+async def test_an_error_after_a_tap_was_answered_still_gets_the_apology(
+        enroll, content, store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    user = await enroll()
+    results = await user.ask("NNA")
+    store.db.execute("DROP TABLE feedback")  # opening a card answers the tap, then fails
+    with caplog.at_level(logging.ERROR, logger="bot.chat.errors"):
+        await user.tap(results, "Niñas y niños no acompañados")
+        apology = await user.next()
+    assert apology.text == ("Perdón, algo falló de mi lado. Intenta de nuevo en un momento.")
+    assert any(r.exc_info for r in caplog.records if r.name == "bot.chat.errors")

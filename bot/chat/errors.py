@@ -33,9 +33,12 @@ async def on_error(update: object | None, context: ChatContext) -> None:
         officer = None
     lang = officer.language if officer else normalize_lang(user.language_code)
     _ = gettext_for(lang)
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        try:  # most handlers answer the tap before the work that failed: that is fine
             await update.callback_query.answer()
+        except TelegramError:
+            pass
+    try:
         await chat.send_message(esc(_("Sorry, something went wrong on my side. Please try "
                                       "again in a moment.")))
     except TelegramError:
