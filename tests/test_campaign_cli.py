@@ -108,6 +108,38 @@ def test_bad_input_gives_one_line_and_a_non_zero_exit(env, capsys, args, message
     assert message in err
 
 
+HUGE = "1" + "0" * 24
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("broadcast", "nna", "--at", "2030-12-01"), "has no time of day: add one"),
+        (("broadcast", "nna", "--at", "2030-02-30T09:00"), "there is no such day"),
+        (("campaign", "create", "--name", "x", "--cards", "nna", "--day", "mon", "--time",
+          "09:00", "--start", "2030-02-30"), "there is no such day"),
+        (("broadcast", "nna", "--now", "--dry-run", "--preview", "3"), "not both"),
+        (("campaign", "create", "--name", "x", "--cards", "nna", "--day", "mon", "--time",
+          "09:00", "--dry-run", "--preview", "3"), "not both"),
+        (("campaign", "create", "--name", "x", "--cards", "nna", "--day", "mon", "--time",
+          "09:00", "--ack-days", HUGE), "--ack-days"),
+        (("campaign", "show", HUGE), "CAMPAIGN_ID"),
+        (("campaign", "preview", "1", "--to", HUGE), "--to"),
+        (("broadcast", "nna", "--now", "--preview", HUGE), "--preview"),
+        (("broadcast", "nna", "--now", "--preview", "3"), "PREGONERO_API_URL=http://127.0.0.1"),
+    ],
+)
+def test_wrong_dates_conflicting_flags_and_huge_numbers_are_one_line_and_store_nothing(
+        env, capsys, args, message) -> None:
+    code, out, err = run(capsys, *args)
+    assert code != 0
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert message in err
+    assert "Traceback" not in err
+    assert outbox.list_campaigns(env.db) == []
+
+
 def test_campaign_create_list_show_pause_resume_cancel(env, capsys) -> None:
     code, out, err = run(capsys, "campaign", "create", "--name", "Buenas prácticas norte",
                          "--cards", "trato-digno,nna", "--day", "mon", "--time", "09:00",

@@ -42,6 +42,9 @@ def test_invite_list_and_revoke(db_path: Path) -> None:
         ("invite", "create", "--uses", "0"),
         ("invite", "create", "--expires", "soon"),
         ("invite", "revoke", "NOPE"),
+        ("invite", "create", "--uses", "1" + "0" * 24),
+        ("invite", "create", "--expires", "99999999999999w"),
+        ("invite", "create", "--expires", "4000d"),
         ("no-such-verb",),
     ],
 )

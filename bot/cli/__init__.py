@@ -53,6 +53,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+    except OverflowError:
+        click.echo("pregonero: a number is too large (ids, counts and days fit in 18 digits)",
+                   err=True)
+        sys.exit(1)
     except OSError as exc:
         click.echo(f"pregonero: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
                    err=True)

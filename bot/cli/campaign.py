@@ -10,7 +10,7 @@ import asyncio
 
 import click
 
-from bot.cli.common import json_option, now_utc, open_store, print_json, settings
+from bot.cli.common import ID, json_option, now_utc, open_store, print_json, settings
 from bot.clock import iso
 from bot.delivery import campaigns as lib
 from bot.delivery.planner import Campaign, Send
@@ -49,6 +49,8 @@ def _finish(store: Store, campaign: Campaign, *, dry_run: bool, preview: int | N
     """Store the campaign, or show the dry run, or send the preview; then print."""
     s = settings()
     now = now_utc()
+    if preview is not None and dry_run:
+        raise click.UsageError("give --dry-run or --preview, not both")
     if preview is not None:
         preview_target(store.db, preview)
         kind = "broadcast" if campaign.kind == "broadcast" else "reminder"
@@ -85,7 +87,7 @@ def _finish(store: Store, campaign: Campaign, *, dry_run: bool, preview: int | N
 @click.option("--segment", default="", metavar="EXPR", help=SEGMENT_HELP)
 @click.option("--urgent", is_flag=True, help="Ignore quiet hours (21:00-07:00 local).")
 @click.option("--dry-run", is_flag=True, help="List who would get it and when; store nothing.")
-@click.option("--preview", type=int, default=None, metavar="USER_ID",
+@click.option("--preview", type=ID, default=None, metavar="USER_ID",
               help="Send it to this comms/admin user only; store nothing.")
 @json_option
 def broadcast(card_id: str, send_now: bool, at: str | None, segment: str, urgent: bool,
@@ -124,11 +126,12 @@ def campaign() -> None:
               show_default=True,
               help="drip: everyone starts from the first card when they join; in-progress: "
                    "newcomers join at the current week's card.")
-@click.option("--ack-days", type=int, default=None, metavar="N",
+@click.option("--ack-days", type=click.IntRange(1, lib.MAX_ACK_DAYS), default=None,
+              metavar="N",
               help="Remind once officers who have not confirmed an SOP after N days.")
 @click.option("--urgent", is_flag=True, help="Ignore quiet hours.")
 @click.option("--dry-run", is_flag=True, help="List the next sends; store nothing.")
-@click.option("--preview", type=int, default=None, metavar="USER_ID",
+@click.option("--preview", type=ID, default=None, metavar="USER_ID",
               help="Send the first card to this comms/admin user only; store nothing.")
 @json_option
 def create(name: str, cards: str, day: str, time_: str, segment: str, start: str | None,
@@ -176,7 +179,7 @@ def list_(show_all: bool, as_json: bool) -> None:
 
 
 @campaign.command("show")
-@click.argument("campaign_id", type=int)
+@click.argument("campaign_id", type=ID)
 @click.option("--dry-run", is_flag=True, help="Also list who gets what at the next send.")
 @json_option
 def show(campaign_id: int, dry_run: bool, as_json: bool) -> None:
@@ -210,7 +213,7 @@ def show(campaign_id: int, dry_run: bool, as_json: bool) -> None:
 
 
 def _change(action: str):  # type: ignore[no-untyped-def]
-    @click.argument("campaign_id", type=int)
+    @click.argument("campaign_id", type=ID)
     @json_option
     def verb(campaign_id: int, as_json: bool) -> None:
         store = open_store()
@@ -234,8 +237,8 @@ for _action in ("pause", "resume", "cancel"):
 
 
 @campaign.command("preview")
-@click.argument("campaign_id", type=int)
-@click.option("--to", "to", type=int, required=True, metavar="USER_ID",
+@click.argument("campaign_id", type=ID)
+@click.option("--to", "to", type=ID, required=True, metavar="USER_ID",
               help="The comms/admin user who gets the preview.")
 @json_option
 def preview_(campaign_id: int, to: int, as_json: bool) -> None:

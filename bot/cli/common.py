@@ -51,7 +51,9 @@ def print_csv(rows: Iterable[dict[str, Any]], columns: list[str] | None = None) 
     click.echo(buf.getvalue(), nl=False)
 
 
+MAX_DURATION_DAYS = 3650
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -63,8 +65,13 @@ def parse_duration(text: str) -> timedelta:
     value, unit = int(match.group(1)), match.group(2).lower()
     if value <= 0:
         raise InvalidInput(f"{text!r}: a duration must be positive")
+    if value * _SECONDS[unit] > MAX_DURATION_DAYS * 86400:
+        raise InvalidInput(f"{text!r} is too long: at most {MAX_DURATION_DAYS} days")
     return timedelta(**{_UNITS[unit]: value})
 
+
+# Telegram user ids and campaign ids: positive and within SQLite's 64-bit integers.
+ID = click.IntRange(1, 2**63 - 1)
 
 now_utc = utcnow
 __all__ = ["iso", "now_utc"]

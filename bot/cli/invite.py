@@ -8,6 +8,8 @@ from bot.cli.common import iso, json_option, now_utc, open_store, parse_duration
 from bot.enroll import deep_link
 from bot.store import officers
 
+MAX_USES = 1_000_000  # a poster at a busy port, many times over; bigger is a typo
+
 
 @click.group("invite")
 def invite() -> None:
@@ -17,7 +19,7 @@ def invite() -> None:
 @invite.command("create")
 @click.option("--role", type=click.Choice([r.value for r in officers.Role]), default="officer",
               show_default=True, help="Role given to whoever enrolls with the code.")
-@click.option("--uses", type=click.IntRange(min=1), default=None,
+@click.option("--uses", type=click.IntRange(1, MAX_USES), default=None,
               help="How many people may use it (default: unlimited).")
 @click.option("--expires", default=None, metavar="DURATION",
               help="Valid for this long: 30m, 12h, 7d, 2w (default: never expires).")

@@ -7,6 +7,7 @@ with one-line messages; the engine of the running bot picks up what they store.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -30,14 +31,27 @@ from bot.store import cards
 from bot.store import delivery as store
 
 MODES = ("drip", "in_progress")
+MAX_ACK_DAYS = 365
+_DAY_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAY_FIRST = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]")
 PAST_TOLERANCE = timedelta(minutes=1)
 
 
 def parse_when(text: str, *, default_tz: str, now: datetime) -> datetime:
-    """An ISO 8601 time (a time without offset is taken in `default_tz`), not in the past."""
+    """An ISO 8601 time (a time without offset is taken in `default_tz`), not in the past.
+
+    A day alone is refused (it would mean midnight, in quiet hours), and so is a day that
+    does not exist (2026-02-30), each with its own message.
+    """
+    text = text.strip()
+    if _DAY_ONLY.match(text):
+        raise InvalidInput(f"--at {text!r} has no time of day: add one, e.g. {text}T09:00")
     try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        if _DAY_FIRST.match(text) and "out of range" in str(exc):
+            raise InvalidInput(f"--at {text!r}: there is no such day or time "
+                               f"({exc})") from None
         raise InvalidInput(
             f"--at {text!r} is not an ISO 8601 time (e.g. 2026-12-01T09:00 or "
             f"2026-12-01T09:00-06:00)") from None
@@ -71,7 +85,9 @@ def parse_time(text: str) -> str:
 def parse_date(text: str, what: str) -> str:
     try:
         return date.fromisoformat(text.strip()).isoformat()
-    except ValueError:
+    except ValueError as exc:
+        if _DAY_ONLY.match(text.strip()) and "out of range" in str(exc):
+            raise InvalidInput(f"{what} {text.strip()!r}: there is no such day ({exc})") from None
         raise InvalidInput(f"{what} {text!r} is not a date: use YYYY-MM-DD") from None
 
 
@@ -127,8 +143,8 @@ def new_series(db: Database, *, name: str, card_ids: list[str], day: str, time: 
     end_date = parse_date(end, "--end") if end else None
     if end_date is not None and end_date < start_date:
         raise InvalidInput(f"--end {end_date} is before --start {start_date}")
-    if ack_days is not None and ack_days < 1:
-        raise InvalidInput("--ack-days must be 1 or more")
+    if ack_days is not None and not 1 <= ack_days <= MAX_ACK_DAYS:
+        raise InvalidInput(f"--ack-days must be between 1 and {MAX_ACK_DAYS}")
     return Campaign(id=0, kind="series", name=name.strip(), status="active", segment=seg,
                     items=tuple(card_ids), weekday=parse_weekday(day), local_time=parse_time(time),
                     mode=mode, start_date=start_date, end_date=end_date, urgent=urgent,
