@@ -16,6 +16,7 @@ from bot.chat.cardview import (
     telegram_length,
     version_tag,
 )
+from bot.chat.ui import LABEL_FIT
 from bot.content.model import Kind, Material, Quiz
 from bot.store.cards import Card
 from bot.store.engagement import Ack, CardState, QuizAnswer
@@ -241,3 +242,25 @@ def test_any_title_option_or_explanation_renders_html_telegram_accepts(
         for text in m.texts:
             plain, _entities = parse_html(text)
             assert title.strip()[:1] in plain or not title.strip()
+
+
+def test_a_quiz_with_long_options_lists_them_in_the_text_and_offers_letter_buttons() -> None:
+    options = ("Lo dejo seguir con su tío si el joven lo confirma",
+               "Lo trato como NNA separado y aviso a la Procuraduría", "Lo mando a la fila general")
+    m = render_card(card(Kind.QUIZ, quiz=Quiz(question="¿Qué haces?", options=options, answer=2,
+                                              explanation="x")), "es")
+    assert "B) Lo trato como NNA separado y aviso a la Procuraduría" in m.text_html
+    first_row = m.keyboard.inline_keyboard[0]
+    assert [b.text for b in first_row] == ["A", "B", "C"]
+    assert [decode(b.callback_data).args for b in first_row] == [
+        ("trato-digno", "1"), ("trato-digno", "2"), ("trato-digno", "3")]
+
+
+def test_every_card_button_label_fits_a_phone() -> None:
+    long = "palabra " * 30
+    quiz = Quiz(question="Q", options=(long, "b"), answer=1, explanation="x")
+    for kind, extra in ((Kind.SOP, {}), (Kind.QUIZ, {"quiz": quiz}), (Kind.PRACTICE, {})):
+        for lang in ("es", "en"):
+            m = render_card(card(kind, title=long, **extra), lang, context=CardContext("topic"))
+            assert all(len(b.text) <= LABEL_FIT for row in m.keyboard.inline_keyboard
+                       for b in row)

@@ -66,3 +66,13 @@ async def test_upcoming_is_for_comms_and_lists_campaigns_with_a_preview_button(
     assert "Recordatorio semanal" in preview.content and "nna" in preview.content
     assert officer.emu.stats.delivered[officer.id] == 2  # welcome + refusal: no preview
     assert outbox.outbox_rows(store.db) == []
+
+
+async def test_every_time_zone_button_fits_a_phone_and_names_its_place(enroll) -> None:
+    from bot.chat.ui import LABEL_FIT
+
+    user = await enroll()
+    shown = await user.ask("/zona")
+    assert all(len(label) <= LABEL_FIT for label in shown.button_texts)
+    assert any(label.endswith("Baja California: Tijuana, Mexicali")
+               for label in shown.button_texts)

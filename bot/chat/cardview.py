@@ -31,7 +31,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.callbacks import MAX_BYTES, encode
-from bot.chat.ui import NO_PREVIEW, Button, actions_in, button, esc, keyboard
+from bot.chat.ui import LABEL_FIT, NO_PREVIEW, Button, actions_in, button, esc, keyboard
 from bot.clock import iso, parse_iso, utcnow
 from bot.i18n import format_day, gettext_for
 from bot.store import Store, engagement
@@ -146,6 +146,17 @@ def _quiz_status(quiz: Any, answer: engagement.QuizAnswer, lang: str) -> str:
     return f"<b>{head}</b>\n{explanation}" if explanation else f"<b>{head}</b>"
 
 
+def _option_rows(card_id: str, options: Any) -> list[list[Button]]:
+    """A quiz's answer buttons: "A) option" one per row when every option fits a phone's
+    button, else the letters alone side by side (the options are listed in the text)."""
+    labels = [f"{OPTION_LETTERS[i]}) {' '.join(str(o).split())}" for i, o in enumerate(options)]
+    if all(len(label) <= LABEL_FIT for label in labels):
+        return [[button(label, "quiz", card_id, i + 1)] for i, label in enumerate(labels)]
+    letters = [button(OPTION_LETTERS[i], "quiz", card_id, i + 1) for i in range(len(labels))]
+    per_row = 5 if len(letters) > 5 else len(letters)
+    return [letters[i:i + per_row] for i in range(0, len(letters), per_row)]
+
+
 def render_card(
     card: Any,
     lang: str,
@@ -181,9 +192,7 @@ def render_card(
                                   else _("Available in English only")) + "</i>")
     if quiz is not None:
         if state.quiz is None:
-            for i, option in enumerate(quiz.options):
-                label = f"{OPTION_LETTERS[i]}) {option}"
-                rows.append([button(label[:60], "quiz", card_id, i + 1)])
+            rows.extend(_option_rows(card_id, quiz.options))
         else:
             status.append(_quiz_status(quiz, state.quiz, lang))
     if kind == "sop":

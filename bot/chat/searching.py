@@ -18,7 +18,16 @@ from bot.chat.commands import parse_command
 from bot.chat.context import ChatContext
 from bot.chat.topics import topic_rows
 from bot.chat.track import track
-from bot.chat.ui import Button, answer, button, esc, keyboard, reply, stale_text
+from bot.chat.ui import (
+    Button,
+    answer,
+    button,
+    esc,
+    keyboard,
+    reply,
+    short_label,
+    stale_text,
+)
 from bot.clock import iso, utcnow
 from bot.i18n import format_number, gettext_for
 from bot.metrics import SEARCH_LATENCY
@@ -73,7 +82,7 @@ def results_view(results: Results, page: int, lang: str) -> tuple[str, list[list
         if item.other_language:
             other = " " + (_("(in English)") if item.lang == "en" else _("(in Spanish)"))
         lines.append(f"{i}. {icon} {esc(item.title)}{esc(other)}")
-        rows.append([button(f"{icon} {item.title}"[:60], "open", item.card_id)])
+        rows.append([button(short_label(f"{icon} {item.title}"), "open", item.card_id)])
     nav: list[Button] = []
     if page > 0:
         nav.append(button("◀ " + _("Previous"), "page", page - 1))

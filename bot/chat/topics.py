@@ -7,7 +7,19 @@ from collections.abc import Sequence
 from telegram import Update
 
 from bot.chat.context import ChatContext
-from bot.chat.ui import Button, actions_in, answer, button, esc, keyboard, reply, stale_text
+from bot.chat.ui import (
+    HALF_FIT,
+    LABEL_FIT,
+    Button,
+    actions_in,
+    answer,
+    button,
+    esc,
+    keyboard,
+    reply,
+    short_label,
+    stale_text,
+)
 from bot.i18n import gettext_for
 from bot.store import cards
 
@@ -15,16 +27,24 @@ KIND_ICONS = {"sop": "📋", "practice": "💡", "quiz": "❓"}
 
 
 def topic_rows(topics: Sequence[cards.Topic]) -> list[list[Button]]:
-    """Two topic buttons per row. Pure."""
-    buttons = [button(f"{t.title} ({t.count})"[:60], "topic", t.slug) for t in topics]
-    return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    """Topic buttons, two per row when both labels fit half a phone's width, else one. Pure."""
+    rows: list[list[Button]] = []
+    for t in topics:
+        count = f" ({t.count})"
+        label = short_label(t.title, LABEL_FIT - len(count)) + count
+        pair = rows and len(rows[-1]) == 1 and len(rows[-1][0][0]) <= HALF_FIT
+        if pair and len(label) <= HALF_FIT:
+            rows[-1].append(button(label, "topic", t.slug))
+        else:
+            rows.append([button(label, "topic", t.slug)])
+    return rows
 
 
 def topic_view(name: str, items: Sequence[cards.Card], lang: str) -> tuple[str, list]:
     """One topic: its name and a button per card, SOPs first. Pure."""
     _ = gettext_for(lang)
     text = f"<b>📚 {esc(name)}</b>\n" + esc(_("Choose a guide:"))
-    rows = [[button(f"{KIND_ICONS.get(str(c.kind), '•')} {c.title}"[:60], "open", c.id)]
+    rows = [[button(short_label(f"{KIND_ICONS.get(str(c.kind), '•')} {c.title}"), "open", c.id)]
             for c in items]
     rows.append([button("◀ " + _("All topics"), "topics")])
     return text, rows

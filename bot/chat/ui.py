@@ -37,6 +37,26 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
+LABEL_FIT = 42  # characters a full-width button shows on a phone before Telegram cuts it
+HALF_FIT = 20  # the same for a button sharing its row with another
+
+
+def short_label(text: str, limit: int = LABEL_FIT) -> str:
+    """A button label that fits a phone: whole words, `…` when cut; a trailing parenthesis
+    goes first ("Tijuana (horario de verano de EE. UU.)" -> "Tijuana"). Pure."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head, paren, _rest = text.rpartition(" (")
+    if paren and text.endswith(")") and len(head) <= limit:
+        return head
+    cut = text[:limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:·-(") + "…"
+
+
 def button(label: str, action: str, *args: object) -> Button:
     return (label, encode(action, *args))
 

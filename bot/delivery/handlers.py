@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.callbacks import decode
 from bot.chat.commands import COMMANDS, Command, add_command, names
 from bot.chat.context import ChatContext
-from bot.chat.ui import answer, button, esc, keyboard, reply
+from bot.chat.ui import answer, button, esc, keyboard, reply, short_label
 from bot.clock import utcnow
 from bot.delivery import campaigns as lib
 from bot.delivery.preview import send_preview
@@ -76,7 +76,7 @@ async def choose_zone(update: Update, context: ChatContext) -> None:
     for zone in ZONES:
         here = format_datetime(now, context.lang, zone.name, "HH:mm")
         mark = "✓ " if zone.name == officer.timezone else ""
-        rows.append([button(f"{mark}{here} · {_(zone.label)}"[:64], "tz", zone.code)])
+        rows.append([button(short_label(f"{mark}{here} · {_(zone.label)}"), "tz", zone.code)])
     text = _("Choose your time zone so reminders arrive at the right hour. Now it is:")
     await reply(update, esc(text), keyboard(rows), edit=update.callback_query is not None)
 
