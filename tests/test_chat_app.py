@@ -467,3 +467,33 @@ async def test_an_error_after_a_tap_was_answered_still_gets_the_apology(
         apology = await user.next()
     assert apology.text == ("Perdón, algo falló de mi lado. Intenta de nuevo en un momento.")
     assert any(r.exc_info for r in caplog.records if r.name == "bot.chat.errors")
+
+
+def _user_update(emulator: Emulator, user, kind: str = "message", **fields) -> None:
+    """Something the kit's users cannot send as text: a photo, a file, an edited message."""
+    emulator.skip_bot_messages(user.id)
+    emulator._push_update(emulator.bot, kind, {
+        "message_id": 10_000, "date": 0, "chat": emulator.users[user.id].chat(),
+        "from": emulator.users[user.id].to_api(), **fields,
+    })
+
+
+async def test_a_photo_with_a_caption_is_answered_as_a_question(
+        enroll, content, emulator: Emulator) -> None:
+    user = await enroll()
+    _user_update(emulator, user, photo=[{"file_id": "p", "file_unique_id": "p", "width": 1,
+                                         "height": 1}], caption="¿qué hago con un NNA?")
+    reply = await user.next()
+    assert "Niñas y niños no acompañados" in reply.text
+    _user_update(emulator, user, document={"file_id": "d", "file_unique_id": "d"})
+    assert "Solo puedo leer texto" in (await user.next()).text
+
+
+async def test_an_edited_question_gets_the_new_answer(
+        enroll, content, emulator: Emulator) -> None:
+    user = await enroll()
+    first = await user.ask("menor sin papas")
+    _user_update(emulator, user, "edited_message", text="NNA", edit_date=1,
+                 message_id=first.message_id - 1)
+    reply = await user.next()
+    assert "Niñas y niños no acompañados" in reply.text

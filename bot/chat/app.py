@@ -4,7 +4,8 @@ prepares Telegram (command menus, the bot's username, configured admins).
 Handler groups: -1 the enrollment gate (sees every update first, stops the rest for people
 who are not enrolled); 0 the commands and buttons of every area (ours, then
 `bot.delivery.handlers.register` and `bot.chat.panel.register`), then the fallbacks (plain text
-is a question; unknown commands, non-text messages and unknown buttons get a short answer).
+is a question, and so is an edited one; unknown commands, non-text messages and unknown buttons
+get a short answer).
 """
 
 from __future__ import annotations
@@ -136,6 +137,10 @@ def build_application(
 
     application.add_handler(
         MessageHandler(only_messages & filters.TEXT & ~filters.COMMAND, searching.search_text))
+    # an officer who corrects their question by editing it gets the new answer
+    application.add_handler(MessageHandler(
+        filters.UpdateType.EDITED_MESSAGE & filters.TEXT & ~filters.COMMAND,
+        searching.search_text))
     application.add_handler(
         MessageHandler(only_messages & filters.COMMAND, fallbacks.unknown_command))
     application.add_handler(

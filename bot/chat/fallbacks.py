@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.chat.commands import command
 from bot.chat.context import ChatContext
+from bot.chat.searching import run_search
 from bot.chat.ui import answer, esc, reply, stale_text
 
 
@@ -19,8 +20,14 @@ async def unknown_command(update: Update, context: ChatContext) -> None:
 
 
 async def not_text(update: Update, context: ChatContext) -> None:
-    """A photo, sticker, voice note...: the bot reads text only."""
+    """A photo, sticker, voice note...: the bot reads text only. A photo or file sent with a
+    caption ("¿es válido este pasaporte?") is answered as that question."""
     if context.officer is None:
+        return
+    message = update.effective_message
+    caption = (message.caption or "").strip() if message is not None else ""
+    if caption:
+        await run_search(update, context, caption)
         return
     _ = context._
     await reply(update, esc(_("I can only read text. Write your question in words, for example: "
