@@ -49,7 +49,7 @@ its itself just me more most my myself no nor not now of off on once only or oth
 out over own same she should so some such than that the their theirs them then there these
 they this those through to too under until up very was we were what when where which while
 who whom why will with would you your yours yourself yourselves
-won't wont can't cant don't dont doesn't isn't aren't didn't shouldn't
+won't wont can't cant cannot don't dont doesn't isn't aren't didn't shouldn't
 get gets got do does make makes thing things someone somebody something please hi hello
 say says said tell tells want wants need needs happen happens way ask asks let
 """

@@ -17,6 +17,8 @@ from bot.search.correct import Corrector
 from bot.search.glossary import Entry, base_entries
 from bot.store import search as store
 
+DERIVED = ("miento", "mientos")  # Spanish nouns Snowball stems like an unrelated word
+
 
 class Lexicon:
     """The glossary compiled for matching: analysed phrases -> entries."""
@@ -61,9 +63,11 @@ class Context:
                         source=r["source"], line=r["line"]) for r in store.glossary_rows(db)]
         self.lexicon = Lexicon([*base_entries(), *stored])
         self._vocab: dict[str, list[tuple[str, int]]] = {lang: [] for lang in LANGS}
-        for lang, word, _stem, df in vocab:
+        self.stem_words: dict[str, dict[str, list[str]]] = {lang: {} for lang in LANGS}
+        for lang, word, word_stem, df in vocab:
             if lang in self._vocab:
                 self._vocab[lang].append((word, df))
+                self.stem_words[lang].setdefault(word_stem, []).append(word)
         self._correctors: dict[str, Corrector] = {}
         self.stops = stop_words("es") | stop_words("en")
 
@@ -71,6 +75,19 @@ class Context:
         lex = self.lexicon
         return any(word in lex.words[lang] or stem(word, lang) in self.df[lang]
                    or stem(word, lang) in lex.stems[lang] for lang in LANGS)
+
+    def collides(self, word: str) -> bool:
+        """Whether a word the cards do not use only shares its stem with theirs by accident:
+        Snowball cuts Spanish nouns in -miento down to the stem of another word
+        ("estacionamiento" -> "estacion", as in "estación"). Such a word is a collision when
+        no card word with that stem is itself a -miento noun and the glossary does not know it;
+        the query treats it as a word the cards do not know."""
+        if not word.endswith(DERIVED) or word in self.lexicon.words["es"]:
+            return False
+        cards = self.stem_words["es"].get(stem(word, "es"))
+        if not cards or word in cards:
+            return False
+        return not any(w.endswith(DERIVED) for w in cards)
 
     def corrector(self, lang: str) -> Corrector:
         if lang not in self._correctors:

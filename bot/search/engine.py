@@ -27,7 +27,7 @@ from bot.store import search as store
 log = logging.getLogger(__name__)
 
 THRESHOLD = 0.37         # coverage a card needs to answer
-RELATIVE = 0.7           # ... and at least this share of the best card's coverage
+RELATIVE = 0.7           # ... and at least this share of the best card's coverage or score
 FIELD_FACTORS = {"title": 1.0, "keywords": 1.0, "summary": 0.8, "body": 0.6}
 OTHER_LANGUAGE = 0.9     # a card shown in the other language ranks this much lower
 BM25_SHARE = 0.3         # share of the final score given to BM25 (normalised per language)
@@ -144,10 +144,11 @@ def rank(db: Database, ctx: Context, concepts: list[Concept], lang: str,
     if not merged:
         return []
     best = max(c for _, c, _ in merged)
+    best_final = max(f for _, _, f in merged)
     hits: list[Hit] = []
     seen: set[str] = set()
     for doc, cov, final in merged:
-        if doc["card_id"] in seen or cov < RELATIVE * best:
+        if doc["card_id"] in seen or (cov < RELATIVE * best and final < RELATIVE * best_final):
             continue
         seen.add(doc["card_id"])
         hits.append(Hit(card_id=doc["card_id"], title=doc["title"], lang=doc["lang"],

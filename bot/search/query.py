@@ -23,6 +23,8 @@ CORRECTED = (0.9, 0.8, 0.6)  # a corrected word counts this much: sound-alike, 1
 COGNATE = 0.9            # a typed word found as is in the other language's cards
 BODY_ONLY = 0.4          # weight of a concept in no card's title or keywords
 UNKNOWN = 0.6            # weight (times the highest IDF) of a word no card or glossary knows
+COLLISION = 0.0          # factor of a word whose stem only collides with a card word's
+GLOSSARY_ONLY = 0.3      # weight (times the highest IDF) of a glossary term no card uses
 MAX_WORDS = 24           # content words of a query considered
 MAX_CORRECTIONS = 6      # unknown words corrected per query
 MAX_CHARS = 4096         # characters of a query considered
@@ -34,6 +36,7 @@ class Concept:
     alts: dict[str, dict[tuple[str, ...], float]]
     weight: float = 0.0
     topical: bool = False  # some alternative is in a card's title or keywords
+    domain: bool = False   # a glossary term: a word of the field, even where no card uses it
 
 
 def other(lang: str) -> str:
@@ -51,6 +54,9 @@ def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[
         if len(typed) >= MAX_WORDS:
             break
         if word in ctx.stops:
+            continue
+        if ctx.collides(word):
+            typed.append((word, COLLISION))
             continue
         if ctx.known(word):
             typed.append((word, 1.0))
@@ -94,13 +100,13 @@ def _concepts(ctx: Context, typed: list[tuple[str, float]], lang: str) -> list[C
         alts: dict[str, dict[tuple[str, ...], float]] = {x: {} for x in LANGS}
         for x in LANGS:
             own = tuple(stem(w, x) for w in span)
-            if all(s in ctx.df[x] for s in own):
+            if factor and all(s in ctx.df[x] for s in own):
                 alts[x][own] = factor * (1.0 if x == lang else COGNATE)
             for e in sorted(entries):
                 for p in ctx.lexicon.entry_phrases[e][x]:
                     if p not in alts[x] and ctx.phrase_df(p, x) > 0:
                         alts[x][p] = factor * SYNONYM
-        concept = Concept(typed=tuple(span), alts=alts)
+        concept = Concept(typed=tuple(span), alts=alts, domain=bool(entries))
         concept.topical = any(s in ctx.head[x] for x in LANGS for p in alts[x] for s in p)
         concept.weight = _weight(ctx, concept, span, lang)
         concepts.append(concept)
@@ -120,4 +126,6 @@ def _weight(ctx: Context, concept: Concept, span: list[str], lang: str) -> float
     for x in (lang, other(lang)):
         if concept.alts[x]:
             return factor * ctx.idf(max(ctx.phrase_df(p, x) for p in concept.alts[x]), x)
+    if concept.domain:
+        return GLOSSARY_ONLY * ctx.idf(0, lang)  # the field's word, not a foreign topic
     return UNKNOWN * ctx.idf(0, lang)
