@@ -497,3 +497,10 @@ async def test_an_edited_question_gets_the_new_answer(
                  message_id=first.message_id - 1)
     reply = await user.next()
     assert "Niñas y niños no acompañados" in reply.text
+
+
+async def test_a_mistyped_command_gets_the_command_it_probably_meant(enroll) -> None:
+    user = await enroll()
+    assert (await user.ask("/idiomas")).text == (
+        "No conozco ese comando. ¿Quisiste decir /idioma?")
+    assert "/ayuda" in (await user.ask("/xyz")).text

@@ -88,3 +88,14 @@ def test_the_chat_documentation_lists_every_command() -> None:
         encoding="utf-8")
     for c in COMMANDS:
         assert f"/{c.name_es} | /{c.name_en} |" in page, c.key
+
+
+def test_a_mistyped_command_is_matched_to_the_closest_one_the_role_has() -> None:
+    from bot.chat.commands import closest
+
+    assert closest("idiomas", Role.OFFICER) == "idioma"
+    assert closest("ayduda", Role.OFFICER) == "ayuda"
+    assert closest("serch", Role.OFFICER) == "search"
+    assert closest("proximo", Role.OFFICER) is None  # a staff command: not suggested
+    assert closest("proximo", Role.COMMS) == "proximos"
+    assert closest("hola", Role.OFFICER) is None

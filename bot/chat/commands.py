@@ -10,6 +10,7 @@ for `names(key)` themselves, in handler group 0.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -101,6 +102,14 @@ def help_lines(lang: str, role: Role) -> list[str]:
     """One line per command, `/name — what it does`, in the officer's language (plain text)."""
     _ = gettext_for(lang)
     return [f"/{c.name(lang)} — {_(c.description)}" for c in visible(role)]
+
+
+def closest(name: str, role: Role) -> str | None:
+    """The command this role has that a mistyped name most likely meant (`idiomas` -> `idioma`,
+    `ayduda` -> `ayuda`), or None. Pure."""
+    known = [n for c in visible(role) for n in c.names]
+    found = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.7)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)

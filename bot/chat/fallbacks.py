@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.chat.commands import command
+from bot.chat.commands import closest, command, parse_command
 from bot.chat.context import ChatContext
 from bot.chat.searching import run_search
 from bot.chat.ui import answer, esc, reply, stale_text
@@ -12,9 +12,17 @@ from bot.chat.ui import answer, esc, reply, stale_text
 
 async def unknown_command(update: Update, context: ChatContext) -> None:
     """A command the bot does not have."""
-    if context.officer is None:
+    officer = context.officer
+    if officer is None:
         return
     _ = context._
+    message = update.effective_message
+    parsed = parse_command(message.text if message is not None else None)
+    guess = closest(parsed.name, officer.role) if parsed is not None else None
+    if guess is not None:
+        await reply(update, esc(_("I do not know that command. Did you mean /%(command)s?")
+                                % {"command": guess}))
+        return
     await reply(update, esc(_("I do not know that command. Send /%(help)s to see what I can do.")
                             % {"help": command("help").name(context.lang)}))
 
