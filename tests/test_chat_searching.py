@@ -125,3 +125,21 @@ async def test_an_english_question_finds_a_spanish_only_card_labelled_as_such(
     await user.tap(reply, "Trato digno")
     card = await user.next()
     assert "Available in Spanish only" in card.content
+
+
+def test_a_bare_greeting_or_thanks_is_small_talk_and_a_question_is_not() -> None:
+    from bot.chat.searching import small_talk
+
+    assert small_talk("¡Buenos días!") == "greeting" and small_talk("Hi") == "greeting"
+    assert small_talk("Muchas gracias 🙏") == "thanks"
+    assert small_talk("hola, un menor viene solo") is None and small_talk("asilo") is None
+
+
+async def test_hola_gets_a_friendly_hint_and_no_content_gap_is_logged(
+        enroll, content, store: Store) -> None:
+    user = await enroll()
+    reply = await user.ask("Hola")
+    assert reply.text == ("¡Hola! Escribe tu pregunta con tus palabras, por ejemplo: solicitud "
+                          "de asilo. O explora las guías con /temas.")
+    assert (await user.ask("gracias!")).text.startswith("¡Con gusto!")
+    assert store.db["query_log"].count == 0

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from telegram import Update
 
-from bot.chat.commands import parse_command
+from bot.chat.commands import command, parse_command
 from bot.chat.context import ChatContext
 from bot.chat.topics import topic_rows
 from bot.chat.track import track
@@ -114,10 +114,44 @@ async def search_command(update: Update, context: ChatContext) -> None:
     await run_search(update, context, query)
 
 
+GREETINGS = frozenset({
+    "hola", "holi", "buenas", "buen dia", "buenos dias", "buenas tardes", "buenas noches",
+    "que tal", "hi", "hello", "hey", "good morning", "good afternoon", "good evening",
+})
+THANKS = frozenset({
+    "gracias", "muchas gracias", "mil gracias", "ok gracias", "ok", "okay", "vale", "listo",
+    "de acuerdo", "perfecto", "thanks", "thank you", "thanks a lot", "ok thanks", "great",
+})
+_SMALL_TALK_CHARS = str.maketrans("áéíóúü", "aeiouu", "¡!¿?.,;:👋🙏👍😀🙂😊")
+
+
+def small_talk(text: str) -> str | None:
+    """"greeting" or "thanks" when the whole message is only that (no question), else None.
+    Pure."""
+    words = " ".join(text.lower().translate(_SMALL_TALK_CHARS).split())
+    if words in GREETINGS:
+        return "greeting"
+    if words in THANKS:
+        return "thanks"
+    return None
+
+
 async def search_text(update: Update, context: ChatContext) -> None:
-    """Plain text from an officer: a question."""
+    """Plain text from an officer: a question (a bare "hola" or "gracias" gets a short answer,
+    not a search: it is no content gap)."""
     message = update.effective_message
     if message is None or not message.text or context.officer is None:
+        return
+    talk = small_talk(message.text)
+    if talk is not None:
+        _ = context._
+        text = (_("Hello! Write your question in your own words, for example: %(example)s. "
+                  "Or browse the guides with /%(topics)s.") % {
+                      "example": _("asylum request"), "topics": command("topics").name(
+                          context.lang)}
+                if talk == "greeting" else
+                _("You are welcome! I am here whenever you need a guide."))
+        await reply(update, esc(text))
         return
     await run_search(update, context, message.text)
 
