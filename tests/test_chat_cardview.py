@@ -264,3 +264,11 @@ def test_every_card_button_label_fits_a_phone() -> None:
             m = render_card(card(kind, title=long, **extra), lang, context=CardContext("topic"))
             assert all(len(b.text) <= LABEL_FIT for row in m.keyboard.inline_keyboard
                        for b in row)
+
+
+def test_ticking_feedback_keeps_the_cards_language_after_a_language_switch() -> None:
+    spanish = render_card(card(), "es")
+    ticked = feedback_marked(spanish.keyboard, "not_useful", "en")
+    assert [b.text for b in ticked.inline_keyboard[0]] == ["👍 Útil", "✓ 👎 No útil"]
+    again = feedback_marked(ticked, "useful", "en")
+    assert [b.text for b in again.inline_keyboard[0]] == ["✓ 👍 Útil", "👎 No útil"]

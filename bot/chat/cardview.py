@@ -233,7 +233,8 @@ def render_card(
 
 def feedback_marked(markup: InlineKeyboardMarkup | None, value: str,
                     lang: str) -> InlineKeyboardMarkup | None:
-    """The same keyboard with the officer's feedback choice ticked. Pure."""
+    """The same keyboard with the officer's feedback choice ticked. Pure. The labels stay in
+    the card's language (the officer may have switched language since it was sent)."""
     if markup is None:
         return None
     _ = gettext_for(lang)
@@ -247,7 +248,7 @@ def feedback_marked(markup: InlineKeyboardMarkup | None, value: str,
             found = actions_in(InlineKeyboardMarkup([[b]]))
             if found and found[0][0] == "fb":
                 flag = found[0][1][1]
-                label = labels[flag]
+                label = b.text.removeprefix("✓ ") or labels[flag]
                 new_row.append(("✓ " + label if flag == chosen else label, data))
             else:
                 new_row.append((b.text, data))

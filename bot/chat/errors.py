@@ -9,7 +9,6 @@ from telegram.error import TelegramError
 
 from bot.chat.context import ChatContext
 from bot.chat.gate import update_kind
-from bot.chat.ui import esc
 from bot.i18n import gettext_for, normalize_lang
 from bot.store import officers
 
@@ -39,7 +38,7 @@ async def on_error(update: object | None, context: ChatContext) -> None:
         except TelegramError:
             pass
     try:
-        await chat.send_message(esc(_("Sorry, something went wrong on my side. Please try "
-                                      "again in a moment.")))
+        await chat.send_message(_("Sorry, something went wrong on my side. Please try again in "
+                                  "a moment."))  # plain text: no parse mode, nothing to escape
     except TelegramError:
         log.warning("could not send the apology", exc_info=True)
