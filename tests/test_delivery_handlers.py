@@ -33,7 +33,9 @@ async def test_an_officer_pauses_and_resumes_weekly_reminders(enroll, store) -> 
     await user.emu.wait_for(
         lambda: "en pausa" in user.emu.message(user.id, shown.message_id).content)
     assert officers.get_officer(store.db, user.id).reminders_paused
+    assert "avisos importantes" in user.emu.message(user.id, shown.message_id).content
     again = await user.ask("/reminders")
+    assert "avisos importantes" in again.content  # paused: broadcasts still come
     await user.tap(again, "Reanudar")
     await user.emu.wait_for(
         lambda: "de nuevo" in user.emu.message(user.id, again.message_id).content)

@@ -24,6 +24,8 @@ from bot.delivery.timezones import ZONE_BY_CODE, ZONE_BY_NAME, ZONES
 from bot.i18n import N_, format_datetime
 from bot.store import officers
 
+IMPORTANT_STILL_ARRIVE = N_("Important announcements and procedure updates still reach you.")
+
 ZONE_COMMAND = Command("timezone", "zona", "timezone", N_("Choose your time zone"))
 
 
@@ -34,7 +36,8 @@ async def show_reminders(update: Update, context: ChatContext) -> None:
         return
     _ = context._
     if officer.reminders_paused:
-        text = _("Weekly reminders are paused. You can still ask me anything.")
+        text = _("Weekly reminders are paused. You can still ask me anything.") + " " + _(
+            IMPORTANT_STILL_ARRIVE)
         rows = [[button("▶️ " + _("Resume reminders"), "rem", "on")]]
     else:
         text = _("Weekly reminders are on.") + " " + _("Your time zone: %(zone)s.") % {
@@ -56,6 +59,8 @@ async def set_reminders(update: Update, context: ChatContext, value: str) -> Non
     text = (_("Done: weekly reminders are paused. Use /%(cmd)s to resume them.") if paused
             else _("Done: weekly reminders are on again.")) % {
         "cmd": "reminders" if context.lang == "en" else "recordatorios"}
+    if paused:  # broadcasts and SOP updates are not reminders: say so before one arrives
+        text += " " + _(IMPORTANT_STILL_ARRIVE)
     await answer(update, "✓")
     await reply(update, esc(text), edit=True)
 
