@@ -191,3 +191,14 @@ def test_a_card_close_in_score_to_the_best_is_not_cut_for_lower_coverage(corpus_
     # its title: both answer
     got = ids(corpus_db, "temor de regresar")
     assert {"expresiones-temor", "retorno-asistido"} <= set(got[:3])
+
+
+def test_several_of_the_officers_own_words_together_in_one_card_body_answer(corpus_db):
+    # none of these words is in a title or keywords; the personal-data card says all three
+    assert ids(corpus_db, "compartir expedientes por chat")[:1] == ["datos-personales"]
+
+
+def test_everyday_words_that_cards_use_in_passing_still_get_nothing(corpus_db):
+    for query in ("¿a qué hora es la junta?", "quiero cambiar mi turno",
+                  "mi jefe no me paga las horas extra", "¿cuándo cae el aguinaldo?"):
+        assert ids(corpus_db, query) == [], query

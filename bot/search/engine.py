@@ -31,6 +31,7 @@ RELATIVE = 0.7           # ... and at least this share of the best card's covera
 FIELD_FACTORS = {"title": 1.0, "keywords": 1.0, "summary": 0.8, "body": 0.6}
 OTHER_LANGUAGE = 0.9     # a card shown in the other language ranks this much lower
 BM25_SHARE = 0.3         # share of the final score given to BM25 (normalised per language)
+MIN_PROSE = 3            # concepts a card must all match when none is in a title or keywords
 CANDIDATES = 20          # FTS5 candidates per language
 COMMON = 0.03            # alternatives in more than this share of documents fetch nothing
 MIN_COMMON = 100         # ... unless in at most this many documents
@@ -86,6 +87,13 @@ def needed_stems(concepts: list[Concept]) -> dict[str, set[str]]:
 def coverage(doc: dict, concepts: list[Concept], needed: dict[str, set[str]] | None = None
              ) -> float:
     """Share of the query's weight that the document matches (0..1)."""
+    return _coverage(doc, concepts, needed)[0]
+
+
+def _coverage(doc: dict, concepts: list[Concept], needed: dict[str, set[str]] | None = None
+              ) -> tuple[float, int]:
+    """(coverage, how many of the concepts the document matches with the very words typed:
+    no synonym, correction or translation)."""
     needed = needed or needed_stems(concepts)
     wanted = needed[doc["lang"]]
     fields = [(factor, doc[f"{name}_t"]) for name, factor in FIELD_FACTORS.items()]
@@ -95,10 +103,12 @@ def coverage(doc: dict, concepts: list[Concept], needed: dict[str, set[str]] | N
             best_field[token] = factor if best_field.get(token, 0.0) < factor else \
                 best_field[token]
     total = matched = 0.0
+    count = 0
     lang = doc["lang"]
     for concept in concepts:
         total += concept.weight
         best = 0.0
+        direct = False
         for phrase, alt_factor in concept.alts[lang].items():
             if len(phrase) == 1:
                 field_factor = best_field.get(phrase[0], 0.0)
@@ -107,12 +117,18 @@ def coverage(doc: dict, concepts: list[Concept], needed: dict[str, set[str]] | N
             else:
                 continue
             best = max(best, alt_factor * field_factor)
+            direct = direct or (field_factor > 0 and alt_factor >= 1.0)
         matched += concept.weight * best
-    return matched / total if total else 0.0
+        count += direct
+    return (matched / total if total else 0.0), count
 
 
 def _score_language(db: Database, ctx: Context, concepts: list[Concept],
                     lang: str, solo: bool = False) -> list[tuple[dict, float, float]]:
+    """(document, coverage, final score) of the candidates; when no concept of the query is
+    topical, only documents that match every concept with the words typed, and at least
+    MIN_PROSE of them: several of the officer's own words together in one card are evidence
+    even when none of them is what a card is about ("compartir expedientes por chat")."""
     expression = _expression(ctx, concepts, lang)
     if not expression:
         return []
@@ -123,8 +139,11 @@ def _score_language(db: Database, ctx: Context, concepts: list[Concept],
     bm25 = {doc_id: score / top for doc_id, score in found}
     scored = []
     needed = needed_stems(concepts)
+    prose = not any(c.topical for c in concepts)
     for doc in store.docs(db, list(bm25)):
-        cov = coverage(doc, concepts, needed)
+        cov, count = _coverage(doc, concepts, needed)
+        if prose and (count < len(concepts) or count < MIN_PROSE):
+            continue
         final = cov * (1 - BM25_SHARE) + BM25_SHARE * max(bm25[doc["id"]], 0.0)
         scored.append((doc, cov, final))
     return scored
@@ -132,8 +151,6 @@ def _score_language(db: Database, ctx: Context, concepts: list[Concept],
 
 def rank(db: Database, ctx: Context, concepts: list[Concept], lang: str,
          limit: int) -> list[Hit]:
-    if not any(c.topical for c in concepts):
-        return []  # no word of the query is what any card is about
     own = [(d, c, f) for d, c, f in _score_language(db, ctx, concepts, lang) if c >= THRESHOLD]
     # When the officer's language answers, only cards that exist solely in the other language
     # are added from it; otherwise any card of the other language may answer.
