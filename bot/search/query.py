@@ -6,9 +6,12 @@
 3. Glossary terms in the query (longest first, either language) become one concept each, with
    every term of their entry as alternatives in both languages; other words are concepts of
    their own (their stem in the officer's language, and in the other one when it exists).
-4. Each concept weighs its IDF: less when it is not topical (no card has it in its title or
-   keywords: phrasing, not topic), the most for a word no card knows (the mark of a question
-   the cards do not cover).
+4. Each concept weighs its IDF: less when it is neither topical (no card has it in its title
+   or keywords) nor a glossary term (the field's vocabulary): phrasing, not topic; the most
+   for a word no card and no glossary entry knows (the mark of a question the cards do not
+   cover); little for a glossary term no card uses (a word of the field, not another topic).
+   A word whose stem only collides with a card word's ("estacionamiento" and "estación")
+   counts as a word the cards do not know.
 """
 
 from __future__ import annotations
@@ -116,9 +119,10 @@ def _concepts(ctx: Context, typed: list[tuple[str, float]], lang: str) -> list[C
 
 def _weight(ctx: Context, concept: Concept, span: list[str], lang: str) -> float:
     """IDF of what the officer typed (or of its most common alternative); a concept that is
-    not topical (in no card's title or keywords) weighs less: in a question it is usually
-    phrasing, not the topic. A word no card knows weighs the most."""
-    factor = 1.0 if concept.topical else BODY_ONLY
+    neither topical (in no card's title or keywords) nor a glossary term weighs less: in a
+    question it is usually phrasing, not the topic. A word no card knows weighs the most,
+    unless the glossary knows it."""
+    factor = 1.0 if concept.topical or concept.domain else BODY_ONLY
     for x in (lang, other(lang)):
         own = tuple(stem(w, x) for w in span)
         if own in concept.alts[x]:
