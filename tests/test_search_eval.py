@@ -202,3 +202,12 @@ def test_everyday_words_that_cards_use_in_passing_still_get_nothing(corpus_db):
     for query in ("¿a qué hora es la junta?", "quiero cambiar mi turno",
                   "mi jefe no me paga las horas extra", "¿cuándo cae el aguinaldo?"):
         assert ids(corpus_db, query) == [], query
+
+
+def test_a_field_word_no_card_uses_does_not_make_the_question_out_of_scope(corpus_db):
+    # no card mentions El Salvador; the question is about a borrowed passport
+    assert ids(corpus_db, "salvadoreño con pasaporte prestado")[:1] == ["impostores"]
+
+
+def test_short_verb_forms_of_reading_find_the_failed_fingerprint_card(corpus_db):
+    assert ids(corpus_db, "huellas que no se leen")[:1] == ["falla-biometrica"]
