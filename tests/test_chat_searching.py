@@ -143,3 +143,29 @@ async def test_hola_gets_a_friendly_hint_and_no_content_gap_is_logged(
                           "de asilo. O explora las guías con /temas.")
     assert (await user.ask("gracias!")).text.startswith("¡Con gusto!")
     assert store.db["query_log"].count == 0
+
+
+def test_page_buttons_belong_to_the_results_their_message_shows() -> None:
+    from bot.chat.searching import shows_page_of
+    from bot.chat.ui import keyboard
+
+    results = _results(PAGE_SIZE + 2)
+    _text, second = results_view(results, 1, "es")
+    assert shows_page_of(keyboard(second), results)
+    assert not shows_page_of(keyboard(second), _results(PAGE_SIZE - 1))
+
+
+async def test_more_on_an_older_search_says_it_expired_instead_of_showing_the_newer_one(
+        enroll, content: Path, store: Store, emulator: Emulator) -> None:
+    for i in range(6):
+        (content / "frontera" / f"aduana-{i}.es.md").write_text(
+            f"---\ntitle: Control en aduana {i}\nkind: practice\nkeywords: [aduana]\n---\n"
+            f"Paso {i} del control en aduana.\n", encoding="utf-8")
+    import_folder(store.db, content, iso(utcnow()))
+    user = await enroll()
+    older = await user.ask("garita")
+    await user.ask("aduana")
+    answer = await user.tap(older, "Más ▶")
+    assert answer["text"].startswith("Este botón ya no es válido")
+    assert "garita" in emulator.message(user.id, older.message_id).text
+    assert emulator.message(user.id, older.message_id).edits == 0

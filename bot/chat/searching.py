@@ -20,6 +20,7 @@ from bot.chat.topics import topic_rows
 from bot.chat.track import track
 from bot.chat.ui import (
     Button,
+    actions_in,
     answer,
     button,
     esc,
@@ -187,10 +188,21 @@ def last_results(context: ChatContext) -> Results | None:
     return data.get(RESULTS_KEY) if data is not None else None
 
 
+def shows_page_of(markup: object, results: Results) -> bool:
+    """Whether a results message (its keyboard) shows a page of these results, and not of an
+    earlier search: only then may its page buttons turn the page. Pure."""
+    shown = [args[0] for action, args in actions_in(markup) if action == "open"]  # type: ignore[arg-type]
+    ids = [item.card_id for item in results.items]
+    return any(ids[p * PAGE_SIZE:(p + 1) * PAGE_SIZE] == shown for p in range(results.pages))
+
+
 async def show_page(update: Update, context: ChatContext, page: int) -> None:
-    """Page buttons: show another page of the last results, in place."""
+    """Page buttons: show another page of the last results, in place. The page buttons of an
+    older search's message say they expired (they would show the newer search's results)."""
     results = last_results(context)
-    if results is None or page >= results.pages:
+    query = update.callback_query
+    markup = getattr(query.message, "reply_markup", None) if query and query.message else None
+    if results is None or page >= results.pages or not shows_page_of(markup, results):
         await answer(update, stale_text(context.lang))
         return
     await answer(update)
