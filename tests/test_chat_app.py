@@ -504,3 +504,17 @@ async def test_a_mistyped_command_gets_the_command_it_probably_meant(enroll) -> 
     assert (await user.ask("/idiomas")).text == (
         "No conozco ese comando. ¿Quisiste decir /idioma?")
     assert "/ayuda" in (await user.ask("/xyz")).text
+
+
+async def test_an_invitation_link_pasted_into_the_chat_enrolls_like_opening_it(
+        bot_runtime, chat_user, store: Store) -> None:
+    invite = officers.create_invite(store.db, now=iso(utcnow()))
+    user = chat_user()
+    reply = await user.ask(f"https://t.me/PregoneroTestBot?start={invite.code}")
+    assert "¡Te damos la bienvenida a Pregonero!" in reply.text
+    assert officers.get_officer(store.db, user.id).status == officers.Status.ACTIVE
+    again = await user.ask(f"https://t.me/PregoneroTestBot?start={invite.code}")
+    assert "¡Hola de nuevo!" in again.text
+    stranger = chat_user()
+    refused = await stranger.ask("https://t.me/PregoneroTestBot?start=NOPE")
+    assert refused.text.startswith("Este código de invitación no es válido.")

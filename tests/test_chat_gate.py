@@ -11,6 +11,7 @@ from bot.chat.gate import Decision, decide, membership_change, start_code
     ("message", None, Decision.REFUSE_MESSAGE),
     ("command", None, Decision.REFUSE_MESSAGE),
     ("command", "abc", Decision.PASS),
+    ("message", "abc", Decision.PASS),  # an invitation link pasted as text
     ("callback", None, Decision.REFUSE_TAP),
     ("my_chat_member", None, Decision.DROP),
     ("other", None, Decision.DROP),
@@ -37,6 +38,10 @@ def test_group_chats_are_ignored_even_for_officers() -> None:
     ("/temas abc", None),
     ("start abc", None),
     (None, None),
+    ("https://t.me/PregoneroBot?start=Xy7_a-B", "Xy7_a-B"),
+    ("me mandaron esto t.me/PregoneroBot?start=abc123 gracias", "abc123"),
+    ("/temas https://t.me/PregoneroBot?start=abc", None),
+    ("https://t.me/PregoneroBot", None),
 ])
 def test_the_invite_code_is_read_from_start(text: str | None, code: str | None) -> None:
     assert start_code(text) == code

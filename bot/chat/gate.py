@@ -1,6 +1,7 @@
 """The enrollment gate and usage tracking: handler group -1 sees every update first.
 
-Only active officers get through, plus `/start <code>` from anyone (the start handler enrolls).
+Only active officers get through, plus `/start <code>` from anyone (the start handler enrolls),
+and an invitation link pasted as text instead of opened (handled the same way).
 Configured admins (PREGONERO_ADMINS) are made admins on their first update, invite or not.
 Anyone else gets a short bilingual refusal (we do not know their language yet) and no content,
 whatever they send: a button tap gets the refusal as the tap's answer, other updates are
@@ -11,6 +12,7 @@ more is sent to them; when they restart it, they are active again.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from telegram import Update
@@ -55,12 +57,21 @@ def update_kind(update: Update) -> str:
     return "other"
 
 
+_INVITE_LINK = re.compile(
+    r"(?:https?://)?(?:t|telegram)\.me/[A-Za-z0-9_]{3,64}/?\?start=([A-Za-z0-9_-]{1,64})",
+    re.IGNORECASE)
+
+
 def start_code(text: str | None) -> str | None:
-    """The invite code of `/start <code>`, or None."""
+    """The invite code of `/start <code>`, or of an invitation link pasted into the chat
+    instead of opened (`https://t.me/<bot>?start=<code>`), or None. Pure."""
     parsed = parse_command(text)
-    if parsed is None or parsed.name != "start" or not parsed.args:
-        return None
-    return parsed.args.split()[0]
+    if parsed is not None:
+        if parsed.name != "start" or not parsed.args:
+            return None
+        return parsed.args.split()[0]
+    match = _INVITE_LINK.search(text or "")
+    return match.group(1) if match else None
 
 
 def decide(*, private: bool, is_officer: bool, kind: str, code: str | None) -> Decision:
@@ -69,7 +80,7 @@ def decide(*, private: bool, is_officer: bool, kind: str, code: str | None) -> D
         return Decision.DROP
     if is_officer:
         return Decision.PASS
-    if kind == "command" and code:
+    if kind in ("command", "message") and code:
         return Decision.PASS
     if kind in ("message", "command"):
         return Decision.REFUSE_MESSAGE

@@ -16,6 +16,7 @@ from telegram import Update
 
 from bot.chat.commands import command, parse_command
 from bot.chat.context import ChatContext
+from bot.chat.gate import start_code
 from bot.chat.topics import topic_rows
 from bot.chat.track import track
 from bot.chat.ui import (
@@ -141,7 +142,14 @@ async def search_text(update: Update, context: ChatContext) -> None:
     """Plain text from an officer: a question (a bare "hola" or "gracias" gets a short answer,
     not a search: it is no content gap)."""
     message = update.effective_message
-    if message is None or not message.text or context.officer is None:
+    if message is None or not message.text:
+        return
+    if start_code(message.text) is not None:  # an invitation link pasted instead of opened
+        from bot.chat.start import start
+
+        await start(update, context)
+        return
+    if context.officer is None:
         return
     talk = small_talk(message.text)
     if talk is not None:
