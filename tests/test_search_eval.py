@@ -211,3 +211,8 @@ def test_a_field_word_no_card_uses_does_not_make_the_question_out_of_scope(corpu
 
 def test_short_verb_forms_of_reading_find_the_failed_fingerprint_card(corpus_db):
     assert ids(corpus_db, "huellas que no se leen")[:1] == ["falla-biometrica"]
+
+
+def test_two_of_the_officers_words_one_of_them_rare_together_in_a_card_body_answer(corpus_db):
+    # "perro" is in one card only, beside "asistencia": the disability card
+    assert ids(corpus_db, "perro de asistencia")[:1] == ["discapacidad"]

@@ -32,6 +32,9 @@ FIELD_FACTORS = {"title": 1.0, "keywords": 1.0, "summary": 0.8, "body": 0.6}
 OTHER_LANGUAGE = 0.9     # a card shown in the other language ranks this much lower
 BM25_SHARE = 0.3         # share of the final score given to BM25 (normalised per language)
 MIN_PROSE = 3            # concepts a card must all match when none is in a title or keywords
+MIN_RARE_PROSE = 2       # ... or this many when one of them is rare:
+RARE = 0.02              # in at most this share of the documents
+MIN_RARE = 2             # ... or this many
 CANDIDATES = 20          # FTS5 candidates per language
 COMMON = 0.03            # alternatives in more than this share of documents fetch nothing
 MIN_COMMON = 100         # ... unless in at most this many documents
@@ -123,12 +126,20 @@ def _coverage(doc: dict, concepts: list[Concept], needed: dict[str, set[str]] | 
     return (matched / total if total else 0.0), count
 
 
+def _has_rare(ctx: Context, concepts: list[Concept], lang: str) -> bool:
+    """Whether some word the officer typed is rare in the cards (in at most RARE of them)."""
+    cap = max(RARE * ctx.n[lang], MIN_RARE)
+    return any(0 < ctx.phrase_df(p, lang) <= cap
+               for c in concepts for p, f in c.alts[lang].items() if f >= 1.0)
+
+
 def _score_language(db: Database, ctx: Context, concepts: list[Concept],
                     lang: str, solo: bool = False) -> list[tuple[dict, float, float]]:
     """(document, coverage, final score) of the candidates; when no concept of the query is
     topical, only documents that match every concept with the words typed, and at least
-    MIN_PROSE of them: several of the officer's own words together in one card are evidence
-    even when none of them is what a card is about ("compartir expedientes por chat")."""
+    MIN_PROSE of them (MIN_RARE_PROSE when one is rare): several of the officer's own words
+    together in one card are evidence even when none of them is what a card is about
+    ("compartir expedientes por chat", "perro de asistencia")."""
     expression = _expression(ctx, concepts, lang)
     if not expression:
         return []
@@ -140,9 +151,10 @@ def _score_language(db: Database, ctx: Context, concepts: list[Concept],
     scored = []
     needed = needed_stems(concepts)
     prose = not any(c.topical for c in concepts)
+    enough = MIN_PROSE if prose and not _has_rare(ctx, concepts, lang) else MIN_RARE_PROSE
     for doc in store.docs(db, list(bm25)):
         cov, count = _coverage(doc, concepts, needed)
-        if prose and (count < len(concepts) or count < MIN_PROSE):
+        if prose and (count < len(concepts) or count < enough):
             continue
         final = cov * (1 - BM25_SHARE) + BM25_SHARE * max(bm25[doc["id"]], 0.0)
         scored.append((doc, cov, final))
