@@ -30,7 +30,7 @@ def test_short_topics_share_a_row_and_long_ones_get_their_own() -> None:
     rows = topic_rows(topics)
     assert [[label for label, _data in row] for row in rows] == [
         ["Refugio y asilo (3)", "Uso de la fuerza (2)"],
-        ["Personas en situación de… (2)"],
+        ["Personas en situación de vulnerabilidad (2)"],
         ["Género (1)"],
     ]
     assert all(len(label) <= HALF_FIT for row in rows if len(row) == 2 for label, _ in row)

@@ -37,7 +37,7 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
-LABEL_FIT = 42  # characters a full-width button shows on a phone before Telegram cuts it
+LABEL_FIT = 46  # characters a full-width button shows on a phone before Telegram cuts it
 HALF_FIT = 20  # the same for a button sharing its row with another
 
 
