@@ -216,3 +216,11 @@ def test_short_verb_forms_of_reading_find_the_failed_fingerprint_card(corpus_db)
 def test_two_of_the_officers_words_one_of_them_rare_together_in_a_card_body_answer(corpus_db):
     # "perro" is in one card only, beside "asistencia": the disability card
     assert ids(corpus_db, "perro de asistencia")[:1] == ["discapacidad"]
+
+
+def test_texting_without_h_and_everyday_verbs_are_phrasing_not_topic(corpus_db):
+    assert ids(corpus_db, "q ago si no trae su visa")[:1] == ["visas"]
+
+
+def test_an_aggressive_person_finds_the_use_of_force_card(corpus_db):
+    assert "uso-fuerza" in ids(corpus_db, "persona muy enojada y violenta")[:2]

@@ -33,7 +33,7 @@ pa pal oye hola favor gracias ok
 hago hace hacemos hacen hacer haces hiciera haga hagan hagas hacerle debo debe deben debemos
 deberia puedo puede pueden podemos podria tengo tiene tienen tenemos tener tenga toca tocan
 dice dicen digo decir dijo sabe se saber quiero quiere necesito necesita pasa paso vez veces
-pasar pasaron pasan
+pasar pasaron pasan trae traen traer trajo ago agas aga aser
 ver creo alguien alguno cosa cosas manera forma caso casos ahi alla
 quiso quisieron quisiera queria querian quieren quieres puedes pudo pudieron podia
 debes debia tuvo tienes tendria hizo hicieron hacia dijo dijeron dices diga
