@@ -109,6 +109,33 @@ async def test_a_comms_person_previews_and_creates_a_broadcast(browser, base_url
     assert width <= VIEWPORTS[viewport]["width"]
     await page.get_by_role("button", name="Create", exact=True).click()
     await page.wait_for_url(f"{base_url}/campaigns/*")
-    assert "broadcast trato-digno" in await page.locator("h1").inner_text()
+    assert "Broadcast: Dignified treatment" in await page.locator("h1").inner_text()
     await page.screenshot(path=str(ARTIFACTS / f"web-broadcast-created-{viewport}.png"),
                           full_page=True)
+
+
+async def test_on_a_phone_every_section_link_and_every_figure_is_on_screen(browser, base_url,
+                                                                           store):
+    """No navigation hidden past the screen's edge, no table to scroll sideways (wide tables
+    become one card per row); the CSV preview on the exports page may still scroll."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = await _signed_in_page(browser, base_url, store, ADMIN_ID, "phone")
+    width = VIEWPORTS["phone"]["width"]
+    for path in ("/?lang=es", "/campaigns", "/content", "/gaps", "/officers", "/invites"):
+        await page.goto(f"{base_url}{path}")
+        links = page.locator("header nav a")
+        assert await links.count() == 7
+        for i in range(await links.count()):
+            box = await links.nth(i).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, path
+        hidden = await page.evaluate(
+            "[...document.querySelectorAll('.scroll')]"
+            ".filter(e => e.scrollWidth > e.clientWidth + 1).length")
+        assert hidden == 0, path
+    await page.goto(f"{base_url}/?lang=es")
+    delivered = page.locator("td[data-label='Entregados']").first
+    box = await delivered.bounding_box()
+    assert box and box["x"] + box["width"] <= width
+    assert "Entregados" in await delivered.evaluate(
+        "e => getComputedStyle(e, '::before').content")
+    await page.screenshot(path=str(ARTIFACTS / "web-overview-phone-cards.png"), full_page=True)

@@ -42,3 +42,13 @@ async def test_the_exports_page_links_the_csv_and_shows_the_latest_weeks(client,
     html = await (await client.get("/exports?region=norte")).text()
     assert 'href="/exports/weekly.csv?region=norte"' in html
     assert "2026-W12" in html and "&lt;5" not in html
+
+
+async def test_the_exports_page_heads_its_columns_in_the_readers_language(client, store):
+    await sign_in(client, store, ADMIN_ID)
+    spanish = await (await client.get("/exports?lang=es")).text()
+    assert ">Inscritos<" in spanish and ">Recordatorios entregados<" in spanish
+    assert "<code>officers_enrolled</code>" in spanish  # the CSV's own name, for reference
+    assert '<th class="n">officers_enrolled</th>' not in spanish
+    english = await (await client.get("/exports?lang=en")).text()
+    assert ">Week<" in english and ">Read and understood<" in english

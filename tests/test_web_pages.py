@@ -130,3 +130,55 @@ async def test_the_overview_figures_are_kept_for_a_minute_then_counted_again(
     assert "22 Consultas" in text_of(await (await client.get("/?lang=es")).text())
     clock[0] = NOW + timedelta(seconds=61)
     assert "23 Consultas" in text_of(await (await client.get("/?lang=es")).text())
+
+
+async def test_the_content_page_names_topics_as_topics_yml_does(client, store, tmp_path):
+    from bot.content.importer import import_folder
+    from tests.web_helpers import NOW
+
+    (tmp_path / "messages" / "topics.yml").write_text(
+        "ninez: {es: Niñez y adolescencia, en: Children}\n", "utf-8")
+    import_folder(store.db, tmp_path / "messages", NOW)
+    await sign_in(client, store, COMMS_ID)
+    spanish = text_of(await (await client.get("/content?lang=es")).text())
+    assert "Niñez y adolescencia" in spanish and " ninez " not in spanish
+    assert "Children" in text_of(await (await client.get("/content?lang=en")).text())
+
+
+async def test_campaigns_are_called_by_name_and_broadcasts_by_their_cards_title(
+        client, store):
+    from datetime import timedelta
+
+    from bot.delivery import campaigns as lib
+    from tests.web_helpers import NOW
+
+    broadcast = lib.add(store.db, lib.new_broadcast(
+        store.db, "trato-digno", at=NOW + timedelta(days=1), segment="", now=NOW))
+    lib.add(store.db, lib.new_series(
+        store.db, name="Buenas prácticas norte", card_ids=["trato-digno"], day="mon",
+        time="09:00", segment="region=norte", start="2026-03-23", now=NOW))
+    await sign_in(client, store, COMMS_ID)
+    listing = text_of(await (await client.get("/campaigns?lang=es")).text())
+    assert "Envío único: Trato digno en la revisión" in listing
+    assert "Buenas prácticas norte" in listing
+    assert "broadcast trato-digno" not in listing and "everyone" not in listing
+    assert "todos" in listing
+    page = text_of(await (await client.get(f"/campaigns/{broadcast.id}?lang=en")).text())
+    assert "Broadcast: Dignified treatment at inspection" in page and "everyone" in page
+    series = text_of(await (await client.get(f"/campaigns/{broadcast.id + 1}?lang=es")).text())
+    assert "23 mar 2026" in series and "2026-03-23" not in series  # dates per locale
+    assert ":00:00" not in series  # no seconds in send times
+
+
+async def test_the_overview_links_each_reach_row_to_its_campaign_by_name(client, store):
+    from bot.delivery import campaigns as lib
+    from tests.web_helpers import NOW
+
+    # The seed's deliveries belong to campaign 1: store a series with that id.
+    lib.add(store.db, lib.new_series(
+        store.db, name="Serie de trato digno", card_ids=["trato-digno"], day="mon",
+        time="09:00", segment="", now=NOW))
+    await sign_in(client, store, ADMIN_ID)
+    html = await (await client.get("/?lang=es")).text()
+    assert '<a href="/campaigns/1">Serie de trato digno</a>' in html
+    assert ">#1<" not in html

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 from markupsafe import Markup
 
 WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 40, 10, 12, 28
+# LEFT leaves room for a five-character axis label (1.25M) at the phone's font size (22 units, see
+# style.css); the last week's label is anchored at its end so it stays inside the chart.
+LEFT, RIGHT, TOP, BOTTOM = 78, 12, 12, 28
 COLORS = ("#0b6e4f", "#c05621", "#2b6cb0", "#805ad5")
 
 
 def _nice_max(value: float) -> float:
+    """The axis top: 5, or the next round number (1, 2, 2.5 or 5 times a power of ten)."""
     if value <= 5:
         return 5
-    for step in (10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
-        if value <= step:
-            return step
-    return float(int(value * 1.1) + 1)
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _axis_number(value: float) -> str:
+    """Short axis labels: 250, 2500, 25k, 2.5M (the page's tables give exact figures)."""
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:g}M"
+    if value >= 10_000:
+        return f"{value / 1000:g}k"
+    return f"{value:g}"
 
 
 def trend_svg(rows: list[dict], series: list[tuple[str, str]], title: str,
@@ -43,13 +57,14 @@ def trend_svg(rows: list[dict], series: list[tuple[str, str]], title: str,
         parts.append(f'<line x1="{LEFT}" y1="{gy:.1f}" x2="{WIDTH - RIGHT}" y2="{gy:.1f}" '
                      f'class="grid"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{gy + 4:.1f}" class="axis" '
-                     f'text-anchor="end">{top * frac:g}</text>')
+                     f'text-anchor="end">{_axis_number(top * frac)}</text>')
     every = max(1, n // 8)
     for i, r in enumerate(rows):
         if i % every == 0 or i == n - 1:
             label = escape(str(r.get(x_key, ""))[-3:])
+            anchor = "end" if i == n - 1 and n > 1 else "start" if i == 0 and n > 1 else "middle"
             parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 8}" class="axis" '
-                         f'text-anchor="middle">{label}</text>')
+                         f'text-anchor="{anchor}">{label}</text>')
     for (key, label), color in zip(series, COLORS, strict=False):
         points = " ".join(f"{x(i):.1f},{y(float(r.get(key) or 0)):.1f}"
                           for i, r in enumerate(rows))

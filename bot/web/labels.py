@@ -15,6 +15,14 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "role": {"officer": N_("officer"), "comms": N_("comms"), "admin": N_("admin")},
     "kind": {"sop": N_("SOP"), "practice": N_("good practice"), "quiz": N_("knowledge check")},
+    # The weekly CSV's columns (bot.store.stats.WEEKLY_COLUMNS), as the exports page heads them.
+    "column": {
+        "week": N_("Week"), "region": N_("Region"), "officers_enrolled": N_("Enrolled"),
+        "officers_active": N_("Active"), "reminders_delivered": N_("Reminders delivered"),
+        "opens": N_("Cards opened"), "useful": N_("Useful"), "not_useful": N_("Not useful"),
+        "queries": N_("Queries"), "zero_result": N_("Queries with no result"),
+        "quiz_correct_share": N_("Knowledge checks correct"), "acks": N_("Read and understood"),
+    },
     "invite": {
         "active": N_("active"), "expired": N_("expired"), "used_up": N_("used up"),
         "revoked": N_("revoked"), "unknown": N_("unknown"),

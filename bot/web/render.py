@@ -7,7 +7,7 @@ Numbers, shares and dates go through `bot.i18n` filters, so each locale formats 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,16 @@ from aiohttp import web
 from markupsafe import Markup
 
 from bot.clock import parse_iso
-from bot.i18n import DEFAULT_LANG, LANGS, N_, format_datetime, format_number, format_share
+from bot.i18n import (
+    DEFAULT_LANG,
+    LANGS,
+    N_,
+    format_datetime,
+    format_day,
+    format_number,
+    format_share,
+    gettext_for,
+)
 from bot.i18n import translations as catalog
 from bot.store import Store
 from bot.web import keys
@@ -50,9 +59,35 @@ def _filters(lang: str, tz: str) -> dict[str, Any]:
         if not value:
             return "–"
         dt = value if isinstance(value, datetime) else parse_iso(str(value))
+        if fmt == "minutes":  # a medium date and the time without seconds
+            fmt = "MMM d, y, h:mm a" if lang == "en" else "d MMM y, h:mm a"
         return format_datetime(dt, lang, tz, fmt)
 
-    return {"number": number, "share": share, "when": when}
+    def day(value: Any) -> str:
+        """A stored day (YYYY-MM-DD) in the reader's format: '7 dic 2026' / 'Dec 7, 2026'."""
+        if not value:
+            return "–"
+        return format_day(date.fromisoformat(str(value)[:10]), lang)
+
+    return {"number": number, "share": share, "when": when, "day": day}
+
+
+def campaign_name(campaign: Any, titles: dict[str, str], lang: str) -> str:
+    """A campaign as people call it: its name, or for a broadcast named automatically
+    ('broadcast <card id>'), "Broadcast: <card title>" in the reader's language."""
+    name = campaign["name"] if isinstance(campaign, dict) else campaign.name
+    kind = campaign["kind"] if isinstance(campaign, dict) else campaign.kind
+    items = campaign["items"] if isinstance(campaign, dict) else campaign.items
+    if kind == "broadcast" and items and name == f"broadcast {items[0]}":
+        _ = gettext_for(lang)
+        return _("Broadcast: %(title)s") % {"title": titles.get(items[0], items[0])}
+    return name
+
+
+def audience(segment: str, lang: str) -> str:
+    """A segment for listings: the expression, or 'everyone' in the reader's language."""
+    _ = gettext_for(lang)
+    return _("everyone") if segment in ("", "everyone") else segment
 
 
 def setup(app: web.Application) -> None:
@@ -67,6 +102,8 @@ def setup(app: web.Application) -> None:
         env.install_gettext_translations(catalog(lang), newstyle=True)  # type: ignore[attr-defined]
         env.globals["lang"] = lang
         env.globals["lbl"] = label
+        env.globals["campaign_name"] = campaign_name
+        env.globals["audience"] = audience
 
 
 def request_lang(request: web.Request) -> str:

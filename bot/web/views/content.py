@@ -8,6 +8,7 @@ from pathlib import Path
 from aiohttp import web
 from sqlite_utils import Database
 
+from bot.store import cards as card_store
 from bot.store import stats
 from bot.store.stats import Filters
 from bot.web import auth, keys, render
@@ -18,8 +19,10 @@ def gather(db: Database, f: Filters, lang: str) -> dict:
     usage = {u["card_id"]: u for u in stats.card_usage(db, f)}
     cards = stats.card_catalog(db, lang)
     known = {c["id"] for c in cards}
+    topic_names = {t.slug: t.title for t in card_store.list_topics(db, lang)} if cards else {}
     for c in cards:
         c["usage"] = usage.get(c["id"])
+        c["topic_name"] = topic_names.get(c["topic"], c["topic"])
     gone = [u for card_id, u in usage.items() if card_id not in known]
     return {"cards": cards, "gone": gone, "choices": stats.filter_choices(db)}
 

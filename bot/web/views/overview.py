@@ -8,6 +8,7 @@ from datetime import datetime
 from aiohttp import web
 from sqlite_utils import Database
 
+from bot.store import delivery as delivery_store
 from bot.store import stats
 from bot.store.stats import Filters
 from bot.web import auth, charts, keys, render
@@ -26,6 +27,7 @@ def gather(db: Database, f: Filters, now: datetime, lang: str) -> dict:
         "weekly": stats.weekly(db, f, now=now)[-CHART_WEEKS:],
         "choices": stats.filter_choices(db),
         "titles": stats.card_titles(db, lang),
+        "campaigns": {c.id: c for c in delivery_store.list_campaigns(db)},
     }
 
 

@@ -1,0 +1,38 @@
+"""The server-made trend chart: every axis label stays inside the drawing, on a phone too."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.web import charts
+
+PHONE_FONT = 22  # svg.chart .axis font-size on phones (style.css), in viewBox units
+CHAR_WIDTH = 0.62  # a generous average glyph width for the UI's sans-serif, in em
+
+
+def _labels(svg: str) -> list[tuple[float, str, str]]:
+    return [(float(x), anchor, text) for x, anchor, text in re.findall(
+        r'<text x="([\d.]+)" y="[\d.]+" class="axis" text-anchor="(\w+)">([^<]*)</text>', svg)]
+
+
+@pytest.mark.parametrize("peak", [3, 40, 980, 12_345, 2_400_000])
+@pytest.mark.parametrize("weeks", [1, 2, 12, 26])
+def test_every_axis_label_fits_inside_the_chart_at_the_phone_font_size(peak, weeks) -> None:
+    rows = [{"week": f"2026-W{i + 1:02d}", "queries": peak if i == weeks - 1 else i}
+            for i in range(weeks)]
+    svg = str(charts.trend_svg(rows, [("queries", "Queries")], "Trend"))
+    labels = _labels(svg)
+    assert labels
+    for x, anchor, text in labels:
+        width = len(text) * PHONE_FONT * CHAR_WIDTH
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+        assert left >= 0 and left + width <= charts.WIDTH, (text, anchor, x)
+
+
+def test_axis_numbers_are_round_and_short() -> None:
+    rows = [{"week": "2026-W01", "n": 0}, {"week": "2026-W02", "n": 1_234_567}]
+    texts = [t for _, _, t in _labels(str(charts.trend_svg(rows, [("n", "n")], "t")))]
+    assert "2M" in texts and "1M" in texts
+    assert not any("e+" in t for t in texts)
