@@ -518,3 +518,10 @@ async def test_an_invitation_link_pasted_into_the_chat_enrolls_like_opening_it(
     stranger = chat_user()
     refused = await stranger.ask("https://t.me/PregoneroTestBot?start=NOPE")
     assert refused.text.startswith("Este código de invitación no es válido.")
+
+
+async def test_a_configured_admins_first_start_is_a_welcome_not_a_hello_again(
+        bot_runtime, chat_user) -> None:
+    admin = chat_user(999)
+    assert "¡Te damos la bienvenida a Pregonero!" in (await admin.ask("/start")).text
+    assert "¡Hola de nuevo!" in (await admin.ask("/start")).text

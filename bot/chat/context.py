@@ -37,6 +37,7 @@ class ChatContext(CallbackContext[ExtBot, dict, dict, dict]):
                  user_id: int | None = None) -> None:
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self.officer: Officer | None = None
+        self.just_joined = False  # the gate enrolled this person with this very update
 
     @property
     def store(self) -> Store:

@@ -124,6 +124,7 @@ async def gate(update: Update, context: ChatContext) -> None:
     store, settings = context.store, context.settings
     officer = await store.run(officers.active_officer, user.id) if private else None
     if officer is None and private and user.id in settings.admins:
+        context.just_joined = await store.run(officers.get_officer, user.id) is None
         officer = await store.run(
             officers.ensure_admin, user.id, language=normalize_lang(user.language_code),
             timezone=settings.timezone, now=iso(utcnow()),

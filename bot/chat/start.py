@@ -70,8 +70,8 @@ async def start(update: Update, context: ChatContext) -> None:
         await track(context, EventType.ENROLLED, value=str(result))
         await _staff_menu(context, officer)
         text, rows = welcome(officer.language, first_time=True)
-    else:
-        text, rows = welcome(officer.language, first_time=False)
+    else:  # a configured admin's very first /start is a first time too
+        text, rows = welcome(officer.language, first_time=context.just_joined)
     await reply(update, text, keyboard(rows))
 
 
