@@ -3,6 +3,7 @@ pausing reminders, choosing a time zone, and /proximos with a preview for comms 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,17 @@ async def test_upcoming_is_for_comms_and_lists_campaigns_with_a_preview_button(
     assert "Recordatorio semanal" in preview.content and "nna" in preview.content
     assert officer.emu.stats.delivered[officer.id] == 2  # welcome + refusal: no preview
     assert outbox.outbox_rows(store.db) == []
+
+
+async def test_upcoming_names_the_audience_and_an_auto_named_broadcast_in_spanish(
+        enroll, store, content) -> None:
+    comms = await enroll(role="comms")
+    broadcast = campaigns.new_broadcast(store.db, "trato-digno", at=utcnow() + timedelta(days=1),
+                                        now=utcnow())
+    campaigns.add(store.db, broadcast)
+    listing = await comms.ask("/proximos")
+    assert "Envío único: trato-digno" in listing.content  # the card's title
+    assert "todos" in listing.content and "everyone" not in listing.content
 
 
 async def test_every_time_zone_button_fits_a_phone_and_names_its_place(enroll) -> None:

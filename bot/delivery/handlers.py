@@ -22,7 +22,7 @@ from bot.delivery import campaigns as lib
 from bot.delivery.preview import send_preview
 from bot.delivery.timezones import ZONE_BY_CODE, ZONE_BY_NAME, ZONES
 from bot.i18n import N_, format_datetime
-from bot.store import officers
+from bot.store import cards, officers
 
 IMPORTANT_STILL_ARRIVE = N_("Important announcements and procedure updates still reach you.")
 
@@ -136,8 +136,13 @@ async def show_upcoming(update: Update, context: ChatContext) -> None:
         status = "" if d["status"] in ("active", "scheduled") else f" ({_(d['status'])})"
         pending = d["outbox"].get("pending", 0)
         queued = " · " + _("%(n)s waiting") % {"n": pending} if pending else ""
-        lines.append(f"#{d['id']} {esc(d['name'])} · {esc(kind)}{esc(status)}\n"
-                     f"   {esc(when)} · {esc(d['segment'])}{esc(queued)}")
+        name, items = d["name"], d.get("items") or []
+        if d["kind"] == "broadcast" and items and name == f"broadcast {items[0]}":  # auto-named
+            card = await context.store.run(cards.get_card, items[0], context.lang)
+            name = _("Broadcast: %(title)s") % {"title": card.title if card else items[0]}
+        segment = _("everyone") if d["segment"] in ("", "everyone") else d["segment"]
+        lines.append(f"#{d['id']} {esc(name)} · {esc(kind)}{esc(status)}\n"
+                     f"   {esc(when)} · {esc(segment)}{esc(queued)}")
         rows.append([button("👁 " + _("Preview #%(id)s") % {"id": d["id"]}, "pv", d["id"])])
     await reply(update, "\n".join(lines), keyboard(rows))
 
