@@ -109,3 +109,25 @@ async def test_editing_a_campaign_prefills_the_form_and_the_new_one_replaces_it(
     assert lib.get(store.db, old_id).status == "cancelled"
     new_id = int(edited.headers["Location"].rsplit("/", 1)[1])
     assert lib.get(store.db, new_id).send_at == "2026-03-21T16:00:00+00:00"
+
+
+async def test_form_errors_speak_the_readers_language_and_name_the_forms_fields(client, store):
+    csrf = await sign_in(client, store, COMMS_ID)
+    await client.get("/campaigns/new?lang=es")
+    cases = [
+        (broadcast_form(csrf, "preview", when="at", at="2020-01-01T09:00"),
+         "Envío &#39;2020-01-01T09:00&#39; ya pasó"),
+        (broadcast_form(csrf, "preview", when="at", at="2030-02-30T09:00"),
+         "ese día u hora no existe"),
+        (broadcast_form(csrf, "preview", segment="region=luna"),
+         "ningún agente activo coincide con los destinatarios"),
+        (broadcast_form(csrf, "preview", card="nope"), "no existe la tarjeta &#39;nope&#39;"),
+        ({"csrf": csrf, "kind": "series", "name": "x", "cards": "trato-digno", "day": "mon",
+          "time": "09:00", "start": "2030-02-01", "end": "2030-01-01", "action": "preview"},
+         "Fin 2030-01-01 es anterior a Inicio 2030-02-01"),
+    ]
+    for form, expected in cases:
+        html = await (await client.post("/campaigns/new", data=form)).text()
+        assert expected in html, expected
+        assert "--at" not in html and "--end" not in html and "is in the past" not in html
+    assert not lib.list_summaries(store.db, now=NOW, default_tz="America/Mexico_City")

@@ -182,3 +182,15 @@ async def test_the_overview_links_each_reach_row_to_its_campaign_by_name(client,
     html = await (await client.get("/?lang=es")).text()
     assert '<a href="/campaigns/1">Serie de trato digno</a>' in html
     assert ">#1<" not in html
+
+
+async def test_content_check_problems_are_shown_in_the_readers_language(client, store,
+                                                                        tmp_path):
+    (tmp_path / "messages" / "trato" / "roto.es.md").write_text("---\nkind: memo\n---\nx\n")
+    await sign_in(client, store, COMMS_ID)
+    spanish = await (await client.get("/content?lang=es")).text()
+    assert "roto.es.md:" in spanish
+    assert "missing title" not in spanish and "unknown kind" not in spanish
+    assert "kind desconocido" in spanish
+    english = await (await client.get("/content?lang=en")).text()
+    assert "missing title" in english

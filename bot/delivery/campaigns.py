@@ -27,6 +27,7 @@ from bot.delivery.planner import (
 )
 from bot.delivery.timezones import QUIET, QuietHours, parse_hhmm, zone
 from bot.errors import InvalidInput, NotFound
+from bot.i18n import N_, gettext_for
 from bot.store import cards
 from bot.store import delivery as store
 
@@ -35,6 +36,35 @@ MAX_ACK_DAYS = 365
 _DAY_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DAY_FIRST = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]")
 PAST_TOLERANCE = timedelta(minutes=1)
+_ = N_  # marks the messages below for translation; CampaignInputError.localized translates
+# How the web app names the command-line options that error messages mention.
+FIELD_NAMES = {
+    "--at": N_("Send at"), "--start": N_("Start"), "--end": N_("End"), "--day": N_("Day"),
+    "--time": N_("Local time"), "--name": N_("Name"), "--mode": N_("Mode"),
+    "--ack-days": N_("Reminder after (days)"),
+}
+
+
+class CampaignInputError(InvalidInput):
+    """An `InvalidInput` that can also speak the reader's language (the web app's form).
+
+    `str()` is the command line's English, naming options (`--at`); `localized(lang)` names
+    the form's fields instead. Parameters are shown as typed (`value` quoted).
+    """
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        self.msgid, self.params = msgid, params
+        super().__init__(msgid % params)
+
+    def localized(self, lang: str) -> str:
+        _ = gettext_for(lang)
+        params = {k: (_(FIELD_NAMES[v]) if k in ("field", "other") and v in FIELD_NAMES else v)
+                  for k, v in self.params.items()}
+        return _(self.msgid) % params
+
+
+class CardNotFound(NotFound, CampaignInputError):
+    """An unknown card id in a campaign."""
 
 
 def parse_when(text: str, *, default_tz: str, now: datetime) -> datetime:
@@ -45,21 +75,24 @@ def parse_when(text: str, *, default_tz: str, now: datetime) -> datetime:
     """
     text = text.strip()
     if _DAY_ONLY.match(text):
-        raise InvalidInput(f"--at {text!r} has no time of day: add one, e.g. {text}T09:00")
+        raise CampaignInputError(_("%(field)s %(value)s has no time of day: add one, e.g. "
+                                   "%(example)s"), field="--at", value=repr(text),
+                                 example=f"{text}T09:00")
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
         if _DAY_FIRST.match(text) and "out of range" in str(exc):
-            raise InvalidInput(f"--at {text!r}: there is no such day or time "
-                               f"({exc})") from None
-        raise InvalidInput(
-            f"--at {text!r} is not an ISO 8601 time (e.g. 2026-12-01T09:00 or "
-            f"2026-12-01T09:00-06:00)") from None
+            raise CampaignInputError(_("%(field)s %(value)s: there is no such day or time"),
+                                     field="--at", value=repr(text)) from None
+        raise CampaignInputError(
+            _("%(field)s %(value)s is not an ISO 8601 time (e.g. 2026-12-01T09:00 or "
+              "2026-12-01T09:00-06:00)"), field="--at", value=repr(text)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(default_tz))
     moment = moment.astimezone(UTC)
     if moment < now - PAST_TOLERANCE:
-        raise InvalidInput(f"--at {text!r} is in the past (now is {iso(now)})")
+        raise CampaignInputError(_("%(field)s %(value)s is in the past (now is %(now)s)"),
+                                 field="--at", value=repr(text), now=iso(now))
     return moment
 
 
@@ -71,14 +104,16 @@ def parse_weekday(text: str) -> int:
         return WEEKDAYS.index(key)
     if key in spanish:
         return spanish[key]
-    raise InvalidInput(f"--day {text!r} is not a weekday: use mon, tue, wed, thu, fri, sat, sun")
+    raise CampaignInputError(_("%(field)s %(value)s is not a weekday: use mon, tue, wed, thu, "
+                               "fri, sat, sun"), field="--day", value=repr(text))
 
 
 def parse_time(text: str) -> str:
     try:
         t = parse_hhmm(text)
     except ValueError:
-        raise InvalidInput(f"--time {text!r} is not a time of day: use HH:MM (09:00)") from None
+        raise CampaignInputError(_("%(field)s %(value)s is not a time of day: use HH:MM (09:00)"),
+                                 field="--time", value=repr(text)) from None
     return f"{t.hour:02d}:{t.minute:02d}"
 
 
@@ -87,18 +122,20 @@ def parse_date(text: str, what: str) -> str:
         return date.fromisoformat(text.strip()).isoformat()
     except ValueError as exc:
         if _DAY_ONLY.match(text.strip()) and "out of range" in str(exc):
-            raise InvalidInput(f"{what} {text.strip()!r}: there is no such day ({exc})") from None
-        raise InvalidInput(f"{what} {text!r} is not a date: use YYYY-MM-DD") from None
+            raise CampaignInputError(_("%(field)s %(value)s: there is no such day"),
+                                     field=what, value=repr(text.strip())) from None
+        raise CampaignInputError(_("%(field)s %(value)s is not a date: use YYYY-MM-DD"),
+                                 field=what, value=repr(text)) from None
 
 
 def check_cards(db: Database, card_ids: list[str]) -> None:
     if not card_ids:
-        raise InvalidInput("a campaign needs at least one card")
+        raise CampaignInputError(_("a campaign needs at least one card"))
     known = set(cards.all_card_ids(db))
     for card_id in card_ids:
         if card_id not in known:
-            raise NotFound(f"unknown card {card_id!r} (see `pregonero search` or "
-                           f"`pregonero content import`)")
+            raise CardNotFound(_("unknown card %(card)s (see `pregonero search` or "
+                                 "`pregonero content import`)"), card=repr(card_id))
 
 
 def audience(db: Database, segment: str, *, reminders: bool) -> list[Recipient]:
@@ -107,8 +144,8 @@ def audience(db: Database, segment: str, *, reminders: bool) -> list[Recipient]:
     people = [r for r in store.recipients(db)
               if seg.matches(r) and not (reminders and r.reminders_paused)]
     if not people:
-        raise InvalidInput(f"no active officer matches the segment "
-                           f"{segments.describe(seg)!r}")
+        raise CampaignInputError(_("no active officer matches the segment %(segment)s"),
+                                 segment=repr(segments.describe(seg)))
     return people
 
 
@@ -132,9 +169,10 @@ def new_series(db: Database, *, name: str, card_ids: list[str], day: str, time: 
                default_tz: str = "America/Mexico_City") -> Campaign:
     """A validated weekly series, not stored yet."""
     if not name.strip():
-        raise InvalidInput("--name must not be empty")
+        raise CampaignInputError(_("%(field)s must not be empty"), field="--name")
     if mode not in MODES:
-        raise InvalidInput(f"--mode {mode!r}: use drip or in_progress")
+        raise CampaignInputError(_("%(field)s %(value)s: use drip or in_progress"),
+                                 field="--mode", value=repr(mode))
     check_cards(db, card_ids)
     seg = str(segments.parse(segment))
     audience(db, seg, reminders=True)
@@ -142,9 +180,12 @@ def new_series(db: Database, *, name: str, card_ids: list[str], day: str, time: 
         zone(default_tz)).date().isoformat()
     end_date = parse_date(end, "--end") if end else None
     if end_date is not None and end_date < start_date:
-        raise InvalidInput(f"--end {end_date} is before --start {start_date}")
+        raise CampaignInputError(_("%(field)s %(value)s is before %(other)s %(start)s"),
+                                 field="--end", value=end_date, other="--start",
+                                 start=start_date)
     if ack_days is not None and not 1 <= ack_days <= MAX_ACK_DAYS:
-        raise InvalidInput(f"--ack-days must be between 1 and {MAX_ACK_DAYS}")
+        raise CampaignInputError(_("%(field)s must be between 1 and %(max)s"),
+                                 field="--ack-days", max=MAX_ACK_DAYS)
     return Campaign(id=0, kind="series", name=name.strip(), status="active", segment=seg,
                     items=tuple(card_ids), weekday=parse_weekday(day), local_time=parse_time(time),
                     mode=mode, start_date=start_date, end_date=end_date, urgent=urgent,

@@ -181,7 +181,7 @@ async def create_campaign(request: web.Request) -> web.Response:
         result = await store.run(create_or_preview, form, action, now=now, tz=tz, lang=lang,
                                  created_by=request[keys.SESSION].officer_id)
     except PregoneroError as exc:
-        data["error"] = str(exc)
+        data["error"] = exc.localized(lang) if isinstance(exc, lib.CampaignInputError) else str(exc)
         return render.page(request, "campaign_new.html", data, status=400)
     if "created" in result:
         return render.redirect(request, "campaign", id=str(result["created"]))

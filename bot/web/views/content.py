@@ -27,7 +27,7 @@ def gather(db: Database, f: Filters, lang: str) -> dict:
     return {"cards": cards, "gone": gone, "choices": stats.filter_choices(db)}
 
 
-def check(folder: Path) -> dict:
+def check(folder: Path, lang: str = "en") -> dict:
     """`content check` on the content folder: problems as `path:line: message` lines."""
     from bot.content.check import check_folder
 
@@ -37,8 +37,8 @@ def check(folder: Path) -> dict:
     result = check_folder(folder)
     return {"folder": str(folder), "missing": False, "cards": len(result.cards),
             "files": result.files,
-            "errors": [str(p) for p in result.errors],
-            "warnings": [str(p) for p in result.warnings]}
+            "errors": [p.localized(lang) for p in result.errors],
+            "warnings": [p.localized(lang) for p in result.warnings]}
 
 
 @auth.require(*auth.COMMS)
@@ -47,7 +47,7 @@ async def content(request: web.Request) -> web.Response:
     lang = render.request_lang(request)
     data = await render.store(request).run(gather, f, lang)
     folder = request.app[keys.SETTINGS].messages
-    data["check"] = await asyncio.to_thread(check, Path(folder))
+    data["check"] = await asyncio.to_thread(check, Path(folder), lang)
     data["chosen"] = chosen
     data["period_labels"] = PERIOD_LABELS
     return render.page(request, "content.html", data)
