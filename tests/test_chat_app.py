@@ -525,3 +525,15 @@ async def test_a_configured_admins_first_start_is_a_welcome_not_a_hello_again(
     admin = chat_user(999)
     assert "¡Te damos la bienvenida a Pregonero!" in (await admin.ask("/start")).text
     assert "¡Hola de nuevo!" in (await admin.ask("/start")).text
+
+
+async def test_a_reply_refused_because_the_officer_just_blocked_the_bot_marks_them_blocked(
+        enroll, content, emulator: Emulator, store: Store,
+        caplog: pytest.LogCaptureFixture) -> None:
+    user = await enroll()
+    emulator.bot.blocked.add(user.id)  # blocked while the question was on its way (403)
+    with caplog.at_level(logging.INFO, logger="bot.chat.errors"):
+        _user_update(emulator, user, text="NNA")
+        assert await _wait_status(store, user.id, officers.Status.BLOCKED) == (
+            officers.Status.BLOCKED)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -1,11 +1,12 @@
-"""The bot's one error handler: log with the traceback (never message texts), apologise."""
+"""The bot's one error handler: log with the traceback (never message texts), apologise.
+A person who blocked the bot while their update was handled is marked blocked instead."""
 
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.chat.context import ChatContext
 from bot.chat.gate import update_kind
@@ -21,9 +22,15 @@ async def on_error(update: object | None, context: ChatContext) -> None:
         log.error("error outside an update: %s", type(context.error).__name__,
                   exc_info=context.error)
         return
+    chat, user = update.effective_chat, update.effective_user
+    if isinstance(context.error, Forbidden):  # blocked the bot (or deleted the account) since
+        log.info("the person behind update %s can no longer be written to (%s)",
+                 update.update_id, context.error.message)
+        if user is not None and (chat is None or chat.type == "private"):
+            await context.store.run(officers.mark_blocked, user.id)
+        return  # not an error of ours, and an apology could not be delivered either
     log.error("error while handling a %s update (id %s)", update_kind(update),
               update.update_id, exc_info=context.error)
-    chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != "private":
         return
     try:
