@@ -111,6 +111,18 @@ def test_bad_input_gives_one_line_and_a_non_zero_exit(env, capsys, args, message
 HUGE = "1" + "0" * 24
 
 
+def test_a_broadcast_says_who_waits_for_the_end_of_quiet_hours(env, capsys) -> None:
+    day = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d")
+    code, out, err = run(capsys, "broadcast", "nna", "--at", f"{day}T23:30", "--json")
+    assert code == 0, err
+    assert json.loads(out)["kind"] == "broadcast"  # stdout stays pure JSON
+    assert "note: 3 of 3 recipients are in quiet hours" in err and "--urgent" in err
+    code, _, err = run(capsys, "broadcast", "nna", "--at", f"{day}T23:30", "--urgent")
+    assert code == 0 and "quiet hours" not in err
+    code, _, err = run(capsys, "broadcast", "nna", "--at", f"{day}T12:00")
+    assert code == 0 and "quiet hours" not in err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -7,6 +7,7 @@ Verbs parse, call `bot.delivery.campaigns`, print. What they store is delivered 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 import click
 
@@ -42,6 +43,16 @@ def _print_sends(sends: list[Send], zones: dict[int, str], default_tz: str) -> N
         click.echo(f"{s.officer_id}\t{s.card_id}\t{iso(s.due_at)}\t"
                    f"({_local(s, zones, default_tz)})")
     click.echo(f"{len(sends)} sends", err=True)
+
+
+def _quiet_note(sends: list[Send], when: datetime) -> None:
+    """Say on stderr how many recipients are in quiet hours at the broadcast's time."""
+    waiting = [s for s in sends if s.due_at > when + timedelta(minutes=1)]
+    if waiting:
+        first = min(s.due_at for s in waiting)
+        click.echo(f"note: {len(waiting)} of {len(sends)} recipients are in quiet hours "
+                   f"(21:00-07:00 their time): they get it from {iso(first)} on, at 07:00 "
+                   "local; --urgent sends to them now", err=True)
 
 
 def _finish(store: Store, campaign: Campaign, *, dry_run: bool, preview: int | None,
@@ -102,6 +113,8 @@ def broadcast(card_id: str, send_now: bool, at: str | None, segment: str, urgent
     try:
         campaign = lib.new_broadcast(store.db, card_id, at=when, segment=segment,
                                      urgent=urgent, now=now)
+        if not urgent and preview is None:
+            _quiet_note(lib.dry_run(store.db, campaign, now=now), when or now)
         _finish(store, campaign, dry_run=dry_run, preview=preview, as_json=as_json)
     finally:
         store.close()
