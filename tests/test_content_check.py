@@ -226,3 +226,12 @@ def test_problems_and_the_summary_can_be_shown_in_spanish_for_the_web_app(folder
         f"{folder}/derechos/a.es.md:3: kind desconocido 'memo': usa sop, practice o quiz")
     assert result.errors[0].localized("en") == str(result.errors[0])
     assert result.summary("es") == "Tarjetas: 1 · archivos: 3 · errores: 1"
+
+
+def test_the_problems_of_one_file_are_listed_from_top_to_bottom(folder: Path, capsys) -> None:
+    write(folder, "nuevo/larga.es.md", "---\ntitle: Larga\nkind: practice\nimage: falta.png\n"
+          "---\n" + "palabra " * 700)
+    assert run(["content", "check", str(folder)]) == 1
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if "larga.es.md" in ln]
+    numbers = [int(ln.split("larga.es.md:")[1].split(":")[0]) for ln in lines]
+    assert len(numbers) == 2 and numbers == sorted(numbers)

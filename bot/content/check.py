@@ -118,7 +118,7 @@ def check_folder(folder: Path | str, shown: str | None = None) -> CheckResult:
                     "across topics)"), id=name.card_id, other=first[1]))
                 continue
         translation, problems = parse_file(path, topic_folder, path_shown, folder)
-        result.problems.extend(problems)
+        result.problems.extend(sorted(problems, key=lambda p: p.line))  # top to bottom
         if translation is not None:
             parsed.append(translation)
     result.cards = _gather(parsed, result.problems)
