@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -57,6 +58,16 @@ def test_weekly_report_has_a_row_per_week_and_region_in_iso_weeks(seeded):
         "reminders_delivered": 5, "opens": 5, "useful": 1, "not_useful": 1, "queries": 6,
         "zero_result": 1, "quiz_correct_share": 0.5, "acks": 3,
     }
+
+
+def test_a_since_inside_a_week_reports_that_whole_week_not_a_silent_part_of_it(seeded):
+    full = {(r["week"], r["region"]): r for r in stats.weekly_report(seeded.db, Filters(),
+                                                                      now=NOW)}
+    tuesday = W10.replace(hour=0) + timedelta(days=8)  # Tuesday of week 11
+    part = stats.weekly_report(seeded.db, Filters(since=iso(tuesday)), now=NOW)
+    assert part[0]["week"] == "2026-W11"
+    for row in part:
+        assert row == full[(row["week"], row["region"])]
 
 
 def test_an_officer_who_left_counts_until_the_week_they_left(seeded):

@@ -214,7 +214,14 @@ def _week_range(db: Database, f: Filters, now: datetime) -> list[date]:
 
 
 def weekly(db: Database, f: Filters, *, now: datetime, by_region: bool = False) -> list[dict]:
-    """One row per ISO week (and region when `by_region`), oldest first, unsuppressed."""
+    """One row per ISO week (and region when `by_region`), oldest first, unsuppressed.
+
+    Weeks are whole: a `since` inside a week counts from that week's Monday, so the first
+    row is not a silently partial week under a full week's label.
+    """
+    if f.since:
+        f = replace(f, since=monday(date.fromisoformat(f.since[:10])).isoformat()
+                    + "T00:00:00+00:00")
     mondays = _week_range(db, f, now)
     events = _weekly_events(db, f, by_region)
     enrolled = _enrolled_by_week(db, f, mondays, by_region)
