@@ -169,3 +169,10 @@ async def test_more_on_an_older_search_says_it_expired_instead_of_showing_the_ne
     assert answer["text"].startswith("Este botón ya no es válido")
     assert "garita" in emulator.message(user.id, older.message_id).text
     assert emulator.message(user.id, older.message_id).edits == 0
+
+
+async def test_a_command_name_typed_without_its_slash_runs_that_command(enroll, content) -> None:
+    user = await enroll()
+    assert "Cómo usar Pregonero" in (await user.ask("Ayuda")).text
+    assert "Cómo usar Pregonero" in (await user.ask("menú")).text
+    assert "Elige un tema:" in (await user.ask("temas")).text

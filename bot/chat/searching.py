@@ -17,7 +17,8 @@ from telegram import Update
 from bot.chat.commands import command, parse_command
 from bot.chat.context import ChatContext
 from bot.chat.gate import start_code
-from bot.chat.topics import topic_rows
+from bot.chat.help import show_help
+from bot.chat.topics import show_topics, topic_rows
 from bot.chat.track import track
 from bot.chat.ui import (
     Button,
@@ -127,15 +128,20 @@ THANKS = frozenset({
 _SMALL_TALK_CHARS = str.maketrans("áéíóúü", "aeiouu", "¡!¿?.,;:👋🙏👍😀🙂😊")
 
 
+# A command's name typed without its slash, alone ("ayuda", "Menú"): what the officer wants.
+WORD_COMMANDS = {"ayuda": "help", "help": "help", "menu": "help", "inicio": "help",
+                 "temas": "topics", "topics": "topics"}
+
+
 def small_talk(text: str) -> str | None:
-    """"greeting" or "thanks" when the whole message is only that (no question), else None.
-    Pure."""
+    """"greeting" or "thanks" when the whole message is only that (no question), "help" or
+    "topics" when it is only such a command's name without its slash, else None. Pure."""
     words = " ".join(text.lower().translate(_SMALL_TALK_CHARS).split())
     if words in GREETINGS:
         return "greeting"
     if words in THANKS:
         return "thanks"
-    return None
+    return WORD_COMMANDS.get(words)
 
 
 async def search_text(update: Update, context: ChatContext) -> None:
@@ -152,6 +158,9 @@ async def search_text(update: Update, context: ChatContext) -> None:
     if context.officer is None:
         return
     talk = small_talk(message.text)
+    if talk in ("help", "topics"):
+        await (show_help if talk == "help" else show_topics)(update, context)
+        return
     if talk is not None:
         _ = context._
         text = (_("Hello! Write your question in your own words, for example: %(example)s. "
