@@ -51,11 +51,26 @@ async def test_the_language_switch_is_kept_in_the_session(client, store):
 
 async def test_filters_narrow_the_figures(client, store):
     await sign_in(client, store, ADMIN_ID)
-    text = text_of(await (await client.get("/?region=sur&period=all")).text())
-    assert "3 Inscritos" in text
-    assert 'value="sur"' not in text  # the form keeps the choice as a selected option
-    html = await (await client.get("/?region=sur")).text()
-    assert "<option selected>sur</option>" in html
+    text = text_of(await (await client.get("/?region=centro&period=all")).text())
+    assert "5 Inscritos" in text
+    assert 'value="centro"' not in text  # the form keeps the choice as a selected option
+    html = await (await client.get("/?region=centro")).text()
+    assert "<option selected>centro</option>" in html
+
+
+@pytest.mark.parametrize("path", ["/", "/gaps", "/content"])
+@pytest.mark.parametrize("query", ["region=sur", "region=norte&lang_filter=en", "role=admin"])
+async def test_filters_that_single_out_fewer_than_five_people_show_no_figures_or_searches(
+        client, store, path, query):
+    await sign_in(client, store, ADMIN_ID)
+    response = await client.get(f"{path}?{query}&lang=es")
+    assert response.status == 200
+    html = await response.text()
+    assert "Menos de 5 agentes coinciden con estos filtros" in html
+    assert "Inscritos" not in text_of(html) and "visa humanitaria" not in html.lower()
+    assert 'class="filters"' in html  # the filters stay, to widen them
+    wide = await (await client.get(f"{path}?region=norte&lang=es")).text()
+    assert "Menos de 5 agentes" not in wide
 
 
 async def test_unknown_filter_values_are_ignored(client, store):

@@ -74,6 +74,16 @@ def _officer_where(f: Filters, alias: str = "o") -> tuple[str, list[object]]:
     return (" AND ".join(clauses) or "1"), args
 
 
+def small_group(db: Database, f: Filters) -> bool:
+    """True when the filters (region, port, role, language) narrow people down to 1-4 of
+    them: their figures, and the searches of the gaps list, would describe individuals."""
+    if not any((f.region, f.port, f.role, f.lang)):
+        return False
+    where, args = _officer_where(f)
+    n = next(iter(db.query(f"SELECT count(*) AS n FROM officers o WHERE {where}", args)))["n"]
+    return 0 < n < MIN_GROUP
+
+
 def share(part: int | float, whole: int | float) -> float | None:
     return round(part / whole, 4) if whole else None
 

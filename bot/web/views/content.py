@@ -8,11 +8,12 @@ from pathlib import Path
 from aiohttp import web
 from sqlite_utils import Database
 
+from bot.i18n import N_
 from bot.store import cards as card_store
 from bot.store import stats
 from bot.store.stats import Filters
 from bot.web import auth, keys, render
-from bot.web.views.filters import PERIOD_LABELS, parse_filters
+from bot.web.views.filters import PERIOD_LABELS, parse_filters, small_group_page
 
 
 def gather(db: Database, f: Filters, lang: str) -> dict:
@@ -44,6 +45,9 @@ def check(folder: Path, lang: str = "en") -> dict:
 @auth.require(*auth.COMMS)
 async def content(request: web.Request) -> web.Response:
     f, chosen = parse_filters(request, render.now(request))
+    hidden = await small_group_page(request, f, chosen, N_("Content"))
+    if hidden is not None:
+        return hidden
     lang = render.request_lang(request)
     data = await render.store(request).run(gather, f, lang)
     folder = request.app[keys.SETTINGS].messages

@@ -8,7 +8,9 @@ from aiohttp import web
 
 from bot.clock import iso
 from bot.i18n import N_
+from bot.store import stats
 from bot.store.stats import Filters
+from bot.web import render
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}
 PERIOD_LABELS = {
@@ -37,3 +39,16 @@ def parse_filters(request: web.Request, now: datetime) -> tuple[Filters, dict[st
                       role=chosen["role"] or None, lang=chosen["lang_filter"] or None,
                       since=since)
     return filters, chosen
+
+
+async def small_group_page(request: web.Request, f: Filters, chosen: dict[str, str],
+                           title: str) -> web.Response | None:
+    """The page to show instead of figures when the filters single out fewer than 5 people
+    (privacy: figures and searches of one or a few officers are not shown), else None."""
+    store = render.store(request)
+    if not await store.run(stats.small_group, f):
+        return None
+    choices = await store.run(stats.filter_choices)
+    return render.page(request, "small_group.html",
+                       {"chosen": chosen, "period_labels": PERIOD_LABELS, "choices": choices,
+                        "page_title": title})

@@ -5,10 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 from sqlite_utils import Database
 
+from bot.i18n import N_
 from bot.store import stats
 from bot.store.stats import Filters
 from bot.web import auth, render
-from bot.web.views.filters import PERIOD_LABELS, parse_filters
+from bot.web.views.filters import PERIOD_LABELS, parse_filters, small_group_page
 
 
 def gather(db: Database, f: Filters, lang: str) -> dict:
@@ -23,6 +24,9 @@ def gather(db: Database, f: Filters, lang: str) -> dict:
 @auth.require(*auth.COMMS)
 async def gaps(request: web.Request) -> web.Response:
     f, chosen = parse_filters(request, render.now(request))
+    hidden = await small_group_page(request, f, chosen, N_("Content gaps"))
+    if hidden is not None:
+        return hidden
     data = await render.store(request).run(gather, f, render.request_lang(request))
     data["chosen"] = chosen
     data["period_labels"] = PERIOD_LABELS

@@ -8,11 +8,12 @@ from datetime import datetime
 from aiohttp import web
 from sqlite_utils import Database
 
+from bot.i18n import N_
 from bot.store import delivery as delivery_store
 from bot.store import stats
 from bot.store.stats import Filters
 from bot.web import auth, charts, keys, render
-from bot.web.views.filters import PERIOD_LABELS, parse_filters
+from bot.web.views.filters import PERIOD_LABELS, parse_filters, small_group_page
 
 CHART_WEEKS = 26
 CACHE_SECONDS = 60
@@ -55,6 +56,9 @@ async def overview(request: web.Request) -> web.Response:
     _ = render.gettext(request)
     now = render.now(request)
     f, chosen = parse_filters(request, now)
+    hidden = await small_group_page(request, f, chosen, N_("Overview"))
+    if hidden is not None:
+        return hidden
     lang = render.request_lang(request)
     data = await cached_gather(request, f, now, lang)
     series = [("queries", _("Queries")), ("opens", _("Cards opened")),
