@@ -537,3 +537,9 @@ async def test_a_reply_refused_because_the_officer_just_blocked_the_bot_marks_th
         assert await _wait_status(store, user.id, officers.Status.BLOCKED) == (
             officers.Status.BLOCKED)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_topic_word_typed_as_a_command_is_searched(enroll, content) -> None:
+    user = await enroll()
+    assert "Niñas y niños no acompañados" in (await user.ask("/nna")).text
+    assert (await user.ask("/xyzzy")).text.startswith("No conozco ese comando. Envía /ayuda")

@@ -11,7 +11,8 @@ from bot.chat.ui import answer, esc, reply, stale_text
 
 
 async def unknown_command(update: Update, context: ChatContext) -> None:
-    """A command the bot does not have."""
+    """A command the bot does not have: a near miss gets "did you mean", a topic word typed as
+    a command ("/nna") is searched, anything else gets a pointer to the help."""
     officer = context.officer
     if officer is None:
         return
@@ -23,8 +24,13 @@ async def unknown_command(update: Update, context: ChatContext) -> None:
         await reply(update, esc(_("I do not know that command. Did you mean /%(command)s?")
                                 % {"command": guess}))
         return
-    await reply(update, esc(_("I do not know that command. Send /%(help)s to see what I can do.")
-                            % {"help": command("help").name(context.lang)}))
+    unknown = esc(_("I do not know that command. Send /%(help)s to see what I can do.")
+                  % {"help": command("help").name(context.lang)})
+    if parsed is not None and parsed.mention is None:  # "/nna", "/asilo": words, not a command
+        words = f"{parsed.name.replace('_', ' ')} {parsed.args}".strip()
+        await run_search(update, context, words, nothing_html=unknown)
+        return
+    await reply(update, unknown)
 
 
 async def not_text(update: Update, context: ChatContext) -> None:

@@ -174,8 +174,10 @@ async def search_text(update: Update, context: ChatContext) -> None:
     await run_search(update, context, message.text)
 
 
-async def run_search(update: Update, context: ChatContext, query: str) -> None:
-    """Search, log the query (apart from the officer), and reply with the results."""
+async def run_search(update: Update, context: ChatContext, query: str, *,
+                     nothing_html: str | None = None) -> None:
+    """Search, log the query (apart from the officer), and reply with the results; when
+    nothing matches, `nothing_html` if given, else "nothing found" with the topics."""
     officer = context.officer
     assert officer is not None
     lang, store = officer.language, context.store
@@ -186,6 +188,9 @@ async def run_search(update: Update, context: ChatContext, query: str) -> None:
     await store.run(events.log_query, normalized=outcome.normalized or "", results=len(hits),
                     lang=lang, region=officer.region, at=iso(utcnow()))
     await track(context, EventType.QUERY, count=len(hits))
+    if not hits and nothing_html is not None:
+        await reply(update, nothing_html)
+        return
     if not hits:
         topics = await store.run(cards.list_topics, lang)
         await reply(update, nothing_found_text(lang), keyboard(topic_rows(topics)))
