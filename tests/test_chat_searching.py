@@ -176,3 +176,10 @@ async def test_a_command_name_typed_without_its_slash_runs_that_command(enroll, 
     assert "Cómo usar Pregonero" in (await user.ask("Ayuda")).text
     assert "Cómo usar Pregonero" in (await user.ask("menú")).text
     assert "Elige un tema:" in (await user.ask("temas")).text
+
+
+def test_the_searched_for_line_names_at_most_five_corrected_words() -> None:
+    words = tuple(f"palabra{i}" for i in range(12))
+    text, _rows = results_view(Results(_results(1).items, corrected=words), 0, "es")
+    assert text.splitlines()[0] == ("<i>Busqué: palabra0, palabra1, palabra2, palabra3, "
+                                    "palabra4…</i>")

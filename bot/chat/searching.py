@@ -41,6 +41,7 @@ from bot.store.events import EventType
 MAX_RESULTS = 10
 PAGE_SIZE = 5
 MAX_QUERY_CHARS = 1000
+MAX_CORRECTED_SHOWN = 5
 RESULTS_KEY = "pregonero.results"
 KIND_ICONS = {"sop": "📋", "practice": "💡", "quiz": "❓"}
 
@@ -75,9 +76,11 @@ def results_view(results: Results, page: int, lang: str) -> tuple[str, list[list
     head = (_("I found one guide:") if n == 1
             else _("I found %(n)s guides:") % {"n": format_number(n, lang)})
     lines = [f"<b>{esc(head)}</b>"]
-    if results.corrected:
-        lines.insert(0, "<i>" + esc(_("I searched for: %(words)s") % {
-            "words": ", ".join(results.corrected)}) + "</i>")
+    if results.corrected:  # a few words: a long message with many typos stays short
+        words = ", ".join(results.corrected[:MAX_CORRECTED_SHOWN])
+        if len(results.corrected) > MAX_CORRECTED_SHOWN:
+            words += "…"
+        lines.insert(0, "<i>" + esc(_("I searched for: %(words)s") % {"words": words}) + "</i>")
     rows: list[list[Button]] = []
     for i, item in enumerate(shown, start=page * PAGE_SIZE + 1):
         icon = KIND_ICONS.get(item.kind, "•")
