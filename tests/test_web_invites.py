@@ -57,3 +57,33 @@ async def test_revoking_an_unknown_invite_answers_404(client, store):
     csrf = await sign_in(client, store, ADMIN_ID)
     response = await client.post("/invites/nope/revoke", data={"csrf": csrf})
     assert response.status == 404
+
+
+async def test_an_active_invites_qr_code_downloads_as_a_large_svg_to_print(client, store):
+    csrf = await sign_in(client, store, ADMIN_ID)
+    await client.post("/invites", data={"csrf": csrf, "role": "officer", "expires": "30d",
+                                        "region": "norte", "port": "tijuana"})
+    (invite,) = officers.list_invites(store.db)
+    assert f'href="/invites/{invite.code}/qr.svg"' in await (await client.get("/invites")).text()
+    response = await client.get(f"/invites/{invite.code}/qr.svg")
+    assert response.status == 200 and response.content_type == "image/svg+xml"
+    assert f'filename="pregonero-norte-tijuana-{invite.code}.svg"' in response.headers[
+        "Content-Disposition"]
+    svg = await response.text()
+    assert svg.startswith("<svg") and f"?start={invite.code}" in svg
+    width = int(svg.split('width="', 1)[1].split('"', 1)[0])
+    assert width >= 400  # big enough to print on a poster without blurring
+    await client.post(f"/invites/{invite.code}/revoke", data={"csrf": csrf})
+    assert (await client.get(f"/invites/{invite.code}/qr.svg")).status == 404
+    html = await (await client.get("/invites")).text()
+    assert f'href="https://t.me/PregoneroPruebaBot?start={invite.code}"' not in html  # not live
+    assert f"<s>https://t.me/PregoneroPruebaBot?start={invite.code}</s>" in html
+
+
+async def test_the_qr_download_is_for_admins_only(client, store):
+    from tests.web_helpers import COMMS_ID
+
+    code = officers.create_invite(store.db, now="2026-03-18T12:00:00+00:00").code
+    assert (await client.get(f"/invites/{code}/qr.svg")).status == 401
+    await sign_in(client, store, COMMS_ID)
+    assert (await client.get(f"/invites/{code}/qr.svg")).status == 403

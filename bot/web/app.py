@@ -53,6 +53,7 @@ def routes() -> list[web.AbstractRouteDef]:
         web.get("/invites", invites.list_invites, name="invites"),
         web.post("/invites", invites.create_invite, name="invite_create"),
         web.post("/invites/{code}/revoke", invites.revoke_invite, name="invite_revoke"),
+        web.get("/invites/{code}/qr.svg", invites.invite_qr, name="invite_qr"),
         web.get("/exports", exports.exports, name="exports"),
         web.get("/exports/weekly.csv", exports.weekly_csv, name="weekly_csv"),
         web.get("/healthz", health.healthz, name="healthz"),

@@ -19,11 +19,11 @@ from bot.web import auth, render
 EXPIRY_CHOICES = {"": None, "1d": 1, "7d": 7, "30d": 30, "90d": 90}
 
 
-def qr_svg(link: str) -> Markup:
+def qr_svg(link: str, *, scale: int = 4, border: int = 2) -> Markup:
     """The deep link as an inline SVG QR code (for posters at ports of entry)."""
     buf = io.BytesIO()
-    segno.make(link, error="m").save(buf, kind="svg", scale=4, border=2, xmldecl=False,
-                                     svgns=True, title=link, nl=False)
+    segno.make(link, error="m").save(buf, kind="svg", scale=scale, border=border,
+                                     xmldecl=False, svgns=True, title=link, nl=False)
     return Markup(buf.getvalue().decode("utf-8"))
 
 
@@ -88,3 +88,20 @@ async def revoke_invite(request: web.Request) -> web.Response:
     except PregoneroError as exc:
         raise web.HTTPNotFound() from exc
     return render.redirect(request, "invites")
+
+
+@auth.require(*auth.ADMIN)
+async def invite_qr(request: web.Request) -> web.Response:
+    """An active invite's QR code as a file, large and with its quiet zone, to print."""
+    code = request.match_info["code"]
+    rows = await render.store(request).run(gather, iso(render.now(request)))
+    row = next((r for r in rows if r["invite"].code == code and r["state"] == "active"), None)
+    if row is None:
+        raise web.HTTPNotFound()
+    inv = row["invite"]
+    name = "-".join(x for x in ("pregonero", inv.region, inv.port, code) if x)
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+    return web.Response(
+        text=str(qr_svg(row["link"], scale=16, border=4)), content_type="image/svg+xml",
+        headers={"Content-Disposition": f'attachment; filename="{safe}.svg"',
+                 "Cache-Control": "no-store"})
