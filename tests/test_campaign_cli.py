@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -192,3 +193,21 @@ def test_plain_output_is_readable(env, capsys) -> None:
     assert code == 0 and out.startswith("broadcast 1 scheduled: nna to everyone")
     code, out, _ = run(capsys, "campaign", "list")
     assert "broadcast" in out and "scheduled" in out
+
+
+def test_a_drip_series_given_a_past_start_starts_today_so_no_first_card_is_skipped(
+        env, capsys) -> None:
+    last_year = (datetime.now(UTC) - timedelta(days=365)).strftime("%Y-%m-%d")
+    args = ("campaign", "create", "--name", "x", "--cards", "nna", "--day", "mon",
+            "--time", "09:00", "--start", last_year, "--json")
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    today = datetime.now(UTC).astimezone(ZoneInfo("America/Mexico_City")).date().isoformat()
+    assert json.loads(out)["start_date"] == today
+    from bot.delivery.scheduler import plan_due
+
+    plan_due(env.db, datetime.now(UTC))  # what the running engine does next
+    rows = outbox.outbox_rows(env.db, campaign_id=json.loads(out)["id"])
+    assert not [r for r in rows if r["status"] == "skipped"]
+    code, out, _ = run(capsys, *args, "--mode", "in-progress")
+    assert code == 0 and json.loads(out)["start_date"] == last_year  # sets the current card

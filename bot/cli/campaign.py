@@ -45,6 +45,23 @@ def _print_sends(sends: list[Send], zones: dict[int, str], default_tz: str) -> N
     click.echo(f"{len(sends)} sends", err=True)
 
 
+def _outbox_text(counts: dict[str, int]) -> str:
+    """'sent 3 · waiting 4 · failed 6': what the outbox holds for a campaign."""
+    waiting = counts.get("pending", 0) + counts.get("sending", 0)
+    parts = [f"sent {counts.get('sent', 0)}"]
+    parts += [f"{label} {n}" for label, n in (
+        ("waiting", waiting), ("failed", counts.get("failed", 0)),
+        ("blocked", counts.get("blocked", 0)), ("skipped", counts.get("skipped", 0))) if n]
+    return " · ".join(parts)
+
+
+def _when(value: str | None, tz: str) -> str:
+    """An ISO time as the comms team reads it: 'Tue 1 Dec 2026 09:00 CST' in `tz`."""
+    if not value:
+        return "-"
+    return format_datetime(datetime.fromisoformat(value), "en", tz, "EEE d MMM y HH:mm zzz")
+
+
 def _quiet_note(sends: list[Send], when: datetime) -> None:
     """Say on stderr how many recipients are in quiet hours at the broadcast's time."""
     waiting = [s for s in sends if s.due_at > when + timedelta(minutes=1)]
@@ -183,10 +200,11 @@ def list_(show_all: bool, as_json: bool) -> None:
         print_json(data)
         return
     for d in data:
-        when = f"{d['day']} {d['local_time']}" if d["kind"] == "series" else d["send_at"]
-        sent = d["outbox"].get("sent", 0)
+        when = (f"{d['day']} {d['local_time']} local" if d["kind"] == "series"
+                else _when(d["send_at"], s.timezone))
         click.echo(f"{d['id']:>4}  {d['kind']:<9} {d['status']:<9} {d['name'][:30]:<30} "
-                   f"{when:<25} next {d['next_send'] or '-':<25} sent {sent}  {d['segment']}")
+                   f"{when:<25} next {_when(d['next_send'], s.timezone):<25} "
+                   f"{_outbox_text(d['outbox'])}  {d['segment']}")
     if not data:
         click.echo("no campaigns", err=True)
 
@@ -219,7 +237,15 @@ def show(campaign_id: int, dry_run: bool, as_json: bool) -> None:
         if c.kind == "broadcast" and key in series_only:
             continue
         if data.get(key) not in (None, "", [], {}):
-            value = ", ".join(data[key]) if key == "items" else data[key]
+            value = data[key]
+            if key == "items":
+                value = ", ".join(value)
+            elif key == "outbox":
+                value = _outbox_text(value)
+            elif key in ("send_at", "next_send"):
+                value = f"{value} ({_when(value, s.timezone)})"
+            elif key == "urgent":
+                value = "yes" if value else "no"
             click.echo(f"{key:<11} {value}")
     if sends is not None:
         _print_sends(sends, zones, s.timezone)

@@ -178,6 +178,12 @@ def new_series(db: Database, *, name: str, card_ids: list[str], day: str, time: 
     audience(db, seg, reminders=True)
     start_date = parse_date(start, "--start") if start else now.astimezone(
         zone(default_tz)).date().isoformat()
+    today = now.astimezone(zone(default_tz)).date().isoformat()
+    if mode == "drip" and start_date < today:
+        # A drip series starts for everyone at their first card, so a past start means
+        # today. Kept as given, the engine would plan the latest weekday before today at
+        # once and, past the grace window, record it as skipped: first cards lost.
+        start_date = today
     end_date = parse_date(end, "--end") if end else None
     if end_date is not None and end_date < start_date:
         raise CampaignInputError(_("%(field)s %(value)s is before %(other)s %(start)s"),
