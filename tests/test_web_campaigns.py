@@ -131,3 +131,18 @@ async def test_form_errors_speak_the_readers_language_and_name_the_forms_fields(
         assert expected in html, expected
         assert "--at" not in html and "--end" not in html and "is in the past" not in html
     assert not lib.list_summaries(store.db, now=NOW, default_tz="America/Mexico_City")
+
+
+async def test_the_preview_carries_the_header_line_officers_get_and_names_the_audience(
+        client, store):
+    csrf = await sign_in(client, store, COMMS_ID)
+    await client.get("/campaigns/new?lang=es")
+    html = await (await client.post("/campaigns/new", data=broadcast_form(
+        csrf, "preview", segment=""))).text()
+    bubble = html.split('class="bubble"', 1)[1].split("</div>", 1)[0]
+    assert "📣 <b>Aviso</b>" in bubble and "Trato digno en la revisión" in bubble
+    assert "(<code>todos</code>)" in html and "everyone" not in html
+    series = {"csrf": csrf, "kind": "series", "name": "Semanal", "cards": "trato-digno",
+              "day": "mon", "time": "09:00", "action": "preview"}
+    html = await (await client.post("/campaigns/new", data=series)).text()
+    assert "Recordatorio semanal" in html.split('class="bubble"', 1)[1].split("</div>", 1)[0]

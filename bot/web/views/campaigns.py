@@ -14,9 +14,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlite_utils import Database
 
-from bot.chat.cardview import render_card
 from bot.delivery import campaigns as lib
-from bot.delivery import segments
+from bot.delivery import segments, sender
 from bot.errors import PregoneroError
 from bot.store import cards, stats
 from bot.web import auth, keys, render
@@ -67,7 +66,9 @@ def preview(db: Database, campaign: lib.Campaign, *, now: datetime, tz: str,
             lang: str) -> dict:
     """The first card as an officer would see it, and who would get it when."""
     card = cards.get_card(db, lib.preview_card(campaign, now), lang)
-    message = render_card(card, lang) if card is not None else None
+    # The engine's rendering, header line included ("📣 Aviso", "🔔 Recordatorio semanal").
+    kind = "broadcast" if campaign.kind == "broadcast" else "reminder"
+    message = sender.render(card, lang, kind)[0] if card is not None else None
     sends = lib.dry_run(db, campaign, now=now)
     return {
         "html": to_web(message.text_html) if message else None,
