@@ -54,10 +54,18 @@ def test_weekly_report_has_a_row_per_week_and_region_in_iso_weeks(seeded):
     assert weeks == ["2026-W09", "2026-W10", "2026-W11", "2026-W12"]
     norte10 = next(r for r in rows if r["week"] == "2026-W10" and r["region"] == "norte")
     assert norte10 == {
-        "week": "2026-W10", "region": "norte", "officers_enrolled": 6, "officers_active": 5,
+        "week": "2026-W10", "week_start": "2026-03-02", "region": "norte",
+        "officers_enrolled": 6, "officers_active": 5,
         "reminders_delivered": 5, "opens": 5, "useful": 1, "not_useful": 1, "queries": 6,
         "zero_result": 1, "quiz_correct_share": 0.5, "acks": 3,
     }
+
+
+def test_each_weekly_row_carries_its_weeks_monday_for_spreadsheets(seeded):
+    rows = stats.weekly_report(seeded.db, Filters(), now=NOW)
+    assert stats.WEEKLY_COLUMNS[:3] == ["week", "week_start", "region"]
+    w10 = next(r for r in rows if r["week"] == "2026-W10")
+    assert w10["week_start"] == "2026-03-02"
 
 
 def test_a_since_inside_a_week_reports_that_whole_week_not_a_silent_part_of_it(seeded):
@@ -82,7 +90,9 @@ def test_a_region_under_five_officers_is_suppressed_with_its_dependent_cells_bla
     assert sur
     for r in sur:
         assert r["officers_enrolled"] == "<5"
-        assert all(r[c] == "" for c in stats.WEEKLY_COLUMNS[3:])
+        after = stats.WEEKLY_COLUMNS.index("officers_enrolled") + 1
+        assert all(r[c] == "" for c in stats.WEEKLY_COLUMNS[after:])
+        assert r["week_start"]  # the week's Monday stays: rows remain datable
 
 
 def test_fewer_than_five_active_officers_hide_what_they_did(seeded):

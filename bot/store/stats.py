@@ -25,8 +25,9 @@ UNASSIGNED = "unassigned"
 INTERACTIONS = ("query", "card_opened", "feedback", "quiz_answer", "ack")
 
 WEEKLY_COLUMNS = [
-    "week", "region", "officers_enrolled", "officers_active", "reminders_delivered", "opens",
-    "useful", "not_useful", "queries", "zero_result", "quiz_correct_share", "acks",
+    "week", "week_start", "region", "officers_enrolled", "officers_active",
+    "reminders_delivered", "opens", "useful", "not_useful", "queries", "zero_result",
+    "quiz_correct_share", "acks",
 ]
 # Cells that describe what the active officers did: blanked when fewer than 5 were active.
 _ACTIVITY_COLUMNS = ("opens", "useful", "not_useful", "queries", "zero_result",
@@ -270,9 +271,10 @@ def suppress(row: dict) -> dict:
     Fewer than 5 officers active (but some): `<5` and what they did is blank.
     """
     out = {c: row.get(c) for c in WEEKLY_COLUMNS}
+    out["week_start"] = row["monday"]  # the ISO week's Monday, for spreadsheets
     enrolled, active = row["officers_enrolled"], row["officers_active"]
     if enrolled < MIN_GROUP:
-        for c in WEEKLY_COLUMNS[2:]:
+        for c in WEEKLY_COLUMNS[WEEKLY_COLUMNS.index("officers_enrolled"):]:
             out[c] = ""
         out["officers_enrolled"] = SUPPRESSED
         return out

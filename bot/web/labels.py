@@ -17,7 +17,8 @@ LABELS: dict[str, dict[str, str]] = {
     "kind": {"sop": N_("SOP"), "practice": N_("good practice"), "quiz": N_("knowledge check")},
     # The weekly CSV's columns (bot.store.stats.WEEKLY_COLUMNS), as the exports page heads them.
     "column": {
-        "week": N_("Week"), "region": N_("Region"), "officers_enrolled": N_("Enrolled"),
+        "week": N_("Week"), "week_start": N_("Starts"), "region": N_("Region"),
+        "officers_enrolled": N_("Enrolled"),
         "officers_active": N_("Active"), "reminders_delivered": N_("Reminders delivered"),
         "opens": N_("Cards opened"), "useful": N_("Useful"), "not_useful": N_("Not useful"),
         "queries": N_("Queries"), "zero_result": N_("Queries with no result"),
