@@ -45,6 +45,8 @@ def test_invite_list_and_revoke(db_path: Path) -> None:
         ("invite", "create", "--uses", "1" + "0" * 24),
         ("invite", "create", "--expires", "99999999999999w"),
         ("invite", "create", "--expires", "4000d"),
+        ("invite", "create", "--role", "admin"),  # a staff invite needs --uses
+        ("invite", "create", "--role", "comms", "--expires", "7d"),
         ("no-such-verb",),
     ],
 )

@@ -87,3 +87,25 @@ async def test_the_qr_download_is_for_admins_only(client, store):
     assert (await client.get(f"/invites/{code}/qr.svg")).status == 401
     await sign_in(client, store, COMMS_ID)
     assert (await client.get(f"/invites/{code}/qr.svg")).status == 403
+
+
+async def test_a_huge_number_of_uses_is_refused_with_a_message_not_an_error_page(client, store):
+    csrf = await sign_in(client, store, ADMIN_ID)
+    response = await client.post("/invites", data={"csrf": csrf, "role": "officer",
+                                                   "uses": "1" + "0" * 30, "expires": "7d"})
+    assert response.status == 400 and 'class="alert"' in await response.text()
+    assert officers.list_invites(store.db) == []
+
+
+@pytest.mark.parametrize("role", ["comms", "admin"])
+async def test_a_comms_or_admin_invite_needs_a_number_of_uses(client, store, role):
+    csrf = await sign_in(client, store, ADMIN_ID)
+    await client.get("/invites?lang=es")
+    response = await client.post("/invites", data={"csrf": csrf, "role": role, "uses": "",
+                                                   "expires": "7d"})
+    assert response.status == 400
+    assert "abre el panel web" in await response.text()
+    assert officers.list_invites(store.db) == []
+    response = await client.post("/invites", data={"csrf": csrf, "role": role, "uses": "1",
+                                                   "expires": "7d"}, allow_redirects=False)
+    assert response.status == 303 and officers.list_invites(store.db)[0].max_uses == 1

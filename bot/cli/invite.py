@@ -6,6 +6,7 @@ import click
 
 from bot.cli.common import iso, json_option, now_utc, open_store, parse_duration, print_json
 from bot.enroll import deep_link
+from bot.errors import InvalidInput
 from bot.store import officers
 
 MAX_USES = 1_000_000  # a poster at a busy port, many times over; bigger is a typo
@@ -29,6 +30,9 @@ def invite() -> None:
 def create(role: str, uses: int | None, expires: str | None, region: str | None,
            port: str | None, as_json: bool) -> None:
     """Create an enrollment code and print its deep link."""
+    if role != "officer" and uses is None:
+        raise InvalidInput(f"--role {role}: give --uses (1 for one person): a {role} invite "
+                           "opens the web app to whoever has the link")
     now = now_utc()
     expires_at = iso(now + parse_duration(expires)) if expires else None
     store = open_store()

@@ -16,6 +16,7 @@ from bot.errors import PregoneroError
 from bot.store import officers
 from bot.web import auth, render
 
+MAX_USES = 1_000_000
 EXPIRY_CHOICES = {"": None, "1d": 1, "7d": 7, "30d": 30, "90d": 90}
 
 
@@ -62,8 +63,12 @@ async def create_invite(request: web.Request) -> web.Response:
     expiry = str(form.get("expires", ""))
     if role not in ("officer", "comms", "admin") or expiry not in EXPIRY_CHOICES:
         return await _page(request, _("Choose a role and an expiry from the lists."), 400)
-    if uses_text and (not uses_text.isdigit() or int(uses_text) < 1):
+    if uses_text and (not uses_text.isdigit() or not 1 <= int(uses_text) <= MAX_USES):
         return await _page(request, _("Uses must be a whole number of 1 or more."), 400)
+    if role != "officer" and not uses_text:
+        return await _page(request, _("An invite for comms or admin opens the web app to whoever "
+                                      "has the link: give it a number of uses (1 for one "
+                                      "person)."), 400)
     now = render.now(request)
     days = EXPIRY_CHOICES[expiry]
     try:
