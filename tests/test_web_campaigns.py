@@ -146,3 +146,13 @@ async def test_the_preview_carries_the_header_line_officers_get_and_names_the_au
               "day": "mon", "time": "09:00", "action": "preview"}
     html = await (await client.post("/campaigns/new", data=series)).text()
     assert "Recordatorio semanal" in html.split('class="bubble"', 1)[1].split("</div>", 1)[0]
+
+
+async def test_a_campaign_id_too_big_for_the_database_answers_404_not_500(client, store):
+    csrf = await sign_in(client, store, COMMS_ID)
+    huge = "1" + "0" * 30
+    assert (await client.get(f"/campaigns/{huge}")).status == 404
+    assert (await client.get(f"/campaigns/new?edit={huge}")).status == 404
+    response = await client.post(f"/campaigns/{huge}/pause", data={"csrf": csrf},
+                                 allow_redirects=False)
+    assert response.status in (303, 404)

@@ -44,9 +44,10 @@ def routes() -> list[web.AbstractRouteDef]:
         web.get("/campaigns", campaigns.list_campaigns, name="campaigns"),
         web.get("/campaigns/new", campaigns.new_campaign, name="campaign_new"),
         web.post("/campaigns/new", campaigns.create_campaign, name="campaign_create"),
-        web.get("/campaigns/{id:\\d+}", campaigns.show_campaign, name="campaign"),
-        web.post("/campaigns/{id:\\d+}/{action:pause|resume|cancel}", campaigns.change_campaign,
-                 name="campaign_change"),
+        web.get("/campaigns/{id:\\d{1,18}}", campaigns.show_campaign, name="campaign"),
+        # Ids fit SQLite's 64-bit integers: longer ones are not campaigns (404, not a 500).
+        web.post("/campaigns/{id:\\d{1,18}}/{action:pause|resume|cancel}",
+                 campaigns.change_campaign, name="campaign_change"),
         web.get("/content", content.content, name="content"),
         web.get("/gaps", gaps.gaps, name="gaps"),
         web.get("/officers", officers.officers, name="officers"),

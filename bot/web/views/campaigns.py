@@ -156,6 +156,8 @@ async def new_campaign(request: web.Request) -> web.Response:
     data = await store.run(form_page_data, lang)
     form = _form_defaults(request.query)
     edit = request.query.get("edit", "")
+    if edit and not (edit.isdigit() and len(edit) <= 18):
+        raise web.HTTPNotFound()
     if edit.isdigit():
         try:
             form = await store.run(form_from, int(edit), tz)
