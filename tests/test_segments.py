@@ -56,6 +56,7 @@ def test_the_canonical_text_orders_keys_and_values() -> None:
         ("port=ti juana", "is not key=value"),
         ("region=no*rte", "may use only"),
         ("tz=Tijuana", "is not a time zone"),
+        ("tz=Mars/Base", "is not a time zone"),
     ],
 )
 def test_bad_expressions_give_a_one_line_error(text: str, message: str) -> None:
@@ -63,3 +64,7 @@ def test_bad_expressions_give_a_one_line_error(text: str, message: str) -> None:
         segments.parse(text)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_a_key_given_twice_adds_its_values_like_a_comma_list() -> None:
+    assert segments.parse("region=norte region=sur") == segments.parse("region=norte,sur")

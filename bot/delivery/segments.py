@@ -4,16 +4,19 @@ A segment is a space-separated list of `key=value[,value...]` terms:
 
     role=officer region=norte,sur port=tijuana lang=es
 
-Terms are ANDed; the values of one term are ORed. The empty expression (or `all`) means every
-active person enrolled. Keys: `role` (officer, comms, admin), `region`, `port`, `lang` (es, en),
-`tz` (an IANA time zone such as America/Tijuana). Values are compared case-insensitively.
-`parse()` raises `InvalidInput` with a one-line message for anything else.
+Terms are ANDed; the values of one term are ORed (a key given twice adds its values, as a
+comma list would: `region=norte region=sur` is `region=norte,sur`). The empty expression (or
+`all`) means every active person enrolled. Keys: `role` (officer, comms, admin), `region`,
+`port`, `lang` (es, en), `tz` (an IANA time zone such as America/Tijuana). Values are
+compared case-insensitively. `parse()` raises `InvalidInput` with a one-line message for
+anything else.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Protocol
 
 from bot.errors import InvalidInput
@@ -22,7 +25,14 @@ KEYS = ("role", "region", "port", "lang", "tz")
 ROLES = ("officer", "comms", "admin")
 LANGS = ("es", "en")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,47}$")
-_TZ = re.compile(r"^[a-z]+(/[a-z0-9_+-]+){1,2}$")
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    """IANA zone names in lower case (segment values are compared case-insensitively)."""
+    from zoneinfo import available_timezones
+
+    return frozenset(z.lower() for z in available_timezones())
 
 
 class Person(Protocol):
@@ -94,7 +104,7 @@ def _check_value(key: str, value: str) -> None:
         raise InvalidInput(f"segment: unknown role {value!r}; use one of {', '.join(ROLES)}")
     if key == "lang" and value not in LANGS:
         raise InvalidInput(f"segment: unknown language {value!r}; use es or en")
-    if key == "tz" and not _TZ.match(value):
+    if key == "tz" and value not in _known_zones():
         raise InvalidInput(f"segment: {value!r} is not a time zone (e.g. America/Tijuana)")
     if key in ("region", "port") and not _SLUG.match(value):
         raise InvalidInput(

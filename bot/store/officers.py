@@ -300,6 +300,10 @@ def set_profile(
         db["officers"].update(user_id, updates)
 
 
+def set_role(db: Database, user_id: int, role: Role) -> None:
+    db.execute("UPDATE officers SET role = ? WHERE id = ?", [str(role), user_id])
+
+
 def set_reminders_paused(db: Database, user_id: int, paused: bool) -> None:
     db.execute("UPDATE officers SET reminders_paused = ? WHERE id = ?", [int(paused), user_id])
 

@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.errors import ConfigError
 from bot.i18n import N_, gettext_for
 from bot.store import Store
-from bot.store.officers import Role, create_invite, get_officer
+from bot.store.officers import Role, create_invite, get_officer, set_role
 from bot.testkit.emulator import Emulator
 from bot.testkit.sandbox import add_sandbox_routes
 from bot.testkit.terminal import TerminalChat
@@ -33,8 +33,8 @@ DEFAULT_PORT = 8081
 S_RUNNING = N_("Pregonero demo: the bot runs against a local Telegram emulator (no token, "
                "nothing leaves this computer).")
 S_SANDBOX = N_("Sandbox chat page: %(url)s")
-S_WEB = N_("Admin web app: %(url)s (send /panel in the chat for a sign-in link if you are "
-           "an admin)")
+S_WEB = N_("Admin web app: %(url)s (comms and admin people send /panel in the chat for a "
+           "sign-in link; start the demo with --role comms or --role admin)")
 S_STOP = N_("Ctrl-C stops the demo.")
 S_STOPPED = N_("Demo stopped.")
 
@@ -103,6 +103,8 @@ class Demo:
         user = self.emulator.add_user(user_id, name, lang)
         known = await self.store.run(get_officer, user.id) if user_id is not None else None
         if known is not None and known.active:  # a demo database used before
+            if known.role != role:  # `--role` says who the demo person is this time
+                await self.store.run(set_role, user.id, role)
             await self.emulator.send_text(user.id, "/start")
             return user.id
         invite = await self.store.run(create_invite, role=role, max_uses=1, now=iso(utcnow()))
