@@ -11,7 +11,6 @@ get a short answer).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -24,7 +23,6 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.callbacks import decode
 from bot.chat import (
     ack,
     fallbacks,
@@ -43,6 +41,7 @@ from bot.chat.commands import names
 from bot.chat.context import CONTEXT_TYPES, SETTINGS_KEY, STORE_KEY, ChatContext, store_of
 from bot.chat.errors import on_error
 from bot.chat.menus import set_chat_menu, set_default_menus
+from bot.chat.ui import Route, button_handler
 from bot.clock import iso, utcnow
 from bot.config import Settings
 from bot.store import Store, kv, officers
@@ -50,9 +49,6 @@ from bot.store import Store, kv, officers
 log = logging.getLogger(__name__)
 
 CONCURRENT_UPDATES = 64  # replies never wait behind another officer's update
-
-Route = Callable[..., Awaitable[None]]
-
 
 async def _page(update: Update, context: ChatContext, page: str) -> None:
     await searching.show_page(update, context, int(page))
@@ -84,21 +80,6 @@ COMMAND_HANDLERS: dict[str, Route] = {
 }
 
 
-def _ours(data: object) -> bool:
-    cb = decode(data if isinstance(data, str) else None)
-    return cb is not None and cb.action in ROUTES
-
-
-async def route_button(update: Update, context: ChatContext) -> None:
-    """A tap on one of our buttons: decode its data and call the action's handler."""
-    query = update.callback_query
-    cb = decode(query.data if query else None)
-    if cb is None or cb.action not in ROUTES:
-        await fallbacks.bad_button(update, context)
-        return
-    await ROUTES[cb.action](update, context, *cb.args)
-
-
 def file_base_url(api_url: str) -> str:
     """The file download URL beside a Bot API URL: `…/bot` -> `…/file/bot`. Pure."""
     head, sep, tail = api_url.rstrip("/").rpartition("/")
@@ -127,7 +108,7 @@ def build_application(
     only_messages = filters.UpdateType.MESSAGE
     for key, callback in COMMAND_HANDLERS.items():
         application.add_handler(CommandHandler(names(key), callback, filters=only_messages))
-    application.add_handler(CallbackQueryHandler(route_button, pattern=_ours))
+    application.add_handler(button_handler(ROUTES))
 
     from bot.chat import panel
     from bot.delivery import handlers as delivery_handlers

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from telegram import (
     CallbackQuery,
@@ -15,6 +15,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
+from telegram.ext import CallbackContext, CallbackQueryHandler
 
 from bot.callbacks import decode, encode
 from bot.i18n import LANGS, gettext_for
@@ -121,3 +122,25 @@ def stale_text(lang: str) -> str:
     _ = gettext_for(lang)
     return _("This button is no longer valid. Type your question or use /%(help)s.") % {
         "help": "help" if lang == "en" else "ayuda"}
+
+
+Route = Callable[..., Awaitable[None]]
+
+
+def button_handler(routes: Mapping[str, Route]) -> CallbackQueryHandler:  # type: ignore[type-arg]
+    """One handler for an area's inline buttons: `routes` maps a `bot.callbacks` action to
+    `async def handler(update, context, *args)`. Taps on other actions pass on to the next
+    handler (and, when nobody owns them, to the forged-button fallback)."""
+
+    def ours(data: object) -> bool:
+        cb = decode(data if isinstance(data, str) else None)
+        return cb is not None and cb.action in routes
+
+    async def route(update: Update, context: CallbackContext) -> None:  # type: ignore[type-arg]
+        query = update.callback_query
+        cb = decode(query.data if query else None)
+        if cb is not None and cb.action in routes:
+            await routes[cb.action](update, context, *cb.args)
+
+    return CallbackQueryHandler(route, pattern=ours)
+

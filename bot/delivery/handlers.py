@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
-from bot.callbacks import decode
 from bot.chat.commands import COMMANDS, Command, add_command, names
 from bot.chat.context import ChatContext
-from bot.chat.ui import answer, button, esc, keyboard, reply, short_label
+from bot.chat.ui import answer, button, button_handler, esc, keyboard, reply, short_label
 from bot.clock import utcnow
 from bot.delivery import campaigns as lib
 from bot.delivery.preview import send_preview
@@ -171,19 +170,6 @@ _STATUSES = (N_("paused"), N_("sending"))
 ROUTES = {"rem": set_reminders, "tz": set_zone, "pv": preview_campaign}
 
 
-def _ours(data: object) -> bool:
-    cb = decode(data if isinstance(data, str) else None)
-    return cb is not None and cb.action in ROUTES
-
-
-async def route_button(update: Update, context: ChatContext) -> None:
-    """A tap on one of this area's buttons."""
-    query = update.callback_query
-    cb = decode(query.data if query else None)
-    if cb is not None:
-        await ROUTES[cb.action](update, context, *cb.args)
-
-
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers to the application."""
     if not any(c.key == ZONE_COMMAND.key for c in COMMANDS):
@@ -192,4 +178,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     for key, callback in (("reminders", show_reminders), ("upcoming", show_upcoming),
                           ("timezone", choose_zone)):
         application.add_handler(CommandHandler(names(key), callback, filters=only_messages))
-    application.add_handler(CallbackQueryHandler(route_button, pattern=_ours))
+    application.add_handler(button_handler(ROUTES))
