@@ -63,7 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    for folder in (ROOT / "messages", ROOT.parent / "shared" / "eval" / "corpus"):
+    for folder in (ROOT / "messages", ROOT / "tests" / "data" / "eval" / "corpus"):
         if folder.is_dir():
             bench(folder, args.repeat)
 

@@ -34,7 +34,7 @@ from bot.store import Store  # noqa: E402
 from bot.store import search as search_store  # noqa: E402
 from bot.store.cards import import_cards  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "eval"
+SHARED = ROOT / "tests" / "data" / "eval"
 
 
 def synthetic_cards(real: list[ParsedCard], n: int, seed: int) -> list[ParsedCard]:

@@ -3,7 +3,7 @@
 
     scripts/eval_search.py [QUERIES.tsv ...] [--corpus DIR] [--json]
 
-Imports the corpus (default: <repo>/../shared/eval/corpus) into a temporary store with the
+Imports the corpus (default: <repo>/tests/data/eval/corpus) into a temporary store with the
 real content importer, runs every query in its own language through `bot.search.search`
 (top 5), and reports MRR@5, hit@1 and hit@3 over answerable queries, abstention (the share of
 unanswerable queries that get nothing) and the same per kind of query (the note's first word),
@@ -35,7 +35,7 @@ from bot.search import search  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store import search as search_store  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "eval"
+SHARED = ROOT / "tests" / "data" / "eval"
 TARGETS = {"mrr5": 0.85, "hit3": 0.93, "abstention": 0.80}
 Searcher = Callable[[str, str], list[str]]
 

@@ -13,7 +13,6 @@ from bot.store import Store
 pytest_plugins = ["bot.testkit.pytest_plugin"]
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture

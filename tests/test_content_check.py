@@ -11,7 +11,7 @@ from bot.cli import main
 from bot.content.check import check_folder
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+DATA = ROOT / "tests" / "data"
 GOOD = "---\ntitle: Trato digno\nkind: practice\n---\nTrata a todas las personas con respeto.\n"
 
 
@@ -215,7 +215,7 @@ def test_the_starter_content_passes_check_without_warnings():
 
 
 def test_the_evaluation_corpus_passes_check():
-    result = check_folder(SHARED / "eval" / "corpus")
+    result = check_folder(DATA / "eval" / "corpus")
     assert result.ok and len(result.cards) == 56 and result.files == 100
 
 

@@ -15,7 +15,7 @@ from bot.content.model import ContentInvalid
 from bot.store import cards
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+DATA = ROOT / "tests" / "data"
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 LATER = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
@@ -114,7 +114,7 @@ def test_the_starter_content_imports(store):
 
 
 def test_the_evaluation_corpus_imports(store):
-    report, _ = import_folder(store.db, SHARED / "eval" / "corpus", NOW)
+    report, _ = import_folder(store.db, DATA / "eval" / "corpus", NOW)
     assert len(report.added) == 56
 
 
@@ -149,7 +149,7 @@ def test_the_cli_refuses_a_folder_with_errors_with_a_non_zero_exit(tmp_path, mon
 
 def test_a_copy_of_the_corpus_without_one_topic_removes_its_cards(store, tmp_path):
     copy = tmp_path / "corpus"
-    shutil.copytree(SHARED / "eval" / "corpus", copy)
+    shutil.copytree(DATA / "eval" / "corpus", copy)
     import_folder(store.db, copy, NOW)
     shutil.rmtree(copy / "salud")
     report, _ = import_folder(store.db, copy, LATER)

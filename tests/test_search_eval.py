@@ -19,10 +19,9 @@ from bot.search import search
 from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-EVAL = ROOT.parent / "shared" / "eval"
+EVAL = ROOT / "tests" / "data" / "eval"
 HELDOUT = ROOT / "tests" / "data" / "search-heldout.tsv"
 HELDOUT_2 = ROOT / "tests" / "data" / "search-heldout-2.tsv"  # written later, harder details
-pytestmark = pytest.mark.skipif(not (EVAL / "corpus").is_dir(), reason="no eval corpus")
 
 PARAPHRASES = [
     ('niño viajando solo', 'es', 'nna-no-acompanados', 'keywords'),

@@ -1,7 +1,7 @@
 """The Bot API's surface as the emulator serves it: limits, error replies, declared methods.
 
 `METHODS` declares every method the emulator serves and every parameter it reads (a test checks
-them against the Bot API spec, `../shared/telegram/api.json`); `Params.parse` coerces a
+them against the Bot API spec, `tests/data/telegram/api.json`); `Params.parse` coerces a
 request's fields by their declared kinds (PTB sends JSON inside form fields) and refuses a
 missing required one in Telegram's words. `ApiError` is a failure as Telegram sends it: HTTP
 status, `description`, and `parameters.retry_after` for 429.
