@@ -30,3 +30,7 @@ SEARCH_LATENCY = Histogram(
     "pregonero_search_seconds", "Time to answer one search",
     buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0), registry=REGISTRY,
 )
+TELEGRAM_RETRY_AFTER = Counter(
+    "pregonero_telegram_retry_after", "429 Too Many Requests answers from Telegram (each retried)",
+    registry=REGISTRY,
+)

@@ -150,9 +150,9 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 @pytest.fixture
 async def bot(emulator):
-    from telegram import Bot
+    from bot.telegram_limiter import limited_bot
 
-    async with Bot(emulator.bot.token, base_url=emulator.base_url) as b:
+    async with limited_bot(emulator.bot.token, base_url=emulator.base_url) as b:
         yield b
 
 

@@ -309,6 +309,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.real_time  # the engine runs in a child process
 async def test_a_kill_9_mid_broadcast_loses_nothing_and_repeats_at_most_the_rows_in_flight(
         store, emulator, bot, settings, content, db_path) -> None:
     import asyncio
@@ -331,11 +332,15 @@ async def test_a_kill_9_mid_broadcast_loses_nothing_and_repeats_at_most_the_rows
     counts = statuses(store, cid)
     assert counts.get("pending", 0) > 0  # killed mid-broadcast
 
-    engine = DeliveryEngine(store, bot, settings,
-                            config=SenderConfig(rate=500, burst=50, per_chat=0))
-    await engine.start()
-    await engine.stop()
-    await engine.tick(datetime.now(UTC))
+    from bot.telegram_limiter import limited_bot
+
+    async with limited_bot(emulator.bot.token, base_url=emulator.base_url,
+                           request=AiohttpRequest()) as paced:  # the strict emulator's pace
+        engine = DeliveryEngine(store, paced, settings,
+                                config=SenderConfig(rate=500, burst=50, per_chat=0))
+        await engine.start()
+        await engine.stop()
+        await engine.tick(datetime.now(UTC))
     delivered = emulator.stats.delivered
     assert all(delivered[i] >= 1 for i in ids)  # no losses
     repeats = sum(delivered[i] - 1 for i in ids)

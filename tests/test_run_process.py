@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.clock import iso, utcnow
 from bot.store import Store
@@ -21,6 +22,8 @@ from bot.store.officers import create_invite
 from bot.testkit.client import ChatUser
 from bot.testkit.emulator import Emulator
 from bot.testkit.pytest_plugin import free_port
+
+pytestmark = pytest.mark.real_time  # the bot runs in another process
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -45,6 +45,7 @@ from bot.chat.ui import Route, button_handler
 from bot.clock import iso, utcnow
 from bot.config import Settings
 from bot.store import Store, kv, officers
+from bot.telegram_limiter import FloodLimiter
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def build_application(
         .base_file_url(file_base_url(settings.api_url))
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(CONCURRENT_UPDATES)
+        .rate_limiter(FloodLimiter())  # every call to Telegram, engine's included
     )
     if request is not None:
         builder = builder.request(request)

@@ -15,6 +15,8 @@ emulator listens on 127.0.0.1.
 | `GET  /_emulator/commands?user_id=&language_code=` | the command menu the user sees |
 | `POST /_emulator/faults` `{force_429, retry_after, error_rate, seed, latency, rate_limits}` | |
 | `GET  /_emulator/stats` | counters |
+
+`rate_limits` sets `RateLimits` fields (`enabled`, `strict`, `per_second`, ...).
 """
 
 from __future__ import annotations
@@ -150,7 +152,7 @@ def add_control_routes(app: web.Application, emu: Emulator) -> None:
         limits = data.get("rate_limits")
         if isinstance(limits, dict):
             for key in ("enabled", "per_second", "burst", "per_chat_per_second",
-                        "per_chat_burst", "paid_per_second"):
+                        "per_chat_burst", "paid_per_second", "strict"):
                 if key in limits:
                     setattr(emu.limits, key, type(getattr(emu.limits, key))(limits[key]))
             emu.limits.reset()

@@ -1,6 +1,12 @@
 """pytest fixtures of the test kit (emulator, bot application). Loaded by tests/conftest.py.
 
-- `emulator`: a started `Emulator` on a free port (rate limits off), stopped after the test.
+- `emulator`: a started `Emulator` on a free port, stopped after the test. Its flood limits are
+  strict (`RateLimits.telegram()`: 30 sends in any sliding second, 3 per chat in any 3 s).
+- Virtual time: every async test that uses `emulator` runs on `virtualtime.VirtualTimeLoop`,
+  whose clock jumps over idle waits (the bot's flood limiter, long polls, 429 retries), so a
+  test covering a minute of Telegram's time costs only its work. Tests that wait on another
+  process (a subprocess, a browser) are marked `real_time` and run on a normal loop; other
+  async tests opt in with the `virtual_time` mark.
 - `emulator_settings`: `Settings` pointing at it (`api_url`, `bot_token`), the test's `db_path`,
   `admins=(999,)` and a free port for the web app.
 - `runtime_factory`: `await runtime_factory(with_web=..., with_delivery=..., webhook_url=...)`
@@ -14,6 +20,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -23,6 +30,25 @@ import pytest_asyncio
 
 from bot.testkit.client import ChatUser
 from bot.testkit.emulator import Emulator
+from bot.testkit.ratelimit import RateLimits
+from bot.testkit.virtualtime import VirtualTimeLoop
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "real_time: runs on a normal event loop (waits on another process)")
+    config.addinivalue_line(
+        "markers", "virtual_time: runs on the virtual-time loop even without the emulator")
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> Any:
+    """Virtual time for tests that play both sides in this process (see the docstring)."""
+    names = getattr(item, "fixturenames", ())
+    if item.get_closest_marker("virtual_time") is not None or (
+            "emulator" in names and item.get_closest_marker("real_time") is None
+            and item.get_closest_marker("browser") is None):
+        return {"virtual_time": VirtualTimeLoop}
+    return {"real_time": asyncio.new_event_loop}
 
 
 def free_port() -> int:
@@ -33,7 +59,7 @@ def free_port() -> int:
 
 @pytest_asyncio.fixture
 async def emulator() -> AsyncIterator[Emulator]:
-    emu = Emulator()
+    emu = Emulator(rate_limits=RateLimits.telegram())
     await emu.start()
     try:
         yield emu
