@@ -22,6 +22,8 @@ title: "Niñas y niños no acompañados"
 kind: sop
 keywords: [NNA, menor solo, DIF]
 summary: Qué hacer primero.
+legal_basis: "Ley de Migración, art. 52, fr. V"
+reviewed: {date: 2026-12-03, by: "pendiente: unidad jurídica INM"}
 version: 3
 ---
 1. **Protege** primero.

@@ -25,6 +25,7 @@ from telegram.request import BaseRequest
 
 from bot.chat import (
     ack,
+    directory,
     fallbacks,
     feedback,
     gate,
@@ -76,6 +77,7 @@ COMMAND_HANDLERS: dict[str, Route] = {
     "help": help.show_help,
     "search": searching.search_command,
     "topics": topics.show_topics,
+    "directory": directory.show_directory,
     "language": language.choose_language,
     "stop": leave.ask_leave,
 }

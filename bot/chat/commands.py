@@ -52,6 +52,8 @@ COMMANDS: list[Command] = [
     Command("search", "buscar", "search", N_("Search the guides (add a few words)")),
     Command("topics", "temas", "topics", N_("Browse the guides by topic")),
     Command("reminders", "recordatorios", "reminders", N_("Pause or resume weekly reminders")),
+    Command("directory", "directorio", "directory", N_("Whom to call: national and regional "
+                                                        "contacts")),
     Command("language", "idioma", "language", N_("Change language (español / English)")),
     Command("upcoming", "proximos", "upcoming", N_("Upcoming campaign sends and previews"),
             roles=STAFF),

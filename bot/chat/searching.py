@@ -43,7 +43,7 @@ PAGE_SIZE = 5
 MAX_QUERY_CHARS = 1000
 MAX_CORRECTED_SHOWN = 5
 RESULTS_KEY = "pregonero.results"
-KIND_ICONS = {"sop": "📋", "practice": "💡", "quiz": "❓"}
+KIND_ICONS = {"sop": "📋", "practice": "💡", "quiz": "❓", "contact": "📞"}
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ from bot.chat.ui import (
     short_label,
     stale_text,
 )
+from bot.content.contacts import visible_topic
 from bot.i18n import gettext_for
 from bot.store import cards
 
-KIND_ICONS = {"sop": "📋", "practice": "💡", "quiz": "❓"}
+KIND_ICONS = {"sop": "📋", "practice": "💡", "quiz": "❓", "contact": "📞"}
 
 
 def topic_rows(topics: Sequence[cards.Topic]) -> list[list[Button]]:
@@ -54,7 +55,9 @@ async def show_topics(update: Update, context: ChatContext) -> None:
     """The list of topics (command, or button: then in place of the tapped list)."""
     await answer(update)
     _ = context._
-    topics = await context.store.run(cards.list_topics, context.lang)
+    region = context.officer.region if context.officer is not None else None
+    topics = [t for t in await context.store.run(cards.list_topics, context.lang)
+              if visible_topic(t.slug, region)]
     if not topics:
         await reply(update, esc(_("There are no guides yet. Please come back later.")))
         return

@@ -6,15 +6,19 @@ the same result and refuses to load a folder that has errors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
 
 from bot import search
+from bot.content.footer import footer_lines, with_footer
 from bot.content.model import (
     CARD_ID,
     LANGS,
+    MESSAGE_LIMIT,
+    Kind,
     Level,
     ParsedCard,
     ParsedTranslation,
@@ -24,11 +28,27 @@ from bot.content.model import (
     topic_title,
 )
 from bot.content.parse import parse_file, parse_name
+from bot.content.render import card_message_html, telegram_length
 from bot.errors import InvalidInput
 from bot.i18n import N_, gettext_for
 
 TOPICS_FILE = "topics.yml"
 GLOSSARY_FILE = "glossary.yml"
+
+
+@dataclass(frozen=True)
+class Due:
+    """A card the comms team must have looked at: `reason` is "pending" (nobody signed it
+    off yet), "stale" (signed off over a year ago), "missing" (an SOP without `reviewed:`)
+    or "verify" (a contact whose `verify:` date has come)."""
+
+    card_id: str
+    title: str
+    kind: str
+    reason: str
+    since: date | None
+    by: str
+    source: str
 
 
 @dataclass
@@ -38,6 +58,7 @@ class CheckResult:
     topics: list[TopicName] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
+    due: list[Due] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -82,8 +103,11 @@ def card_files(folder: Path) -> list[Path]:
     return found
 
 
-def check_folder(folder: Path | str, shown: str | None = None) -> CheckResult:
-    """Validate a content folder. `shown`: how to print its path (default: as given)."""
+def check_folder(folder: Path | str, shown: str | None = None, today: date | None = None
+                 ) -> CheckResult:
+    """Validate a content folder. `shown`: how to print its path (default: as given);
+    `today`: the date reviews and contacts are judged against (default: today, UTC)."""
+    today = today or datetime.now(UTC).date()
     folder = Path(folder)
     if not folder.is_dir():
         raise InvalidInput(f"no content folder at {folder}")
@@ -122,6 +146,7 @@ def check_folder(folder: Path | str, shown: str | None = None) -> CheckResult:
         if translation is not None:
             parsed.append(translation)
     result.cards = _gather(parsed, result.problems)
+    result.cards, result.due = _finish(result.cards, result.problems, today)
     result.topics = _topics(folder, base, result)
     result.problems.extend(_glossary(folder, base))
     return result
@@ -160,6 +185,67 @@ def _gather(parsed: list[ParsedTranslation], problems: list[Problem]) -> list[Pa
             cards.append(ParsedCard(id=card_id, topic=first.topic, kind=first.kind,
                                     translations=translations))
     return cards
+
+
+def _finish(cards: list[ParsedCard], problems: list[Problem], today: date
+            ) -> tuple[list[ParsedCard], list[Due]]:
+    """Resolve `contacts:`, judge reviews and contacts against `today`, append the footers."""
+    directory = {c.id: c for c in cards if c.kind == Kind.CONTACT}
+    finished: list[ParsedCard] = []
+    due: list[Due] = []
+    for card in cards:
+        translations = {}
+        for lang, t in card.translations.items():
+            for call in t.calls:
+                if call not in directory:
+                    other = next((c for c in cards if c.id == call), None)
+                    problems.append(problem(t.source, 1, N_(
+                        "contacts: %(id)r is not a contact card (kind: contact)") if other else
+                        N_("contacts: no contact card %(id)r in the folder"), id=call))
+            if t.reviewed is not None and t.reviewed.stale(today):
+                problems.append(problem(t.source, 1, N_(
+                    "the review of %(date)s is %(days)s days old: have the card reviewed "
+                    "again (every year at least) and update reviewed:"), Level.WARNING,
+                    date=t.reviewed.on.isoformat(), days=t.reviewed.age_days(today)))
+            if t.contact is not None and t.contact.verify is not None \
+                    and t.contact.verify <= today:
+                problems.append(problem(t.source, 1, N_(
+                    "verify: %(date)s has come: check the phone and website against the "
+                    "official source, then set a new date"), Level.WARNING,
+                    date=t.contact.verify.isoformat()))
+            sources = {c: directory[c].translations.get(lang) or directory[c].primary
+                       for c in t.calls if c in directory}
+            lines = footer_lines(t, sources)
+            body_html = with_footer(t.body_html, lines)
+            length = telegram_length(card_message_html(t.title, body_html))
+            if lines and length > MESSAGE_LIMIT:
+                problems.append(problem(t.source, 1, N_(
+                    "too long for one Telegram message with its footer (call, legal basis, "
+                    "review): %(length)s characters (limit %(limit)s)"), length=length,
+                    limit=MESSAGE_LIMIT))
+            translations[lang] = replace(t, body_html=body_html)
+        finished.append(replace(card, translations=translations))
+        due.extend(_due(finished[-1], today))
+    return finished, due
+
+
+def _due(card: ParsedCard, today: date) -> list[Due]:
+    t = card.primary
+    found = []
+    review = t.reviewed
+    if review is None:
+        if card.kind == Kind.SOP:
+            found.append(Due(card.id, t.title, str(card.kind), "missing", None, "", t.source))
+    elif review.pending:
+        found.append(Due(card.id, t.title, str(card.kind), "pending", review.on,
+                         review.reviewer, t.source))
+    elif review.stale(today):
+        found.append(Due(card.id, t.title, str(card.kind), "stale", review.on, review.reviewer,
+                         t.source))
+    if t.contact is not None and t.contact.verify is not None and t.contact.verify <= today:
+        found.append(Due(card.id, t.title, str(card.kind), "verify", t.contact.verify, "",
+                         t.source))
+    return found
 
 
 def _topics(folder: Path, base: Path, result: CheckResult) -> list[TopicName]:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -30,6 +31,53 @@ class Kind(StrEnum):
     SOP = "sop"
     PRACTICE = "practice"
     QUIZ = "quiz"
+    CONTACT = "contact"  # an entry of the directory: whom to call
+
+
+PENDING_PREFIXES = ("pendiente", "pending")  # `reviewed: {by: "pendiente: unidad jurídica"}`
+REVIEW_MAX_DAYS = 365  # a review older than this is due again
+
+
+@dataclass(frozen=True)
+class Review:
+    """`reviewed:` of a card: when, and by whom (a role). `by` starting with "pendiente" or
+    "pending" means nobody has signed the card off yet; `on` is then the date of the text
+    sent for review."""
+
+    on: date
+    by: str
+
+    @property
+    def pending(self) -> bool:
+        return self.by.strip().lower().startswith(PENDING_PREFIXES)
+
+    @property
+    def reviewer(self) -> str:
+        """The role alone: "pendiente: unidad jurídica INM" -> "unidad jurídica INM"."""
+        if self.pending:
+            rest = self.by.strip()
+            for prefix in PENDING_PREFIXES:
+                if rest.lower().startswith(prefix):
+                    rest = rest[len(prefix):]
+                    break
+            return rest.lstrip(" :-—").strip()
+        return self.by.strip()
+
+    def age_days(self, today: date) -> int:
+        return (today - self.on).days
+
+    def stale(self, today: date) -> bool:
+        return self.age_days(today) > REVIEW_MAX_DAYS
+
+
+@dataclass(frozen=True)
+class Contact:
+    """What a `kind: contact` card adds: a phone and a website (either may be empty) and the
+    date by which both must be checked again against the institution's official source."""
+
+    phone: str = ""
+    website: str = ""
+    verify: date | None = None
 
 
 class Level(StrEnum):
@@ -146,6 +194,10 @@ class ParsedTranslation:
     quiz: Quiz | None = None
     image: Material | None = None
     document: Material | None = None
+    legal_basis: tuple[str, ...] = ()  # instruments and articles, as written by the author
+    reviewed: Review | None = None
+    calls: tuple[str, ...] = ()  # `contacts:` the ids of the contact cards to call
+    contact: Contact | None = None  # kind: contact only
 
     def content_hash(self) -> str:
         """A hash of what an officer reads (title, body, quiz): changes when the text does."""

@@ -6,7 +6,9 @@ list of problems, each with the line of the front-matter key at fault (1 when un
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,12 +23,14 @@ from bot.content.model import (
     IMAGE_SUFFIXES,
     LANGS,
     MESSAGE_LIMIT,
+    Contact,
     Kind,
     Level,
     Material,
     ParsedTranslation,
     Problem,
     Quiz,
+    Review,
     problem,
 )
 from bot.content.render import (
@@ -39,7 +43,11 @@ from bot.content.render import (
 from bot.i18n import N_
 
 KNOWN_KEYS = ("title", "kind", "keywords", "summary", "topic", "image", "document", "version",
-              "question", "options", "answer", "explanation")
+              "question", "options", "answer", "explanation", "legal_basis", "reviewed",
+              "contacts", "phone", "website", "verify")
+CONTACT_KEYS = ("phone", "website", "verify")
+LEGAL_BASIS_LIMIT = 600
+PHONE = re.compile(r"^\+?[0-9][0-9 ]{1,23}$")
 QUIZ_KEYS = ("question", "options", "answer", "explanation")
 TITLE_LIMIT = 150
 SUMMARY_LIMIT = 300
@@ -202,6 +210,18 @@ def _validate(meta: dict[str, Any], name: FileName, topic_folder: str | None, bo
                          "title after rendering (limit %(limit)s)"),
                       line=body_line, length=length, limit=MESSAGE_LIMIT)
     quiz = _quiz(meta, kind, out)
+    legal_basis = _legal_basis(meta, out)
+    reviewed = _reviewed(meta, out)
+    calls = _calls(meta, out)
+    contact = _contact(meta, kind, out)
+    if kind == Kind.SOP:
+        if not legal_basis and "legal_basis" not in meta:
+            out.warn(N_("an SOP needs legal_basis: the instrument and article it rests on, "
+                        "e.g. legal_basis: \"Ley de Migración, art. 68\""), "kind")
+        if reviewed is None and "reviewed" not in meta:
+            out.warn(N_("an SOP needs reviewed: {date: YYYY-MM-DD, by: role}; write by: "
+                        "\"pendiente: unidad jurídica INM\" until an expert signs it off"),
+                     "kind")
     if title and quiz is not None:
         options = "\n".join(f"A) {option}" for option in quiz.options)
         whole = f"{card_message_html(title.strip(), body_html)}\n\n{quiz.question_html}\n\n"
@@ -219,7 +239,8 @@ def _validate(meta: dict[str, Any], name: FileName, topic_folder: str | None, bo
         card_id=name.card_id, lang=name.lang, topic=topic, kind=kind, title=title.strip(),
         summary=summary.strip(), keywords=keywords, body_md=body, body_html=body_html,
         body_text=body_text, source=out.shown, version=version, quiz=quiz, image=image,
-        document=document,
+        document=document, legal_basis=legal_basis, reviewed=reviewed, calls=calls,
+        contact=contact,
     )
 
 
@@ -253,7 +274,8 @@ def _kind(meta: dict, out: _Collector) -> Kind | None:
     try:
         return Kind(str(value).strip().lower())
     except ValueError:
-        out.error(N_("unknown kind %(kind)r: use sop, practice or quiz"), "kind", kind=value)
+        out.error(N_("unknown kind %(kind)r: use sop, practice, quiz or contact"), "kind",
+                  kind=value)
         return None
 
 
@@ -412,3 +434,103 @@ def _material(meta: dict, key: str, path: Path, root: Path, out: _Collector
         return None
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     return Material(path=str(target), sha256=digest, size=size)
+
+
+def _legal_basis(meta: dict, out: _Collector) -> tuple[str, ...]:
+    """`legal_basis:` one text, or a list of texts (one per instrument)."""
+    value = meta.get("legal_basis")
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    found: list[str] = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int | float) or not str(
+                item).strip():
+            out.error(N_("legal_basis must be a text or a list of texts, e.g. legal_basis: "
+                         "[\"Ley de Migración, art. 68\", \"Constitución, art. 1\"]"),
+                      "legal_basis")
+            return ()
+        found.append(" ".join(str(item).split()))
+    if sum(len(x) for x in found) > LEGAL_BASIS_LIMIT:
+        out.error(N_("legal_basis is over %(limit)s characters: cite the instruments and "
+                     "articles, not their text"), "legal_basis", limit=LEGAL_BASIS_LIMIT)
+        return ()
+    return tuple(found)
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _reviewed(meta: dict, out: _Collector) -> Review | None:
+    """`reviewed: {date: 2026-12-03, by: unidad jurídica INM}`."""
+    value = meta.get("reviewed")
+    if value is None:
+        return None
+    hint = N_("reviewed must be {date: YYYY-MM-DD, by: role}, e.g. reviewed: {date: 2026-12-03, "
+              "by: \"pendiente: unidad jurídica INM\"}")
+    if not isinstance(value, dict):
+        out.error(hint, "reviewed")
+        return None
+    on = _date(value.get("date"))
+    by = value.get("by")
+    if on is None or not isinstance(by, str) or not by.strip() or set(value) - {"date", "by"}:
+        out.error(hint, "reviewed")
+        return None
+    return Review(on=on, by=" ".join(by.split()))
+
+
+def _calls(meta: dict, out: _Collector) -> tuple[str, ...]:
+    """`contacts:` the ids of the directory's contact cards this card tells officers to call."""
+    value = meta.get("contacts")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(
+            isinstance(v, str) and CARD_ID.match(v.strip()) for v in value):
+        out.error(N_("contacts must be a list of contact card ids, e.g. contacts: [comar, "
+                     "procuraduria-federal]"), "contacts")
+        return ()
+    return tuple(dict.fromkeys(v.strip() for v in value))
+
+
+def _contact(meta: dict, kind: Kind | None, out: _Collector) -> Contact | None:
+    present = [k for k in CONTACT_KEYS if k in meta]
+    if kind != Kind.CONTACT:
+        for key in present:
+            out.error(N_("%(key)s: only contact cards (kind: contact) take %(keys)s"), key,
+                      key=key, keys=", ".join(CONTACT_KEYS))
+        return None
+    phone = meta.get("phone")
+    if phone is not None:
+        phone = str(phone).strip() if isinstance(phone, str | int) else ""
+        if not PHONE.match(phone):
+            out.error(N_("phone must be digits and spaces, e.g. phone: \"800 911 2000\""),
+                      "phone")
+            phone = ""
+    website = meta.get("website")
+    if website is not None:
+        website = website.strip() if isinstance(website, str) else ""
+        if not website.startswith("https://") or " " in website:
+            out.error(N_("website must be an https:// address"), "website")
+            website = ""
+    if not phone and not website:
+        out.warn(N_("a contact needs a phone: or a website: (give the official website when "
+                    "you are not sure of a number)"), "kind")
+    verify = None
+    if "verify" not in meta:
+        out.warn(N_("a contact needs verify: YYYY-MM-DD, the date by which its phone and "
+                    "website must be checked again against the official source"), "kind")
+    else:
+        verify = _date(meta.get("verify"))
+        if verify is None:
+            out.error(N_("verify must be a date, YYYY-MM-DD"), "verify")
+    return Contact(phone=phone or "", website=website or "", verify=verify)

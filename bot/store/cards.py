@@ -290,8 +290,9 @@ def topic_name(db: Database, slug: str, lang: str) -> str:
 def cards_in_topic(db: Database, topic: str, lang: str) -> list[Card]:
     """The topic's cards in `lang` (with fallback), SOPs first, then practices, then quizzes."""
     ids = [r["id"] for r in db.query("SELECT id FROM cards WHERE topic = ?", [topic])]
-    order = {Kind.SOP: 0, Kind.PRACTICE: 1, Kind.QUIZ: 2}
-    return sorted(get_cards(db, ids, lang), key=lambda c: (order[c.kind], _sort_key(c.title)))
+    order = {Kind.SOP: 0, Kind.PRACTICE: 1, Kind.QUIZ: 2, Kind.CONTACT: 3}
+    return sorted(get_cards(db, ids, lang),
+                  key=lambda c: (order.get(c.kind, 9), _sort_key(c.title)))
 
 
 def all_card_ids(db: Database) -> list[str]:

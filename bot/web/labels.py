@@ -14,7 +14,11 @@ LABELS: dict[str, dict[str, str]] = {
         "thu": N_("Thursday"), "fri": N_("Friday"), "sat": N_("Saturday"), "sun": N_("Sunday"),
     },
     "role": {"officer": N_("officer"), "comms": N_("comms"), "admin": N_("admin")},
-    "kind": {"sop": N_("SOP"), "practice": N_("good practice"), "quiz": N_("knowledge check")},
+    "kind": {"sop": N_("SOP"), "practice": N_("good practice"), "quiz": N_("knowledge check"),
+             "contact": N_("contact")},
+    # why a card is due for review (bot.content.check.Due.reason)
+    "due": {"pending": N_("awaiting expert sign-off"), "stale": N_("review over a year old"),
+            "missing": N_("no review recorded"), "verify": N_("phone and website to verify")},
     # The weekly CSV's columns (bot.store.stats.WEEKLY_COLUMNS), as the exports page heads them.
     "column": {
         "week": N_("Week"), "week_start": N_("Starts"), "region": N_("Region"),

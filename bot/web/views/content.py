@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from pathlib import Path
 
 from aiohttp import web
@@ -28,18 +29,28 @@ def gather(db: Database, f: Filters, lang: str) -> dict:
     return {"cards": cards, "gone": gone, "choices": stats.filter_choices(db)}
 
 
-def check(folder: Path, lang: str = "en") -> dict:
-    """`content check` on the content folder: problems as `path:line: message` lines."""
+# why a card is listed under "Due for review", most urgent first
+DUE_REASONS = ("stale", "missing", "verify", "pending")
+
+
+def check(folder: Path, lang: str = "en", today: date | None = None) -> dict:
+    """`content check` on the content folder: problems as `path:line: message` lines, and
+    the cards due for review (`today` judges a review's age; default: today, UTC)."""
     from bot.content.check import check_folder
 
     if not folder.is_dir():
         return {"folder": str(folder), "missing": True, "errors": [], "warnings": [],
-                "cards": 0, "files": 0}
-    result = check_folder(folder)
+                "cards": 0, "files": 0, "due": []}
+    result = check_folder(folder, today=today)
+    order = {reason: i for i, reason in enumerate(DUE_REASONS)}
+    due = sorted(result.due, key=lambda d: (order.get(d.reason, 9), d.since or today, d.card_id))
     return {"folder": str(folder), "missing": False, "cards": len(result.cards),
             "files": result.files,
             "errors": [p.localized(lang) for p in result.errors],
-            "warnings": [p.localized(lang) for p in result.warnings]}
+            "warnings": [p.localized(lang) for p in result.warnings],
+            "due": [{"id": d.card_id, "title": d.title, "kind": d.kind, "reason": d.reason,
+                     "since": d.since.isoformat() if d.since else "", "by": d.by,
+                     "source": d.source} for d in due]}
 
 
 @auth.require(*auth.COMMS)
@@ -51,7 +62,8 @@ async def content(request: web.Request) -> web.Response:
     lang = render.request_lang(request)
     data = await render.store(request).run(gather, f, lang)
     folder = request.app[keys.SETTINGS].messages
-    data["check"] = await asyncio.to_thread(check, Path(folder), lang)
+    today = render.now(request).date()
+    data["check"] = await asyncio.to_thread(check, Path(folder), lang, today)
     data["chosen"] = chosen
     data["period_labels"] = PERIOD_LABELS
     return render.page(request, "content.html", data)
