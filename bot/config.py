@@ -17,6 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.errors import ConfigError
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+# `pregonero demo`: the local emulator's bot token and port (named here so that messages
+# outside the test kit can point at the demo without importing it)
+DEMO_TOKEN = "100000001:PREGONERO-DEMO-TOKEN-local-emulator"
+DEMO_PORT = 8081
 
 
 def _parse_admins(raw: str) -> tuple[int, ...]:

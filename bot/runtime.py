@@ -39,6 +39,14 @@ def webhook_path(url: str) -> str:
     return parts.path if parts.path not in ("", "/") else "/telegram"
 
 
+def chat_areas() -> tuple[Any, ...]:
+    """Each chat area's `register(application)`, in the order their handlers are tried."""
+    from bot.chat import app, panel
+    from bot.delivery import handlers
+
+    return (app.register, handlers.register, panel.register)
+
+
 class Runtime:
     """The running bot, delivery engine and web app, sharing one loop and one store."""
 
@@ -83,7 +91,7 @@ class Runtime:
             else:
                 request = AiohttpRequest()
         self.application = application = build_application(
-            self.settings, self.store, request=request
+            self.settings, self.store, areas=chat_areas(), request=request
         )
         await application.initialize()
         await on_start(application)

@@ -46,7 +46,7 @@ def pct(values: list[float], p: float) -> float:
 async def main(officers: int, rounds: int, content: Path | None) -> None:
     from bot.clock import iso, utcnow
     from bot.config import Settings
-    from bot.content.importer import import_folder
+    from bot.library import import_folder
     from bot.runtime import Runtime
     from bot.store import Store
     from bot.store.officers import create_invite

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.content.check import check_folder  # noqa: E402
-from bot.content.importer import import_folder  # noqa: E402
 from bot.content.render import render_html  # noqa: E402
+from bot.library import import_folder  # noqa: E402
 from bot.store import Store  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)

@@ -227,10 +227,10 @@ async def engine_unlimited(base_url: str, db_path: Path, card_dir: Path, ids: li
                            settings: object) -> float:
     from telegram import Bot
 
-    from bot.content.importer import import_folder
     from bot.delivery import campaigns
     from bot.delivery.engine import DeliveryEngine
     from bot.delivery.sender import SenderConfig
+    from bot.library import import_folder
     from bot.store import Store
     from bot.telegram_request import AiohttpRequest
 
@@ -258,9 +258,9 @@ async def engine_unlimited(base_url: str, db_path: Path, card_dir: Path, ids: li
 # --- (c): planning a weekly send for 100,000 officers, in its own process ----------------
 
 def plan_big(n: int, card_dir: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
-    from bot.content.importer import import_folder
     from bot.delivery import campaigns
     from bot.delivery.scheduler import plan_due
+    from bot.library import import_folder
     from bot.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -291,7 +291,7 @@ async def run(quick: bool) -> dict:
     import aiohttp
 
     from bot.config import Settings
-    from bot.content.importer import import_folder
+    from bot.library import import_folder
     from bot.runtime import Runtime
     from bot.store import Store
 

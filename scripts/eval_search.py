@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.content.importer import import_folder  # noqa: E402
+from bot.library import import_folder  # noqa: E402
 from bot.search import search  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store import search as search_store  # noqa: E402

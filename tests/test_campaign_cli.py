@@ -13,7 +13,7 @@ import pytest
 
 from bot.cli import main
 from bot.clock import iso
-from bot.content.importer import import_folder
+from bot.library import import_folder
 from bot.store import Store, officers
 from bot.store import delivery as outbox
 

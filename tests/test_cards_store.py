@@ -36,7 +36,7 @@ def test_a_card_is_returned_in_the_language_asked_for(store):
     got = cards.get_card(store.db, "a", "en")
     assert (got.title, got.lang, got.fallback, got.langs) == ("Hello", "en", False, ("es", "en"))
     assert got.keywords == ("NNA", "DIF") and got.kind == Kind.PRACTICE
-    assert got.html == "<b>Hello</b>\n\n<b>x</b>"
+    assert got.body_html == "<b>x</b>"
 
 
 def test_a_card_missing_the_language_asked_for_falls_back_and_says_so(store):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import iso, utcnow
-from bot.content.importer import import_folder
+from bot.library import import_folder
 from bot.store import Store, engagement, officers
 from bot.testkit.emulator import Emulator
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.callbacks import decode
-from bot.chat.cardview import (
+from bot.chatkit.cardview import (
     CAPTION_LIMIT,
     CardContext,
     feedback_marked,
@@ -16,7 +16,7 @@ from bot.chat.cardview import (
     telegram_length,
     version_tag,
 )
-from bot.chat.ui import LABEL_FIT
+from bot.chatkit.ui import LABEL_FIT
 from bot.content.model import Kind, Material, Quiz
 from bot.store.cards import Card
 from bot.store.engagement import Ack, CardState, QuizAnswer

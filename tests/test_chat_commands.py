@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.commands import (
+from bot.chatkit.commands import (
     COMMANDS,
     Command,
     add_command,
@@ -91,7 +91,7 @@ def test_the_chat_documentation_lists_every_command() -> None:
 
 
 def test_a_mistyped_command_is_matched_to_the_closest_one_the_role_has() -> None:
-    from bot.chat.commands import closest
+    from bot.chatkit.commands import closest
 
     assert closest("idiomas", Role.OFFICER) == "idioma"
     assert closest("ayduda", Role.OFFICER) == "ayuda"

@@ -9,7 +9,7 @@ import pytest
 
 from bot.chat.searching import PAGE_SIZE, Result, Results, results_view
 from bot.clock import iso, utcnow
-from bot.content.importer import import_folder
+from bot.library import import_folder
 from bot.store import Store
 from bot.testkit.emulator import Emulator
 from tests.test_chat_app import events, tap_edit, write_content
@@ -147,7 +147,7 @@ async def test_hola_gets_a_friendly_hint_and_no_content_gap_is_logged(
 
 def test_page_buttons_belong_to_the_results_their_message_shows() -> None:
     from bot.chat.searching import shows_page_of
-    from bot.chat.ui import keyboard
+    from bot.chatkit.ui import keyboard
 
     results = _results(PAGE_SIZE + 2)
     _text, second = results_view(results, 1, "es")

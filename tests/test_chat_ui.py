@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.chat.topics import topic_rows
-from bot.chat.ui import HALF_FIT, LABEL_FIT, short_label
+from bot.chatkit.ui import HALF_FIT, LABEL_FIT, short_label
 from bot.store.cards import Topic
 
 

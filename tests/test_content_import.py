@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.content.importer import import_folder
 from bot.content.model import ContentInvalid
+from bot.library import import_folder
 from bot.store import cards
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,11 +12,11 @@ import pytest_asyncio
 from telegram import Bot
 
 from bot.clock import iso
-from bot.content.importer import import_folder
 from bot.delivery import campaigns
 from bot.delivery.acks import reask_sends, reminder_sends, version_tag
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.sender import SenderConfig
+from bot.library import import_folder
 from bot.store import Store, cards, engagement, officers
 from bot.store import delivery as outbox
 from bot.telegram_request import AiohttpRequest

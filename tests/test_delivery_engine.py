@@ -13,10 +13,10 @@ from telegram import Bot
 
 from bot.clock import iso
 from bot.config import Settings
-from bot.content.importer import import_folder
 from bot.delivery import campaigns
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.sender import SenderConfig
+from bot.library import import_folder
 from bot.store import Store, officers
 from bot.store import delivery as outbox
 from bot.telegram_request import AiohttpRequest

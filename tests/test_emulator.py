@@ -711,7 +711,7 @@ async def test_a_stranger_gets_a_refusal_from_the_real_application(bot_runtime, 
 async def test_an_officer_asks_opens_a_card_and_rates_it_through_the_fixtures(
         enroll, store, emulator, tmp_path):
     from bot.clock import utcnow
-    from bot.content.importer import import_folder
+    from bot.library import import_folder
 
     folder = tmp_path / "messages" / "ninez"
     folder.mkdir(parents=True)

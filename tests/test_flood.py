@@ -16,7 +16,7 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.clock import iso, utcnow
-from bot.content.importer import import_folder
+from bot.library import import_folder
 from bot.store import Store, officers
 from bot.telegram_limiter import BULK, FloodLimiter, bulk, limited_bot
 from bot.testkit.client import ChatUser

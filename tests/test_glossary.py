@@ -87,7 +87,7 @@ def test_a_content_glossary_entry_extends_search_without_code(store, tmp_path: P
     from tests.test_search_engine import write_cards
 
     folder = write_cards(tmp_path / "messages")
-    from bot.content.importer import import_folder
+    from bot.library import import_folder
 
     import_folder(store.db, folder, "2026-01-01T00:00:00+00:00")
     assert not search(store.db, "chiringuito", "es").answered

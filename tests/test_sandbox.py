@@ -12,7 +12,7 @@ import pytest
 
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.content.importer import import_folder
+from bot.library import import_folder
 from bot.store import Store
 from bot.store.officers import get_officer
 from bot.testkit.demo import Demo

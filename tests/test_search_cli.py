@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bot.cli import main
-from bot.content.importer import import_folder
+from bot.library import import_folder
 from bot.store import Store
 from tests.test_search_engine import NOW, write_cards
 

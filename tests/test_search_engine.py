@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.content.importer import import_folder
+from bot.library import import_folder
 from bot.search import rebuild_index, search
 from bot.store import search as search_store
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.importer import import_folder
+from bot.library import import_folder
 from bot.search import search
 from bot.store import Store
 

@@ -1,6 +1,6 @@
 """Search tables and SQL (bot/store/search.py): index, flags migration, plain baseline."""
 
-from bot.content.importer import import_folder
+from bot.library import import_folder
 from bot.store import migrations
 from bot.store import search as search_store
 from tests.test_search_engine import NOW, write_cards

@@ -148,7 +148,7 @@ async def test_the_overview_figures_are_kept_for_a_minute_then_counted_again(
 
 
 async def test_the_content_page_names_topics_as_topics_yml_does(client, store, tmp_path):
-    from bot.content.importer import import_folder
+    from bot.library import import_folder
     from tests.web_helpers import NOW
 
     (tmp_path / "messages" / "topics.yml").write_text(

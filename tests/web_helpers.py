@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from bot.config import Settings
-from bot.content.importer import import_folder
+from bot.library import import_folder
 from bot.store import Store
 from bot.store import web as web_store
 from bot.web.app import init_app

@@ -1,16 +1,18 @@
-"""The Telegram side of Pregonero: `build_application()` wires every chat handler, `on_start()`
-prepares Telegram (command menus, the bot's username, configured admins).
+"""The Telegram side of Pregonero: `build_application()` makes the Application and wires the
+chat areas it is given, `on_start()` prepares Telegram (command menus, the bot's username,
+configured admins).
 
 Handler groups: -1 the enrollment gate (sees every update first, stops the rest for people
-who are not enrolled); 0 the commands and buttons of every area (ours, then
-`bot.delivery.handlers.register` and `bot.chat.panel.register`), then the fallbacks (plain text
-is a question, and so is an edited one; unknown commands, non-text messages and unknown buttons
-get a short answer).
+who are not enrolled); 0 the commands and buttons of every area, in the order the runtime
+gives them (`register` below for this package's own, then delivery's and the panel's), then the
+fallbacks (plain text is a question, and so is an edited one; unknown commands, non-text
+messages and unknown buttons get a short answer).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -38,11 +40,11 @@ from bot.chat import (
     start,
     topics,
 )
-from bot.chat.commands import names
-from bot.chat.context import CONTEXT_TYPES, SETTINGS_KEY, STORE_KEY, ChatContext, store_of
 from bot.chat.errors import on_error
 from bot.chat.menus import set_chat_menu, set_default_menus
-from bot.chat.ui import Route, button_handler
+from bot.chatkit.commands import names
+from bot.chatkit.context import CONTEXT_TYPES, SETTINGS_KEY, STORE_KEY, ChatContext, store_of
+from bot.chatkit.ui import Route, button_handler
 from bot.clock import iso, utcnow
 from bot.config import Settings
 from bot.store import Store, kv, officers
@@ -71,7 +73,7 @@ ROUTES: dict[str, Route] = {
     "help": help.show_help,
 }
 
-# Command key (bot.chat.commands) -> handler, for the commands this area answers.
+# Command key (bot.chatkit.commands) -> handler, for the commands this area answers.
 COMMAND_HANDLERS: dict[str, Route] = {
     "start": start.start,
     "help": help.show_help,
@@ -89,10 +91,23 @@ def file_base_url(api_url: str) -> str:
     return f"{head}/file/{tail}" if sep else f"{api_url}/file"
 
 
+Area = Callable[[Application], None]  # type: ignore[type-arg]
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add this package's commands and buttons (handler group 0)."""
+    only_messages = filters.UpdateType.MESSAGE
+    for key, callback in COMMAND_HANDLERS.items():
+        application.add_handler(CommandHandler(names(key), callback, filters=only_messages))
+    application.add_handler(button_handler(ROUTES))
+
+
 def build_application(
-    settings: Settings, store: Store, *, request: BaseRequest | None = None
+    settings: Settings, store: Store, *, areas: Sequence[Area] = (register,),
+    request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The python-telegram-bot Application with every handler of the bot registered."""
+    """The python-telegram-bot Application: the gate, each area's handlers (`areas`, each
+    `register(application)`), then the fallbacks."""
     builder = (
         Application.builder()
         .token(settings.bot_token)
@@ -109,17 +124,10 @@ def build_application(
     application.bot_data[SETTINGS_KEY] = settings
 
     application.add_handler(gate.handler(), group=gate.GROUP)
+    for add_area in areas:
+        add_area(application)
+
     only_messages = filters.UpdateType.MESSAGE
-    for key, callback in COMMAND_HANDLERS.items():
-        application.add_handler(CommandHandler(names(key), callback, filters=only_messages))
-    application.add_handler(button_handler(ROUTES))
-
-    from bot.chat import panel
-    from bot.delivery import handlers as delivery_handlers
-
-    delivery_handlers.register(application)
-    panel.register(application)
-
     application.add_handler(
         MessageHandler(only_messages & filters.TEXT & ~filters.COMMAND, searching.search_text))
     # an officer who corrects their question by editing it gets the new answer

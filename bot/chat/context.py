@@ -1,59 +1,8 @@
-"""Typed state for chat handlers: the store and settings hang off the Application, the officer
-found by the gate hangs off the update's context. No globals.
+"""Moved to `bot.chatkit.context` (delivery uses it too, and may not import the chat package);
+this name stays importable, as the same module, while other work moves to the new one."""
 
-Every handler of the bot (ours, the delivery engineer's, the web engineer's) receives a
-`ChatContext`: `context.store`, `context.settings`, `context.officer` (set by the gate in
-handler group -1; None only for updates the gate let through without an officer), `context.lang`
-and `context._` (gettext in the officer's language).
-"""
+import sys
 
-from __future__ import annotations
+from bot.chatkit import context
 
-from typing import Any
-
-from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
-
-from bot.config import Settings
-from bot.i18n import DEFAULT_LANG, Gettext, gettext_for
-from bot.store import Store
-from bot.store.officers import Officer
-
-STORE_KEY = "pregonero.store"
-SETTINGS_KEY = "pregonero.settings"
-
-
-def store_of(application: Application) -> Store:  # type: ignore[type-arg]
-    return application.bot_data[STORE_KEY]
-
-
-def settings_of(application: Application) -> Settings:  # type: ignore[type-arg]
-    return application.bot_data[SETTINGS_KEY]
-
-
-class ChatContext(CallbackContext[ExtBot, dict, dict, dict]):
-    """The callback context of every Pregonero handler."""
-
-    def __init__(self, application: Any, chat_id: int | None = None,
-                 user_id: int | None = None) -> None:
-        super().__init__(application, chat_id=chat_id, user_id=user_id)
-        self.officer: Officer | None = None
-        self.just_joined = False  # the gate enrolled this person with this very update
-
-    @property
-    def store(self) -> Store:
-        return store_of(self.application)
-
-    @property
-    def settings(self) -> Settings:
-        return settings_of(self.application)
-
-    @property
-    def lang(self) -> str:
-        return self.officer.language if self.officer is not None else DEFAULT_LANG
-
-    @property
-    def _(self) -> Gettext:
-        return gettext_for(self.lang)
-
-
-CONTEXT_TYPES = ContextTypes(context=ChatContext)
+sys.modules[__name__] = context

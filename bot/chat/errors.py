@@ -8,8 +8,8 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
-from bot.chat.context import ChatContext
 from bot.chat.gate import update_kind
+from bot.chatkit.context import ChatContext
 from bot.i18n import gettext_for, normalize_lang
 from bot.store import officers
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.chat.commands import closest, command, parse_command
-from bot.chat.context import ChatContext
 from bot.chat.searching import run_search
-from bot.chat.ui import answer, esc, reply, stale_text
+from bot.chatkit.commands import closest, command, parse_command
+from bot.chatkit.context import ChatContext
+from bot.chatkit.ui import answer, esc, reply, stale_text
 
 
 async def unknown_command(update: Update, context: ChatContext) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.error import BadRequest
 
-from bot.chat.cardview import feedback_marked
-from bot.chat.context import ChatContext
 from bot.chat.track import track
-from bot.chat.ui import answer
+from bot.chatkit.cardview import feedback_marked
+from bot.chatkit.context import ChatContext
+from bot.chatkit.ui import answer
 from bot.clock import iso, utcnow
 from bot.store import cards, engagement
 from bot.store.events import EventType

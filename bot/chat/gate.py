@@ -19,10 +19,10 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot.chat.commands import parse_command
-from bot.chat.context import ChatContext
 from bot.chat.menus import set_chat_menu
-from bot.chat.ui import bilingual
+from bot.chatkit.commands import parse_command
+from bot.chatkit.context import ChatContext
+from bot.chatkit.ui import bilingual
 from bot.clock import iso, utcnow
 from bot.i18n import N_, normalize_lang
 from bot.metrics import UPDATES_HANDLED

@@ -1,4 +1,4 @@
-"""Telegram's command menus (setMyCommands), fed by the table in `bot.chat.commands`.
+"""Telegram's command menus (setMyCommands), fed by the table in `bot.chatkit.commands`.
 
 Default and `es` lists: Spanish names; `en` list: English names (Telegram picks by the app's
 language). An officer who chooses a language in the bot, and every comms or admin person (who
@@ -11,7 +11,7 @@ from __future__ import annotations
 from telegram import Bot, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot.chat.commands import bot_commands
+from bot.chatkit.commands import bot_commands
 from bot.store.officers import Officer, Role
 
 

@@ -6,11 +6,11 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.chat.cardview import CardContext, CardMessage, render_card, send_card
-from bot.chat.context import ChatContext
 from bot.chat.searching import last_results
 from bot.chat.track import track
-from bot.chat.ui import NO_PREVIEW, actions_in, answer, stale_text
+from bot.chatkit.cardview import CardContext, CardMessage, render_card, send_card
+from bot.chatkit.context import ChatContext
+from bot.chatkit.ui import NO_PREVIEW, actions_in, answer, stale_text
 from bot.store import cards, engagement
 from bot.store.cards import Card
 from bot.store.events import EventType

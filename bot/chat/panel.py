@@ -11,9 +11,9 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CommandHandler, TypeHandler, filters
 
-from bot.chat.commands import names
-from bot.chat.context import ChatContext
-from bot.chat.ui import esc
+from bot.chatkit.commands import names
+from bot.chatkit.context import ChatContext
+from bot.chatkit.ui import esc
 from bot.clock import utcnow
 from bot.store import web as web_store
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.chat.context import ChatContext
 from bot.chat.opening import load_card, refresh_card
 from bot.chat.track import track
-from bot.chat.ui import answer, stale_text
+from bot.chatkit.context import ChatContext
+from bot.chatkit.ui import answer, stale_text
 from bot.clock import iso, utcnow
 from bot.store import engagement
 from bot.store.events import EventType

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from telegram import Update
 
-from bot.chat.commands import command, parse_command
-from bot.chat.context import ChatContext
 from bot.chat.gate import start_code
 from bot.chat.help import show_help
 from bot.chat.topics import show_topics, topic_rows
 from bot.chat.track import track
-from bot.chat.ui import (
+from bot.chatkit.commands import command, parse_command
+from bot.chatkit.context import ChatContext
+from bot.chatkit.ui import (
     Button,
     actions_in,
     answer,

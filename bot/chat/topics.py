@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from telegram import Update
 
-from bot.chat.context import ChatContext
-from bot.chat.ui import (
+from bot.chatkit.context import ChatContext
+from bot.chatkit.ui import (
     HALF_FIT,
     LABEL_FIT,
     Button,

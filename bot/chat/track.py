@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.chat.context import ChatContext
+from bot.chatkit.context import ChatContext
 from bot.clock import iso, utcnow
 from bot.store import events
 from bot.store.events import Event, EventType

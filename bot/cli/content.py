@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from bot.cli.common import json_option, now_utc, open_store, print_json
-from bot.content.check import check_folder
-from bot.content.importer import import_folder
 from bot.content.model import ContentInvalid
+from bot.library import check_folder, import_folder
 
 DEFAULT_DIR = "messages"
 _dir_argument = click.argument("folder", default=DEFAULT_DIR, required=False,

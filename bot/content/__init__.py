@@ -4,7 +4,7 @@
   parse     parse_file(path, topic_folder, shown, root) -> (ParsedTranslation | None, problems)
   render    render_html(md), render_text(md), telegram_length(html), card_message_html(...)
   check     check_folder(folder, shown=None) -> CheckResult
-  importer  import_folder(db, folder, now, shown=None) -> (ImportReport, CheckResult)
 
-The store side (tables, get_card, list_topics, ...) is `bot.store.cards`.
+The store side (tables, get_card, list_topics, ...) is `bot.store.cards`; checking a folder with
+its glossary and importing it is `bot.library`. This package imports neither.
 """

@@ -1,7 +1,8 @@
 """Check a content folder: every file parsed, translations gathered into cards, all problems found.
 
-`check_folder(folder)` reads everything and never stops at the first problem; the import uses
-the same result and refuses to load a folder that has errors.
+`check_folder(folder)` reads everything and never stops at the first problem. The folder's
+glossary is search's business: `bot.library.check_folder` adds its problems, and
+`bot.library.import_folder` refuses to load a folder that has errors.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import yaml
 
-from bot import search
 from bot.content.footer import footer_lines, with_footer
 from bot.content.model import (
     CARD_ID,
@@ -148,7 +148,6 @@ def check_folder(folder: Path | str, shown: str | None = None, today: date | Non
     result.cards = _gather(parsed, result.problems)
     result.cards, result.due = _finish(result.cards, result.problems, today)
     result.topics = _topics(folder, base, result)
-    result.problems.extend(_glossary(folder, base))
     return result
 
 
@@ -314,16 +313,3 @@ def _key_lines(path: Path) -> dict[str, int]:
         return {}
     return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
 
-
-def _glossary(folder: Path, base: Path) -> list[Problem]:
-    found = []
-    for err in search.check_glossary(folder):
-        path = getattr(err, "path", None) or str(base / GLOSSARY_FILE)
-        if path and not str(path).startswith(str(base)):
-            try:
-                path = str(base / Path(path).resolve().relative_to(folder.resolve()))
-            except ValueError:
-                pass
-        found.append(Problem(str(path), getattr(err, "line", 1) or 1,
-                             getattr(err, "message", str(err))))
-    return found

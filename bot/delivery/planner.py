@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
 
 from bot.delivery import segments
 from bot.delivery.timezones import (
@@ -31,52 +30,10 @@ from bot.delivery.timezones import (
     local,
     parse_hhmm,
 )
+from bot.store.delivery import Campaign, Recipient, Send
 
 GRACE = timedelta(hours=6)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@dataclass(frozen=True)
-class Campaign:
-    id: int
-    kind: str  # series | broadcast
-    name: str
-    status: str  # scheduled | active | paused | cancelled | done
-    segment: str
-    items: tuple[str, ...]  # card ids in order
-    weekday: int | None = None  # 0 = Monday
-    local_time: str | None = None  # HH:MM
-    mode: str = "drip"  # drip | in_progress
-    start_date: str | None = None  # YYYY-MM-DD, local
-    end_date: str | None = None
-    send_at: str | None = None  # broadcasts: ISO UTC
-    urgent: bool = False
-    ack_days: int | None = None
-    created_at: str = ""
-    created_by: int | None = None
-
-
-class Recipient(NamedTuple):  # a NamedTuple: 100,000 of them are built per planning pass
-    id: int
-    role: str
-    region: str | None
-    port: str | None
-    language: str
-    timezone: str
-    reminders_paused: bool = False
-
-
-class Send(NamedTuple):
-    """One planned outbox row."""
-
-    officer_id: int
-    item_key: str
-    card_id: str
-    kind: str  # reminder | broadcast | ack_reask | ack_reminder
-    due_at: datetime
-    campaign_id: int | None = None
-    status: str = "pending"  # pending | skipped
-    reason: str | None = None  # why skipped
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.config import DEMO_PORT, DEMO_TOKEN
 from bot.delivery.sender import deliver, render
 from bot.errors import ConfigError, InvalidInput, NotFound
 from bot.store import Store, cards, officers
@@ -39,12 +40,10 @@ async def preview_with_settings(settings: Any, store: Store, user_id: int, card_
     from bot.telegram_request import AiohttpRequest
 
     if not settings.bot_token:
-        from bot.testkit.demo import DEFAULT_PORT, DEMO_TOKEN
-
         raise ConfigError(
             "--preview sends through Telegram and needs PREGONERO_BOT_TOKEN; against "
             f"`pregonero demo` set PREGONERO_BOT_TOKEN={DEMO_TOKEN} PREGONERO_API_URL="
-            f"http://127.0.0.1:{DEFAULT_PORT}/bot (or preview with /proximos in the chat)")
+            f"http://127.0.0.1:{DEMO_PORT}/bot (or preview with /proximos in the chat)")
     bot = Bot(settings.bot_token, base_url=settings.api_url, request=AiohttpRequest())
     async with bot:
         return await send_preview(store, bot, user_id, card_id, kind)

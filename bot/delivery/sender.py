@@ -39,8 +39,8 @@ from telegram.error import (
 )
 
 from bot import metrics
-from bot.chat import cardview
-from bot.chat.ui import NO_PREVIEW
+from bot.chatkit import cardview
+from bot.chatkit.ui import NO_PREVIEW
 from bot.clock import iso
 from bot.i18n import gettext_for
 from bot.store import Store, cards

@@ -1,6 +1,6 @@
 """Search officers' questions against the cards (see docs/architecture.md).
 
-Public interface (used by the content importer, the CLI and the bot):
+Public interface (used by `bot.library`, the CLI and the bot):
   search(db, query, lang, limit=5) -> SearchOutcome   # never raises
   rebuild_index(db) -> None                 # after cards or glossary change
   check_glossary(folder) -> list[ContentError]

@@ -25,7 +25,6 @@ from sqlite_utils import Database
 
 from bot.clock import iso
 from bot.content.model import LANGS, Kind, Material, ParsedCard, Quiz, TopicName, topic_title
-from bot.content.render import card_message_html
 
 
 def _create(db: Database) -> None:
@@ -101,11 +100,6 @@ class Card:
     def fallback(self) -> bool:
         """True when shown in another language than asked ("available in Spanish only")."""
         return self.lang != self.requested_lang
-
-    @property
-    def html(self) -> str:
-        """The whole message: bold title, blank line, body (checked to fit 4096 at import)."""
-        return card_message_html(self.title, self.body_html)
 
 
 @dataclass(frozen=True)

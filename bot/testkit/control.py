@@ -21,18 +21,18 @@ emulator listens on 127.0.0.1.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from bot.testkit.emulator import Emulator
+from bot.testkit.botapi import EmulatorError
 
 MAX_WAIT = 30.0
 
 
-def add_control_routes(app: web.Application, emu: Emulator) -> None:
-    from bot.testkit.emulator import EmulatorError
+def add_control_routes(app: web.Application, emu: Any) -> None:
+    """Add the routes to `app`; `emu` is the `bot.testkit.emulator.Emulator` serving it (typed
+    loosely: the emulator imports this module, not the other way round)."""
 
     def token(request: web.Request) -> str | None:
         return request.query.get("token") or None

@@ -16,7 +16,7 @@ import sys
 from typing import TextIO
 
 from bot.clock import iso, utcnow
-from bot.config import Settings
+from bot.config import DEMO_PORT, DEMO_TOKEN, Settings
 from bot.errors import ConfigError
 from bot.i18n import N_, gettext_for
 from bot.store import Store
@@ -25,10 +25,9 @@ from bot.testkit.emulator import Emulator
 from bot.testkit.sandbox import add_sandbox_routes
 from bot.testkit.terminal import TerminalChat
 
-DEMO_TOKEN = "100000001:PREGONERO-DEMO-TOKEN-local-emulator"
 DEMO_USERNAME = "PregoneroDemoBot"
 DEMO_USER_ID = 100001
-DEFAULT_PORT = 8081
+DEFAULT_PORT = DEMO_PORT
 
 S_RUNNING = N_("Pregonero demo: the bot runs against a local Telegram emulator (no token, "
                "nothing leaves this computer).")

@@ -43,6 +43,7 @@ from bot.testkit.botapi import (
     read_params,
     too_many,
 )
+from bot.testkit.control import add_control_routes
 from bot.testkit.methods import BotApiMethods, file_path
 from bot.testkit.ratelimit import RateLimits
 from bot.testkit.state import (
@@ -384,8 +385,6 @@ class Emulator(BotApiMethods):
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
-        from bot.testkit.control import add_control_routes
-
         add_control_routes(app, self)
         return app
 

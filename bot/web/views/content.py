@@ -36,7 +36,7 @@ DUE_REASONS = ("stale", "missing", "verify", "pending")
 def check(folder: Path, lang: str = "en", today: date | None = None) -> dict:
     """`content check` on the content folder: problems as `path:line: message` lines, and
     the cards due for review (`today` judges a review's age; default: today, UTC)."""
-    from bot.content.check import check_folder
+    from bot.library import check_folder
 
     if not folder.is_dir():
         return {"folder": str(folder), "missing": True, "errors": [], "warnings": [],
