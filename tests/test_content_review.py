@@ -13,11 +13,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from bot.content.importer import import_folder
 
 from bot.clock import iso, utcnow
 from bot.content.check import check_folder
 from bot.content.contacts import directory_topics, select, visible_topic
+from bot.library import import_folder
 from bot.store import Store
 from tests.web_helpers import COMMS_ID, make_app, seeded_store, sign_in
 

@@ -28,7 +28,7 @@ __all__ = ["Hit", "SearchOutcome", "check_glossary", "import_glossary", "rebuild
 
 
 def rebuild_index(db: Database) -> None:
-    """Rebuild the search index from the cards tables (the importer calls this)."""
+    """Rebuild the search index from the cards tables (`bot.library.import_folder` calls this)."""
     rebuild(db)
 
 
