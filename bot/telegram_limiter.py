@@ -7,9 +7,10 @@ level rather than in the HTTP transport sees the method and its data (chat id, p
 and can retry a `RetryAfter` the way PTB documents it; the delivery engine sends through the
 same bot, so there is one pace for the whole process.
 
-- Overall: one call every `1/rate` seconds (29/s, under Telegram's ~30/s), evenly spaced: no
-  burst ever exceeds the pace, so a limiter that counts any sliding one-second window is
-  satisfied. Paid broadcasts (`allow_paid_broadcast`) have their own pace (`paid_rate`).
+- Overall: one call every `1/rate` seconds (29/s, under Telegram's ~30/s), evenly spaced, and
+  never more than `rate` calls in any sliding second (a limiter that counts any one-second
+  window, as Telegram may, is satisfied; a burst never exceeds the pace). Paid broadcasts
+  (`allow_paid_broadcast`) have their own pace (`paid_rate`).
 - Per chat (messages only: `send*`, `copy*`, `forward*`): at most `chat_burst` messages in any
   `chat_window` seconds (3 in 3.3 s: the short burst Telegram tolerates in a private chat, one a
   second on average, with a margin for the request's travel).
@@ -49,6 +50,8 @@ log = logging.getLogger(__name__)
 
 REPLY = 0  # answers to an officer: first
 BULK = 1  # reminders, broadcasts, re-asks: when no reply waits
+
+CATCH_UP = 3  # gaps of lateness the pace makes up for
 
 _priority: ContextVar[int] = ContextVar("pregonero_send_priority", default=REPLY)
 
@@ -119,6 +122,7 @@ class FloodLimiter(BaseRateLimiter[dict[str, Any]]):
         self._last = 0.0  # moment of the last grant, for AIMD's additive increase
         self._cut_until = 0.0
         self._chats: dict[int | str, deque[float]] = {}
+        self._window: deque[float] = deque()  # moments of the last free calls
         self._blocked: dict[int | str, float] = {}  # chat -> until (after a 429)
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
@@ -226,7 +230,7 @@ class FloodLimiter(BaseRateLimiter[dict[str, Any]]):
                 if waiter.future.done():
                     continue
                 ready = max(self.chat_ready(waiter.chat, now),
-                            self._next_paid if waiter.paid else self._next)
+                            self._next_paid if waiter.paid else self._free_at(now))
                 if ready <= now:
                     chosen = waiter
                     break
@@ -242,6 +246,18 @@ class FloodLimiter(BaseRateLimiter[dict[str, Any]]):
             heapq.heapify(heap)
             self._grant(chosen, now)
 
+    def _free_at(self, now: float) -> float:
+        """The earliest moment of the next free (not paid) call: the pace, and never more
+        than `rate` calls in any sliding second."""
+        window = self._window
+        limit = max(1, int(self.rate))
+        while len(window) > limit:
+            window.popleft()
+        at = self._next
+        if len(window) >= limit:
+            at = max(at, window[-limit] + 1.001)
+        return at
+
     def _grant(self, waiter: _Waiter, now: float) -> None:
         if waiter.paid:
             self._next_paid = max(now, self._next_paid) + 1.0 / self.paid_rate
@@ -249,7 +265,13 @@ class FloodLimiter(BaseRateLimiter[dict[str, Any]]):
             if self.rate < self.max_rate and now >= self._cut_until:
                 self.rate = min(self.max_rate, self.rate + self.increase * (now - self._last))
             self._last = now
-            self._next = max(now, self._next) + 1.0 / self.rate
+            gap = 1.0 / self.rate
+            # A timer that fires late (a busy machine) does not cost its delay: the schedule
+            # holds for up to CATCH_UP gaps, and the window keeps any second within the pace.
+            # After an idle spell the schedule starts again from now.
+            base = self._next if now - self._next <= CATCH_UP * gap else now
+            self._next = base + gap
+            self._window.append(now)
         if waiter.chat is not None:
             sent = self._chats.get(waiter.chat)
             if sent is None:
@@ -292,6 +314,8 @@ class FloodLimiter(BaseRateLimiter[dict[str, Any]]):
             self._next_paid = max(now, self._next_paid - 1.0 / self.paid_rate)
         else:
             self._next = max(now, self._next - 1.0 / self.rate)
+            if stamp in self._window:
+                self._window.remove(stamp)
         self._unlog(chat, stamp)
         if self._wake is not None:
             self._wake.set()

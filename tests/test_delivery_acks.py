@@ -42,8 +42,7 @@ def folder(store: Store, tmp_path: Path) -> Path:
 async def engine(store, emulator, settings) -> AsyncIterator[DeliveryEngine]:
     bot = Bot(emulator.bot.token, base_url=emulator.base_url, request=AiohttpRequest())
     await bot.initialize()
-    yield DeliveryEngine(store, bot, settings, config=SenderConfig(rate=500, burst=50,
-                                                                   per_chat=0))
+    yield DeliveryEngine(store, bot, settings, config=SenderConfig())
     await bot.shutdown()
 
 

@@ -2,12 +2,13 @@
 
 Schedules live in the database. Every `tick_seconds` (and at once after `wake()`), the engine
 plans what became due into the outbox (`scheduler.plan_due`), then drains due rows with the
-`Sender` until none is left. A broadcast queued by the CLI (another process) is seen at the
-next tick: one cheap indexed query.
+`Sender`'s pipeline until none is left (a long broadcast yields every few ticks to plan
+again). A broadcast queued by the CLI (another process) is seen at the next tick: one cheap
+indexed query.
 
 Restart safety: on `start()`, rows a dead process left in `sending` go back to `pending`
 (`store.delivery.recover_inflight`): at least once, see `bot/store/delivery.py` for the
-in-flight window. `stop()` lets the batch in flight finish and leaves the rest pending.
+in-flight window. `stop()` lets the sends on the wire finish and leaves the rest pending.
 
 `tick(now)` runs one planning and draining pass at a given moment, for tests and scripts.
 """
@@ -34,7 +35,6 @@ from bot.store import delivery as store_delivery
 
 log = logging.getLogger(__name__)
 
-PIPELINE = 2  # batches in flight at once
 ACK_EVERY = 60.0  # seconds between two passes over acknowledgements (re-asks, reminders)
 
 
@@ -76,7 +76,7 @@ class DeliveryEngine:
         self._task = asyncio.create_task(self._run(), name="delivery-engine")
 
     async def stop(self) -> None:
-        """Finish the batch in flight and leave the rest pending."""
+        """Finish the sends on the wire and leave the rest pending."""
         self._stopping = True
         self._wake.set()
         if self._task is not None:
@@ -104,19 +104,8 @@ class DeliveryEngine:
 
     async def drain(self, now: Callable[[], datetime],
                     until: Callable[[], bool] = lambda: False) -> int:
-        """Send due rows until none is left (or `until()`), with `PIPELINE` batches in flight
-        so one batch's store round trips overlap the next one's HTTP calls."""
-
-        async def worker() -> int:
-            total = 0
-            while not until():
-                n = await self.sender.send_batch(now())
-                if n == 0:
-                    break
-                total += n
-            return total
-
-        return sum(await asyncio.gather(*(worker() for _ in range(PIPELINE))))
+        """Send due rows until none is left (or `until()`): the sender's pipeline."""
+        return await self.sender.drain(now, until)
 
     async def _gauges(self, now: datetime) -> datetime | None:
         count, oldest, nxt = await self.store.run(store_delivery.depth, iso(now))
@@ -155,9 +144,6 @@ class DeliveryEngine:
             ahead = (nxt - self.clock()).total_seconds() if nxt is not None else 0.0
             if ahead > 0:  # rows already due but not claimable (paused campaign) wait a tick
                 wait = min(wait, ahead)
-            pause = self.sender.retry_pause_until
-            if pause is not None:
-                wait = max(wait, min(self.tick_seconds, (pause - self.clock()).total_seconds()))
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=max(0.05, wait))
             except TimeoutError:

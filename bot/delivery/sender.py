@@ -1,23 +1,28 @@
-"""Drains the outbox within Telegram's limits and records every outcome.
+"""Drains the outbox through the bot's flood limiter and records every outcome as it returns.
 
-- Pace: a token bucket of `rate` messages per second overall (29/s by default, under
-  Telegram's ~30/s; `allow_paid_broadcast` raises it) and at least `per_chat` seconds between two
-  messages to the same chat. The sender keeps its own limiter; PTB's AIORateLimiter is not used.
-- 429: every send pauses for `retry_after`; the row goes back to `pending` (not counted as an
-  attempt).
-- 5xx, timeouts, network errors: retried with exponential backoff and jitter, up to
-  `max_attempts`, then `failed`.
+- Pace: the bot's `FloodLimiter` (`bot/telegram_limiter.py`) paces every call the process
+  makes, these included; the sender marks its calls bulk, so officers' replies overtake them,
+  and does no pacing of its own. A bot without a rate limiter (some tests, the unlimited
+  benchmark) sends as fast as `concurrency` allows.
+- A pipeline, not batches: `drain()` claims rows a little ahead of the senders (at most
+  `batch` at a time, topped up when fewer than `concurrency` wait), `concurrency` workers send,
+  and a recorder commits outcomes every `flush_every` seconds (one store call per group). So the
+  pace never stalls on a batch boundary, and a `kill -9` resends only what was on the wire or
+  answered in the last few tens of milliseconds (see `bot/store/delivery.py`).
+- 429 that the limiter gave up on: the row goes back to `pending` at `retry_after` (not counted
+  as an attempt).
+- 5xx, timeouts, network errors: retried soon, in memory (`retry_soon` times: at once, then
+  after about 0.5 and 1 s), then with a stored exponential backoff (`backoff_base` doubling,
+  up to `backoff_max`) until `max_attempts`, then `failed`. An outage of seconds costs seconds,
+  and a lone 5xx near the end of a broadcast does not hold up its last delivery.
 - 403: the officer blocked the bot: row `blocked`, officer marked blocked.
 - 400 and anything else: `failed` with the error class, not retried.
-
-Rows are claimed in batches (one store call) just before sending and their outcomes written in
-one store call after the batch, so the store's single worker thread and the event loop stay
-free for officers' questions while thousands of reminders drain.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import random
@@ -35,7 +40,6 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
-    TimedOut,
 )
 
 from bot import metrics
@@ -46,7 +50,7 @@ from bot.i18n import gettext_for
 from bot.store import Store, cards
 from bot.store import delivery as store_delivery
 from bot.store.delivery import OutboxRow, Outcome
-from bot.telegram_limiter import bulk
+from bot.telegram_limiter import bulk, retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -70,124 +74,183 @@ def header_text(kind: str, lang: str) -> str:
     return HEADERS.get(kind, "<b>%s</b>") % texts.get(kind, _("Notice"))
 
 
-class Limiter:
-    """Overall token bucket plus a minimum gap per chat, on the loop's monotonic clock."""
-
-    def __init__(self, rate: float, *, burst: float = 1.0, per_chat: float = 1.0,
-                 clock: Callable[[], float] | None = None) -> None:
-        self.rate = rate
-        self.burst = max(1.0, burst)
-        self.per_chat = per_chat
-        self.clock = clock or _loop_time
-        self._tokens = self.burst
-        self._stamp = self.clock()
-        self._chats: dict[int, float] = {}
-        self._lock = asyncio.Lock()
-        self.paused_until = 0.0
-
-    def refund(self, n: int = 1) -> None:
-        """Give back tokens of a send that Telegram did not deliver (a 5xx answer)."""
-        self._tokens = min(self.burst, self._tokens + n)
-
-    def pause(self, seconds: float) -> None:
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
-
-    async def acquire(self, chat_id: int, n: int = 1) -> None:
-        async with self._lock:  # one waiter at a time keeps the pace even
-            while True:
-                now = self.clock()
-                wait = self.paused_until - now
-                if wait <= 0:
-                    self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-                    self._stamp = now
-                    wait = (n - self._tokens) / self.rate if self._tokens < n else 0.0
-                    wait = max(wait, self._chats.get(chat_id, 0.0) - now)
-                if wait <= 0:
-                    self._tokens -= n
-                    self._chats[chat_id] = now + self.per_chat * n
-                    if len(self._chats) > 50_000:
-                        self._chats = {c: t for c, t in self._chats.items() if t > now}
-                    return
-                await asyncio.sleep(wait)
-
-
-class _NoLimit(Limiter):
-    def __init__(self) -> None:
-        super().__init__(1.0)
-
-    async def acquire(self, chat_id: int, n: int = 1) -> None:
-        if self.paused_until > self.clock():
-            await asyncio.sleep(self.paused_until - self.clock())
-
-
-def _loop_time() -> float:
-    return asyncio.get_running_loop().time()
-
-
 @dataclass(frozen=True)
 class SenderConfig:
-    rate: float = 29.0
-    burst: float = 5.0
-    per_chat: float = 1.0
-    concurrency: int = 32
-    batch: int = 60
-    max_attempts: int = 5
-    backoff_base: float = 1.0
+    concurrency: int = 32  # sends waiting at the limiter or on the wire at once
+    batch: int = 64  # rows claimed per store call
+    flush_every: float = 0.025  # seconds between two commits of outcomes
+    max_attempts: int = 6
+    retry_soon: int = 3  # first retries of a 5xx/timeout, in memory
+    retry_soon_base: float = 0.5
+    backoff_base: float = 30.0  # then stored: 30 s, 60 s, ... up to backoff_max
     backoff_max: float = 600.0
     card_ttl: float = 60.0
     # Paid broadcasts (up to 1,000 msg/s, 0.1 Star per message over 30/s, enabled in
-    # @BotFather): set this and raise `rate`. Text cards carry `allow_paid_broadcast`; cards
-    # with media go through the card view, which does not pass it yet.
+    # @BotFather): text cards then carry `allow_paid_broadcast` and the limiter paces them at
+    # its paid rate; cards with media go through the card view, which does not pass it yet.
     allow_paid_broadcast: bool = False
+
+
+class _Recorder:
+    """Outcomes as they return, committed in groups every `every` seconds."""
+
+    def __init__(self, store: Store, every: float, now: Callable[[], datetime]) -> None:
+        self.store = store
+        self.every = every
+        self.now = now
+        self.pending: list[Outcome] = []
+        self._task: asyncio.Task[None] | None = None
+        self.commits = 0
+
+    def add(self, outcome: Outcome) -> None:
+        self.pending.append(outcome)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._later())
+
+    async def _later(self) -> None:
+        await asyncio.sleep(self.every)
+        await self.flush()
+
+    async def flush(self) -> None:
+        while self.pending:
+            group, self.pending = self.pending, []
+            await self.store.run(store_delivery.finish, group, now=iso(self.now()))
+            self.commits += 1
+            for o in group:
+                if o.status == "sent":
+                    metrics.MESSAGES_SENT.labels(source=o.row.kind).inc()
+                elif o.status != "retry":
+                    metrics.MESSAGES_FAILED.labels(reason=o.status).inc()
+
+    async def close(self) -> None:
+        """Commit everything (a group already on its way to the store is awaited, never
+        cancelled: its outcomes would be lost and its rows left `sending`)."""
+        task, self._task = self._task, None
+        if task is not None:
+            await task
+        await self.flush()
 
 
 class Sender:
     """Claims due outbox rows, sends them with `bot`, records outcomes."""
 
-    def __init__(self, store: Store, bot: Bot, config: SenderConfig | None = None,
-                 *, limiter: Limiter | None = None) -> None:
+    def __init__(self, store: Store, bot: Bot, config: SenderConfig | None = None) -> None:
         self.store = store
         self.bot = bot
         self.config = config or SenderConfig()
-        # A bot with a rate limiter (the Application's `FloodLimiter`) paces every call itself;
-        # a bare bot (some tests, scripts) gets this simpler limiter.
-        self.limiter = limiter or (
-            _NoLimit() if getattr(bot, "rate_limiter", None) is not None else
-            Limiter(self.config.rate, burst=self.config.burst, per_chat=self.config.per_chat))
         self._cards: dict[tuple[str, str], tuple[float, Any]] = {}
         # the same card for everyone: rendered once per card object, language and kind
         self._rendered: dict[tuple[str, str, str], tuple[Any, Any, int]] = {}
-        self._slots = asyncio.Semaphore(self.config.concurrency)
-        self.retry_pause_until: datetime | None = None  # on the engine's clock
+        self.in_flight = 0  # sends on the wire now
+        self.unrecorded = 0  # answered, not committed yet
 
-    # --- one batch -------------------------------------------------------------------------
+    # --- the pipeline ----------------------------------------------------------------------
+
+    async def drain(self, now: Callable[[], datetime],
+                    until: Callable[[], bool] = lambda: False) -> int:
+        """Send due rows until none is left (or `until()`); returns the rows claimed.
+
+        Rows claimed but not sent when `until()` stops the drain go back to `pending`; rows
+        waiting for a soon retry are stored with their retry time.
+        """
+        cfg = self.config
+        recorder = _Recorder(self.store, cfg.flush_every, now)
+        queue: asyncio.Queue[OutboxRow | None] = asyncio.Queue()
+        need = asyncio.Event()
+        need.set()
+        retrying: dict[int, tuple[OutboxRow, datetime, asyncio.TimerHandle]] = {}
+        claimed = 0
+        busy = 0  # rows taken by workers
+        loop = asyncio.get_running_loop()
+
+        def requeue(row_id: int) -> None:
+            row, _at, _handle = retrying.pop(row_id)
+            queue.put_nowait(row)
+
+        def record(outcome: Outcome) -> None:
+            if outcome.status == "soon":
+                at = now() + timedelta(seconds=outcome.delay)
+                handle = loop.call_later(outcome.delay, requeue, outcome.row.id)
+                retrying[outcome.row.id] = (outcome.row, at, handle)
+                return
+            recorder.add(outcome)
+
+        async def worker() -> None:
+            nonlocal busy
+            while True:
+                row = await queue.get()
+                if row is None:
+                    return
+                busy += 1
+                try:
+                    record(await self._send(row, now()))
+                finally:
+                    busy -= 1
+                    if queue.qsize() < cfg.concurrency:
+                        need.set()
+
+        workers = [asyncio.create_task(worker()) for _ in range(cfg.concurrency)]
+        try:
+            while not until():
+                if queue.qsize() >= cfg.concurrency:
+                    need.clear()
+                    await _wait(need, 0.5)
+                    continue
+                rows = await self._claim(now(), cfg.batch)
+                claimed += len(rows)
+                for row in rows:
+                    queue.put_nowait(row)
+                if rows:
+                    continue
+                if not retrying and busy == 0 and queue.empty():
+                    break
+                need.clear()  # nothing due now: wait for a worker or a soon retry
+                await _wait(need, 0.1)
+        finally:
+            # stop: what was claimed and not sent goes back; soon retries are stored
+            for row_id in list(retrying):
+                row, at, handle = retrying.pop(row_id)
+                handle.cancel()
+                recorder.add(Outcome(row, "retry", "retry soon", iso(at)))
+            while not queue.empty():
+                row = queue.get_nowait()
+                if row is not None:
+                    recorder.add(Outcome(row, "retry", None, iso(now()), refund=True))
+            for _ in workers:
+                queue.put_nowait(None)
+            await asyncio.gather(*workers, return_exceptions=True)
+            for row_id in list(retrying):  # answered 5xx while stopping
+                row, at, handle = retrying.pop(row_id)
+                handle.cancel()
+                recorder.add(Outcome(row, "retry", "retry soon", iso(at)))
+            await recorder.close()
+        return claimed
 
     async def send_batch(self, now: datetime) -> int:
-        """Claim up to one batch of rows due at `now`, send them, record outcomes.
-
-        Returns the number of rows claimed (0: nothing due).
-        """
-        if self.retry_pause_until is not None and now < self.retry_pause_until:
+        """Claim one batch due at `now`, send it and record the outcomes (no soon retries:
+        a 5xx is stored with its backoff). Returns the rows claimed."""
+        rows = await self._claim(now, self.config.batch)
+        if not rows:
             return 0
+        recorder = _Recorder(self.store, self.config.flush_every, lambda: now)
+        outcomes = await asyncio.gather(*(self._send(row, now, soon=False) for row in rows))
+        for o in outcomes:
+            recorder.add(o)
+        await recorder.close()
+        return len(rows)
+
+    async def _claim(self, now: datetime, limit: int) -> list[OutboxRow]:
         fresh = time.monotonic() - self.config.card_ttl
         known = {k for k, (t, _card) in self._cards.items() if t >= fresh}
-        rows, loaded = await self.store.run(_claim, now=iso(now), limit=self.config.batch,
-                                            known=known)
+        rows, loaded = await self.store.run(_claim, now=iso(now), limit=limit, known=known)
         stamp = time.monotonic()
         for key, card in loaded.items():
             self._cards[key] = (stamp, card)
-        if not rows:
-            return 0
-        outcomes = await asyncio.gather(*(self._send(row, now) for row in rows))
-        await self.store.run(store_delivery.finish, outcomes, now=iso(now))
-        for o in outcomes:
-            if o.status == "sent":
-                metrics.MESSAGES_SENT.labels(source=o.row.kind).inc()
-            elif o.status != "retry":
-                metrics.MESSAGES_FAILED.labels(reason=o.status).inc()
-        return len(rows)
+        return rows
 
-    async def _send(self, row: OutboxRow, now: datetime) -> Outcome:
+    # --- one send ----------------------------------------------------------------------------
+
+    async def _send(self, row: OutboxRow, now: datetime, *, soon: bool = True) -> Outcome:
         entry = self._cards.get((row.card_id, row.language))
         card = entry[1] if entry else None
         if card is None:
@@ -196,40 +259,48 @@ class Sender:
         rendered = self._rendered.get(key)
         if rendered is None or rendered[0] is not card:
             rendered = self._rendered[key] = (card, *render(card, row.language, row.kind))
-        _card, message, count = rendered
-        async with self._slots:
-            try:
-                with bulk():  # officers' replies overtake this send at the flood limiter
-                    await self.limiter.acquire(row.officer_id, count)
-                    await deliver(self.bot, self.store, row.officer_id, message,
-                                  paid=self.config.allow_paid_broadcast)
-            except RetryAfter as exc:
-                ra = exc.retry_after
-                seconds = math.ceil(ra.total_seconds() if hasattr(ra, "total_seconds") else ra)
-                self.limiter.pause(seconds)
-                self.retry_pause_until = now + timedelta(seconds=seconds)
-                return Outcome(row, "retry", "RetryAfter", iso(now + timedelta(seconds=seconds)),
-                               refund=True)
-            except Forbidden as exc:
-                return Outcome(row, "blocked", f"Forbidden: {exc.message}"[:200])
-            except BadRequest as exc:
-                log.warning("outbox row %s: Telegram refused the card %s: %s", row.id,
-                            row.card_id, exc.message)
-                return Outcome(row, "failed", f"BadRequest: {exc.message}"[:200])
-            except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
-                name = type(exc).__name__
-                if not isinstance(exc, TimedOut):  # an answer came back: nothing was sent
-                    self.limiter.refund(count)
-                if row.attempts >= self.config.max_attempts:
-                    return Outcome(row, "failed", name)
-                delay = min(self.config.backoff_max,
-                            self.config.backoff_base * 2 ** (row.attempts - 1))
-                delay = math.ceil(delay * (0.5 + random.random()))  # stored to the second
-                return Outcome(row, "retry", name, iso(now + timedelta(seconds=delay)))
-            except Exception as exc:
-                log.exception("outbox row %s: unexpected error", row.id)
-                return Outcome(row, "failed", type(exc).__name__)
+        _card, message, _count = rendered
+        cfg = self.config
+        self.in_flight += 1
+        try:
+            with bulk():  # officers' replies overtake this send at the flood limiter
+                await deliver(self.bot, self.store, row.officer_id, message,
+                              paid=cfg.allow_paid_broadcast)
+        except RetryAfter as exc:  # the limiter retried and gave up
+            seconds = math.ceil(retry_seconds(exc))
+            return Outcome(row, "retry", "RetryAfter", iso(now + timedelta(seconds=seconds)),
+                           refund=True)
+        except Forbidden as exc:
+            return Outcome(row, "blocked", f"Forbidden: {exc.message}"[:200])
+        except BadRequest as exc:
+            log.warning("outbox row %s: Telegram refused the card %s: %s", row.id,
+                        row.card_id, exc.message)
+            return Outcome(row, "failed", f"BadRequest: {exc.message}"[:200])
+        except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, connection errors
+            name = type(exc).__name__
+            if row.attempts >= cfg.max_attempts:
+                return Outcome(row, "failed", name)
+            if soon and row.attempts <= cfg.retry_soon:
+                delay = 0.0 if row.attempts == 1 else \
+                    cfg.retry_soon_base * 2 ** (row.attempts - 2) * (0.5 + random.random())
+                return Outcome(replace(row, attempts=row.attempts + 1), "soon", name,
+                               delay=delay)
+            delay = min(cfg.backoff_max, cfg.backoff_base * 2 ** max(
+                0, row.attempts - 1 - cfg.retry_soon))
+            delay = math.ceil(delay * (0.5 + random.random()))  # stored to the second
+            return Outcome(row, "retry", name, iso(now + timedelta(seconds=delay)))
+        except Exception as exc:
+            log.exception("outbox row %s: unexpected error", row.id)
+            return Outcome(row, "failed", type(exc).__name__)
+        finally:
+            self.in_flight -= 1
         return Outcome(row, "sent")
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
 
 
 def _claim(db: Any, *, now: str, limit: int,

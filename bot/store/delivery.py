@@ -9,8 +9,11 @@ in `error` and the number of `attempts`.
 Crash safety (the in-flight window): rows found in `sending` when the engine starts were claimed
 by a process that died before recording the answer. Telegram has no idempotency key, so whether
 they arrived cannot be known; they are put back to `pending` and sent again (at least once).
-The window is the requests in flight plus the answers not yet committed: the engine's batches
-in flight (two of at most `batch` rows each), each committed right after its responses.
+Rows claimed but still waiting for their turn at the flood limiter were never sent, so they are
+not duplicated. The window is the requests on the wire plus the answers not yet committed: the
+sender commits outcomes as they return, in groups every few tens of milliseconds
+(`SenderConfig.flush_every`), so at 30 messages/s that is the one or two requests awaiting
+Telegram's reply and at most one more answered in the last group.
 """
 
 from __future__ import annotations
@@ -377,11 +380,12 @@ def claim_due(db: Database, *, now: str, limit: int) -> list[OutboxRow]:
 class Outcome:
     """What happened to one claimed row."""
 
-    row: OutboxRow
-    status: str  # sent | failed | blocked | retry
+    row: OutboxRow  # `row.attempts`: the attempts made, this one included
+    status: str  # sent | failed | blocked | retry (| soon: retried in memory, never stored)
     error: str | None = None
     retry_at: str | None = None  # for `retry`: the new due time
     refund: bool = False  # for `retry` after a 429: do not count the attempt
+    delay: float = 0.0  # for `soon`: seconds until the retry
 
 
 def finish(db: Database, outcomes: Iterable[Outcome], *, now: str) -> None:
@@ -391,11 +395,11 @@ def finish(db: Database, outcomes: Iterable[Outcome], *, now: str) -> None:
         for o in outcomes:
             if o.status == "retry":
                 db.conn.execute("UPDATE outbox SET status = 'pending', due_at = ?, error = ?, "
-                                "attempts = attempts - ? WHERE id = ?",
-                                [o.retry_at, o.error, int(o.refund), o.row.id])
+                                "attempts = ? WHERE id = ?",
+                                [o.retry_at, o.error, o.row.attempts - int(o.refund), o.row.id])
                 continue
-            db.conn.execute("UPDATE outbox SET status = ?, error = ?, done_at = ? WHERE id = ?",
-                            [o.status, o.error, now, o.row.id])
+            db.conn.execute("UPDATE outbox SET status = ?, error = ?, done_at = ?, attempts = ? "
+                            "WHERE id = ?", [o.status, o.error, now, o.row.attempts, o.row.id])
             if o.status == "blocked":
                 officers.mark_blocked(db, o.row.officer_id)
             etype = {"sent": EventType.DELIVERED, "blocked": EventType.BLOCKED}.get(

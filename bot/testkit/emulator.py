@@ -251,6 +251,7 @@ class Emulator(BotApiMethods):
         chat.append(msg)
         if from_bot:
             self.stats.delivered[chat_id] += 1
+            self.stats.first_delivered.setdefault(chat_id, asyncio.get_running_loop().time())
         self._notify()
         return msg
 

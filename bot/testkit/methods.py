@@ -87,6 +87,7 @@ class BotApiMethods:
         retry_after = self.limits.check(chat_id, paid=paid)
         if retry_after:
             raise too_many(retry_after)
+        self.stats.peak_per_second = max(self.stats.peak_per_second, self.limits.peak)
 
     @staticmethod
     def _format(text: str, parse_mode: str | None, entities: Any,

@@ -81,6 +81,7 @@ class RateLimits:
     paid_per_second: float = 1000.0
     strict: bool = False
     clock: Callable[[], float] = loop_time
+    peak: int = 0  # strict: the most free sends seen in one sliding second
     _overall: Bucket | Window | None = None
     _paid: Bucket | Window | None = None
     _chats: dict[int | str, Bucket | Window] = field(default_factory=dict)
@@ -117,6 +118,8 @@ class RateLimits:
             return max(1, math.ceil(wait))
         overall.take(now)
         chat.take(now)
+        if isinstance(overall, Window) and not paid:
+            self.peak = max(self.peak, len(overall.log))
         return 0
 
     def reset(self) -> None:

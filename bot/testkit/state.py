@@ -131,13 +131,17 @@ class Stats:
     too_many_requests: int = 0
     server_errors: int = 0
     delivered: Counter = field(default_factory=Counter)
+    first_delivered: dict[int, float] = field(default_factory=dict)  # chat -> loop time
     uploads: int = 0
     file_id_reuses: int = 0
+    peak_per_second: int = 0  # most sends counted in one sliding second (strict limits)
 
     def to_dict(self) -> dict[str, Any]:
         return {"requests": dict(self.requests), "too_many_requests": self.too_many_requests,
                 "server_errors": self.server_errors,
                 "delivered": {str(k): v for k, v in self.delivered.items()},
+                "first_delivered": {str(k): v for k, v in self.first_delivered.items()},
+                "peak_per_second": self.peak_per_second,
                 "uploads": self.uploads, "file_id_reuses": self.file_id_reuses}
 
 
