@@ -6,12 +6,16 @@ wrong number of arguments, an argument of the wrong shape), so a forged or stale
 a polite answer from the handler instead of an exception.
 
 Actions are declared once in ACTIONS; a handler module registers for its action names.
+`button()` and `keyboard()` make the buttons and keyboards every area shows.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 VERSION = "v1"
 MAX_BYTES = 64
@@ -91,3 +95,35 @@ def decode(data: str | None) -> Callback | None:
         if not re.fullmatch(pattern, value):
             return None
     return Callback(parts[1], args)
+
+
+Button = tuple[str, str]  # (label, callback data)
+LABEL_FIT = 46  # characters a full-width button shows on a phone before Telegram cuts it
+HALF_FIT = 20  # the same for a button sharing its row with another
+
+
+def button(label: str, action: str, *args: object) -> Button:
+    return (label, encode(action, *args))
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    """Rows of buttons as Telegram's inline keyboard (None when there are none)."""
+    kept = [list(r) for r in rows if r]
+    if not kept:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in kept]
+    )
+
+
+def actions_in(markup: InlineKeyboardMarkup | None) -> list[tuple[str, tuple[str, ...]]]:
+    """The decoded (action, args) of every button of a keyboard, in order."""
+    found: list[tuple[str, tuple[str, ...]]] = []
+    if markup is None:
+        return found
+    for row in markup.inline_keyboard:
+        for b in row:
+            cb = decode(b.callback_data if isinstance(b.callback_data, str) else None)
+            if cb is not None:
+                found.append((cb.action, cb.args))
+    return found

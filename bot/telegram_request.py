@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 import aiohttp
+from telegram import Bot
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -108,3 +109,15 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+
+async def post_without_reply(bot: Bot, method: str, data: dict[str, Any]) -> None:
+    """Call a Bot API `method` the way `bot.<method>()` would, but skip building PTB objects
+    from the answer (for a sendMessage that parsing costs more than the HTTP call).
+
+    This is PTB's private `Bot._post` (22.x): it applies the bot's defaults, drops None values,
+    serialises Telegram objects, goes through an `ExtBot`'s rate limiter and raises PTB's
+    exceptions (RetryAfter, Forbidden, BadRequest...). `tests/test_telegram_request.py` pins
+    that behaviour, so a PTB upgrade that changes it fails there.
+    """
+    await bot._post(method, data)

@@ -146,8 +146,8 @@ async def test_hola_gets_a_friendly_hint_and_no_content_gap_is_logged(
 
 
 def test_page_buttons_belong_to_the_results_their_message_shows() -> None:
+    from bot.callbacks import keyboard
     from bot.chat.searching import shows_page_of
-    from bot.chatkit.ui import keyboard
 
     results = _results(PAGE_SIZE + 2)
     _text, second = results_view(results, 1, "es")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.callbacks import HALF_FIT, LABEL_FIT
 from bot.chat.topics import topic_rows
-from bot.chatkit.ui import HALF_FIT, LABEL_FIT, short_label
+from bot.chatkit.ui import short_label
 from bot.store.cards import Topic
 
 

@@ -83,7 +83,7 @@ async def test_upcoming_names_the_audience_and_an_auto_named_broadcast_in_spanis
 
 
 async def test_every_time_zone_button_fits_a_phone_and_names_its_place(enroll) -> None:
-    from bot.chatkit.ui import LABEL_FIT
+    from bot.callbacks import LABEL_FIT
 
     user = await enroll()
     shown = await user.ask("/zona")

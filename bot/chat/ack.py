@@ -10,10 +10,10 @@ from telegram import Update
 
 from bot.chat.opening import load_card, refresh_card, render_for
 from bot.chat.track import track
-from bot.chatkit.cardview import CardContext, send_card, version_tag
 from bot.chatkit.context import ChatContext
 from bot.chatkit.ui import answer, stale_text
 from bot.clock import iso, utcnow
+from bot.content.cardview import CardContext, version_tag
 from bot.store import engagement
 from bot.store.events import EventType
 
@@ -35,7 +35,7 @@ async def acknowledge(update: Update, context: ChatContext, card_id: str, tag: s
                      alert=True)
         if update.effective_chat is not None:
             message = await render_for(context, card, CardContext("none"))
-            await send_card(context.bot, context.store, update.effective_chat.id, message)
+            await context.cards.send(context.bot, update.effective_chat.id, message)
         return
     before = await context.store.run(engagement.latest_ack, officer.id, card.id)
     await context.store.run(engagement.acknowledge, officer.id, card.id, card.version,

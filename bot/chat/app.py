@@ -42,8 +42,16 @@ from bot.chat import (
 )
 from bot.chat.errors import on_error
 from bot.chat.menus import set_chat_menu, set_default_menus
+from bot.chatkit.cards import CardSender
 from bot.chatkit.commands import names
-from bot.chatkit.context import CONTEXT_TYPES, SETTINGS_KEY, STORE_KEY, ChatContext, store_of
+from bot.chatkit.context import (
+    CARDS_KEY,
+    CONTEXT_TYPES,
+    SETTINGS_KEY,
+    STORE_KEY,
+    ChatContext,
+    store_of,
+)
 from bot.chatkit.ui import Route, button_handler
 from bot.clock import iso, utcnow
 from bot.config import Settings
@@ -122,6 +130,7 @@ def build_application(
     application = builder.build()
     application.bot_data[STORE_KEY] = store
     application.bot_data[SETTINGS_KEY] = settings
+    application.bot_data[CARDS_KEY] = CardSender(store)
 
     application.add_handler(gate.handler(), group=gate.GROUP)
     for add_area in areas:

@@ -1,8 +1,8 @@
-"""Moved to `bot.chatkit.cardview` (delivery uses it too, and may not import the chat package);
+"""Moved to `bot.content.cardview` (the rendering; sending is `bot.chatkit.cards.CardSender`);
 this name stays importable, as the same module, while other work moves to the new one."""
 
 import sys
 
-from bot.chatkit import cardview
+from bot.content import cardview
 
 sys.modules[__name__] = cardview

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.callbacks import button, keyboard
 from bot.chatkit.context import ChatContext
-from bot.chatkit.ui import answer, button, esc, keyboard, reply, short_label
+from bot.chatkit.ui import answer, esc, reply, short_label
 from bot.content.contacts import directory_topics, select
 from bot.store import cards
 

@@ -6,10 +6,10 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot.chat.track import track
-from bot.chatkit.cardview import feedback_marked
 from bot.chatkit.context import ChatContext
 from bot.chatkit.ui import answer
 from bot.clock import iso, utcnow
+from bot.content.cardview import feedback_marked
 from bot.store import cards, engagement
 from bot.store.events import EventType
 

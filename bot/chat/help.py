@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.callbacks import button, keyboard
 from bot.chatkit.commands import help_lines
 from bot.chatkit.context import ChatContext
-from bot.chatkit.ui import answer, button, esc, keyboard, reply
+from bot.chatkit.ui import answer, esc, reply
 from bot.i18n import gettext_for
 from bot.store.officers import Role
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.callbacks import button, keyboard
 from bot.chat.menus import set_chat_menu
 from bot.chat.track import track
 from bot.chatkit.context import ChatContext
-from bot.chatkit.ui import answer, bilingual, button, esc, keyboard, reply
+from bot.chatkit.ui import answer, bilingual, esc, reply
 from bot.i18n import N_, gettext_for
 from bot.store import officers
 from bot.store.events import EventType

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.callbacks import button, keyboard
 from bot.chat.menus import clear_chat_menu
 from bot.chat.track import track
 from bot.chatkit.context import ChatContext
-from bot.chatkit.ui import answer, button, esc, keyboard, reply, stale_text
+from bot.chatkit.ui import answer, esc, reply, stale_text
 from bot.clock import iso, utcnow
 from bot.store import officers
 from bot.store.events import EventType

@@ -6,11 +6,12 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.callbacks import actions_in
 from bot.chat.searching import last_results
 from bot.chat.track import track
-from bot.chatkit.cardview import CardContext, CardMessage, render_card, send_card
 from bot.chatkit.context import ChatContext
-from bot.chatkit.ui import NO_PREVIEW, actions_in, answer, stale_text
+from bot.chatkit.ui import NO_PREVIEW, answer, stale_text
+from bot.content.cardview import CardContext, CardMessage, render_card
 from bot.store import cards, engagement
 from bot.store.cards import Card
 from bot.store.events import EventType
@@ -51,7 +52,7 @@ async def open_card(update: Update, context: ChatContext, card_id: str) -> None:
         where = CardContext("none")
     message = await render_for(context, card, where)
     await track(context, EventType.CARD_OPENED, card_id=card.id)
-    await send_card(context.bot, context.store, update.effective_chat.id, message)
+    await context.cards.send(context.bot, update.effective_chat.id, message)
 
 
 async def refresh_card(update: Update, context: ChatContext, card: Card) -> None:

@@ -14,23 +14,14 @@ from dataclasses import dataclass
 
 from telegram import Update
 
+from bot.callbacks import Button, actions_in, button, keyboard
 from bot.chat.gate import start_code
 from bot.chat.help import show_help
 from bot.chat.topics import show_topics, topic_rows
 from bot.chat.track import track
 from bot.chatkit.commands import command, parse_command
 from bot.chatkit.context import ChatContext
-from bot.chatkit.ui import (
-    Button,
-    actions_in,
-    answer,
-    button,
-    esc,
-    keyboard,
-    reply,
-    short_label,
-    stale_text,
-)
+from bot.chatkit.ui import answer, esc, reply, short_label, stale_text
 from bot.clock import iso, utcnow
 from bot.i18n import format_number, gettext_for
 from bot.metrics import SEARCH_LATENCY

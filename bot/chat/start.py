@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.callbacks import button, keyboard
 from bot.chat.gate import REFUSAL, start_code
 from bot.chat.menus import set_chat_menu
 from bot.chat.track import track
 from bot.chatkit.commands import command
 from bot.chatkit.context import ChatContext
-from bot.chatkit.ui import bilingual, button, esc, keyboard, reply
+from bot.chatkit.ui import bilingual, esc, reply
 from bot.clock import iso, utcnow
 from bot.i18n import N_, gettext_for, normalize_lang
 from bot.store import officers

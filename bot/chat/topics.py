@@ -6,20 +6,9 @@ from collections.abc import Sequence
 
 from telegram import Update
 
+from bot.callbacks import HALF_FIT, LABEL_FIT, Button, actions_in, button, keyboard
 from bot.chatkit.context import ChatContext
-from bot.chatkit.ui import (
-    HALF_FIT,
-    LABEL_FIT,
-    Button,
-    actions_in,
-    answer,
-    button,
-    esc,
-    keyboard,
-    reply,
-    short_label,
-    stale_text,
-)
+from bot.chatkit.ui import answer, esc, reply, short_label, stale_text
 from bot.content.contacts import visible_topic
 from bot.i18n import gettext_for
 from bot.store import cards

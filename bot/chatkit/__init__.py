@@ -1,9 +1,10 @@
 """What every chat area (`bot.chat`, the chat side of `bot.delivery`) builds on, so that no
-area imports another: the typed handler context, replies and keyboards, the command table and
-a card as a Telegram message.
+area imports another: the typed handler context, replies, the command table and sending a card.
 
-  context    ChatContext (store, settings, officer, lang, _) and CONTEXT_TYPES
-  ui         esc, bilingual, button, keyboard, reply, answer, button_handler(routes)
+  context    ChatContext (store, settings, officer, lang, _, cards) and CONTEXT_TYPES
+  ui         esc, bilingual, short_label, reply, answer, button_handler(routes)
   commands   the table of commands: menus, /ayuda, handler names
-  cardview   render_card (pure) and send_card (with the file_id cache)
+  cards      CardSender: sends a rendered card (bot.content.cardview), file_id cache
+
+Buttons and keyboards are `bot.callbacks.button` and `bot.callbacks.keyboard`.
 """

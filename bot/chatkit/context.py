@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.chatkit.cards import CardSender
 from bot.config import Settings
 from bot.i18n import DEFAULT_LANG, Gettext, gettext_for
 from bot.store import Store
@@ -20,6 +21,7 @@ from bot.store.officers import Officer
 
 STORE_KEY = "pregonero.store"
 SETTINGS_KEY = "pregonero.settings"
+CARDS_KEY = "pregonero.cards"
 
 
 def store_of(application: Application) -> Store:  # type: ignore[type-arg]
@@ -46,6 +48,11 @@ class ChatContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def settings(self) -> Settings:
         return settings_of(self.application)
+
+    @property
+    def cards(self) -> CardSender:
+        """Sends rendered cards (with the file_id cache)."""
+        return self.application.bot_data[CARDS_KEY]
 
     @property
     def lang(self) -> str:

@@ -1,13 +1,13 @@
-"""Small presentation helpers shared by the chat handlers: keyboards, replies, bilingual text."""
+"""Small presentation helpers shared by the chat handlers: replies, bilingual text, button
+labels, an area's button router (buttons and keyboards themselves: `bot.callbacks`)."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 
 from telegram import (
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
@@ -17,10 +17,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, CallbackQueryHandler
 
-from bot.callbacks import decode, encode
+from bot.callbacks import LABEL_FIT, decode
 from bot.i18n import LANGS, gettext_for
 
-Button = tuple[str, str]  # (label, callback data)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -38,8 +37,6 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
-LABEL_FIT = 46  # characters a full-width button shows on a phone before Telegram cuts it
-HALF_FIT = 20  # the same for a button sharing its row with another
 
 
 def short_label(text: str, limit: int = LABEL_FIT) -> str:
@@ -56,32 +53,6 @@ def short_label(text: str, limit: int = LABEL_FIT) -> str:
     if space >= limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:·-(") + "…"
-
-
-def button(label: str, action: str, *args: object) -> Button:
-    return (label, encode(action, *args))
-
-
-def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
-    rows = [list(r) for r in rows if r]
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
-
-
-def actions_in(markup: InlineKeyboardMarkup | None) -> list[tuple[str, tuple[str, ...]]]:
-    """The decoded (action, args) of every button of a keyboard, in order."""
-    found = []
-    if markup is None:
-        return found
-    for row in markup.inline_keyboard:
-        for b in row:
-            cb = decode(b.callback_data if isinstance(b.callback_data, str) else None)
-            if cb is not None:
-                found.append((cb.action, cb.args))
-    return found
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None, *,

@@ -1,4 +1,5 @@
-"""What a content folder holds once parsed: cards, their translations, quizzes and materials.
+"""What a content folder holds once parsed: cards, their translations, quizzes and materials;
+and what the store gives back: a `Card` in one language, an officer's `CardState` on it.
 
 A card is one `<id>` in `messages/<topic>/<id>.<lang>.md`; each language file is one
 `ParsedTranslation`. `ParsedCard` gathers the translations of one id and carries what belongs
@@ -243,3 +244,55 @@ def topic_title(slug: str) -> str:
     """A readable name from a folder name: `derechos-humanos` -> "Derechos humanos"."""
     words = re.sub(r"[-_]+", " ", slug).strip()
     return words[:1].upper() + words[1:] if words else slug
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card in one language, ready to show. `lang` may differ from `requested_lang` when the
+    card has no translation in the language asked for (see `fallback`)."""
+
+    id: str
+    topic: str
+    kind: Kind
+    version: str
+    lang: str
+    requested_lang: str
+    langs: tuple[str, ...]
+    title: str
+    summary: str
+    keywords: tuple[str, ...]
+    body_md: str
+    body_html: str
+    body_text: str
+    quiz: Quiz | None
+    image: Material | None
+    document: Material | None
+    source: str
+    updated_at: str
+
+    @property
+    def fallback(self) -> bool:
+        """True when shown in another language than asked ("available in Spanish only")."""
+        return self.lang != self.requested_lang
+
+
+@dataclass(frozen=True)
+class QuizAnswer:
+    choice: int
+    correct: bool
+    at: str
+
+
+@dataclass(frozen=True)
+class Ack:
+    version: str
+    at: str
+
+
+@dataclass(frozen=True)
+class CardState:
+    """What one officer has done with one card: what the card view shows them."""
+
+    feedback: str | None = None
+    quiz: QuizAnswer | None = None
+    ack: Ack | None = None  # their latest acknowledgement, of any version

@@ -13,9 +13,10 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
+from bot.callbacks import button, keyboard
 from bot.chatkit.commands import COMMANDS, Command, add_command, names
 from bot.chatkit.context import ChatContext
-from bot.chatkit.ui import answer, button, button_handler, esc, keyboard, reply, short_label
+from bot.chatkit.ui import answer, button_handler, esc, reply, short_label
 from bot.clock import utcnow
 from bot.delivery import campaigns as lib
 from bot.delivery.preview import send_preview

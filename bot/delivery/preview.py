@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.chatkit.cards import CardSender
 from bot.config import DEMO_PORT, DEMO_TOKEN
-from bot.delivery.sender import deliver, render
+from bot.delivery.sender import render
 from bot.errors import ConfigError, InvalidInput, NotFound
 from bot.store import Store, cards, officers
 
@@ -28,7 +29,7 @@ async def send_preview(store: Store, bot: Any, user_id: int, card_id: str,
     if card is None:
         raise NotFound(f"unknown card {card_id!r}")
     message, _count = render(card, person.language, kind)
-    await deliver(bot, store, user_id, message)
+    await CardSender(store).deliver(bot, user_id, message)
     return len(message.texts)
 
 

@@ -33,7 +33,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -43,9 +42,10 @@ from telegram.error import (
 )
 
 from bot import metrics
-from bot.chatkit import cardview
-from bot.chatkit.ui import NO_PREVIEW
+from bot.chatkit.cards import CardSender
 from bot.clock import iso
+from bot.content import cardview
+from bot.content.render import telegram_length
 from bot.i18n import gettext_for
 from bot.store import Store, cards
 from bot.store import delivery as store_delivery
@@ -141,6 +141,7 @@ class Sender:
         self._cards: dict[tuple[str, str], tuple[float, Any]] = {}
         # the same card for everyone: rendered once per card object, language and kind
         self._rendered: dict[tuple[str, str, str], tuple[Any, Any, int]] = {}
+        self.cards = CardSender(store)
         self.in_flight = 0  # sends on the wire now
         self.unrecorded = 0  # answered, not committed yet
 
@@ -264,8 +265,8 @@ class Sender:
         self.in_flight += 1
         try:
             with bulk():  # officers' replies overtake this send at the flood limiter
-                await deliver(self.bot, self.store, row.officer_id, message,
-                              paid=cfg.allow_paid_broadcast)
+                await self.cards.deliver(self.bot, row.officer_id, message,
+                                         paid=cfg.allow_paid_broadcast)
         except RetryAfter as exc:  # the limiter retried and gave up
             seconds = math.ceil(retry_seconds(exc))
             return Outcome(row, "retry", "RetryAfter", iso(now + timedelta(seconds=seconds)),
@@ -323,28 +324,10 @@ def render(card: Any, lang: str, kind: str) -> tuple[Any, int]:
     """The card message with the engine's header line, and how many messages it takes."""
     message = cardview.render_card(card, lang)
     with_header = f"{header_text(kind, lang)}\n\n{message.body_html}"
-    if cardview.telegram_length(with_header) <= cardview.TEXT_LIMIT:
+    if telegram_length(with_header) <= cardview.TEXT_LIMIT:
         message = replace(message, body_html=with_header)
     media = sum(1 for p in (message.image_path, message.document_path) if p)
     texts = message.texts
     caption = media and len(texts) == 1 and \
-        cardview.telegram_length(texts[0]) <= cardview.CAPTION_LIMIT
+        telegram_length(texts[0]) <= cardview.CAPTION_LIMIT
     return message, media + (0 if caption else len(texts))
-
-
-async def deliver(bot: Bot, store: Store, chat_id: int, message: Any, *,
-                  paid: bool = False) -> None:
-    """Send a rendered card: text-only cards on the fast path, cards with media through the card
-    view (file_id reuse, captions)."""
-    texts = message.texts
-    if not message.image_path and not message.document_path and len(texts) == 1 \
-            and hasattr(bot, "_post"):
-        # The same sendMessage as `cardview.send_card`, without building a `Message` object
-        # from the answer (PTB's parsing costs more than the HTTP call; nothing uses it here).
-        data = {"chat_id": chat_id, "text": texts[0], "parse_mode": ParseMode.HTML,
-                "link_preview_options": NO_PREVIEW, "reply_markup": message.keyboard}
-        if paid:
-            data["allow_paid_broadcast"] = True
-        await bot._post("sendMessage", data)
-        return
-    await cardview.send_card(bot, store, chat_id, message)

@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from bot.clock import iso
-from bot.content.model import LANGS, Kind, Material, ParsedCard, Quiz, TopicName, topic_title
+from bot.content.model import LANGS, Card, Kind, Material, ParsedCard, Quiz, TopicName, topic_title
 
 
 def _create(db: Database) -> None:
@@ -70,36 +70,6 @@ def _create(db: Database) -> None:
 
 
 MIGRATIONS = [("0010_cards", _create)]
-
-
-@dataclass(frozen=True)
-class Card:
-    """A card in one language, ready to show. `lang` may differ from `requested_lang` when the
-    card has no translation in the language asked for (see `fallback`)."""
-
-    id: str
-    topic: str
-    kind: Kind
-    version: str
-    lang: str
-    requested_lang: str
-    langs: tuple[str, ...]
-    title: str
-    summary: str
-    keywords: tuple[str, ...]
-    body_md: str
-    body_html: str
-    body_text: str
-    quiz: Quiz | None
-    image: Material | None
-    document: Material | None
-    source: str
-    updated_at: str
-
-    @property
-    def fallback(self) -> bool:
-        """True when shown in another language than asked ("available in Spanish only")."""
-        return self.lang != self.requested_lang
 
 
 @dataclass(frozen=True)

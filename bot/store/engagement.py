@@ -12,10 +12,9 @@ Per-person tables are registered in `officers.FORGET_TABLES` so `/baja` + erase 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlite_utils import Database
 
+from bot.content.model import Ack, CardState, QuizAnswer
 from bot.store.officers import FORGET_TABLES
 
 
@@ -73,28 +72,6 @@ FORGET_TABLES.extend(
     [("feedback", "officer_id", "delete"), ("quiz_answers", "officer_id", "delete"),
      ("acks", "officer_id", "delete")]
 )
-
-
-@dataclass(frozen=True)
-class QuizAnswer:
-    choice: int
-    correct: bool
-    at: str
-
-
-@dataclass(frozen=True)
-class Ack:
-    version: str
-    at: str
-
-
-@dataclass(frozen=True)
-class CardState:
-    """What one officer has done with one card: what the card view shows them."""
-
-    feedback: str | None = None
-    quiz: QuizAnswer | None = None
-    ack: Ack | None = None  # their latest acknowledgement, of any version
 
 
 def set_feedback(db: Database, officer_id: int, card_id: str, value: str, *, at: str) -> None:

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.callbacks import decode
-from bot.chatkit.cardview import (
+from bot.callbacks import LABEL_FIT, decode
+from bot.content.cardview import (
     CAPTION_LIMIT,
     CardContext,
     feedback_marked,
     render_card,
-    send_card,
-    telegram_length,
     version_tag,
 )
-from bot.chatkit.ui import LABEL_FIT
-from bot.content.model import Kind, Material, Quiz
-from bot.store.cards import Card
-from bot.store.engagement import Ack, CardState, QuizAnswer
+from bot.content.model import Ack, Card, CardState, Kind, Material, Quiz, QuizAnswer
+from bot.content.render import telegram_length
 from bot.testkit.tghtml import parse_html
 
 AT = "2026-11-28T12:00:00+00:00"
@@ -139,91 +134,6 @@ def test_materials_are_carried_with_their_hash() -> None:
 def test_telegram_counts_code_points_after_parsing_entities() -> None:
     assert telegram_length("<b>a&amp;b</b> 😀") == 5
     assert CAPTION_LIMIT == 1024
-
-
-# --- sending, outside any handler, through the emulator --------------------------------------
-
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-       b"\x00\x00\x00\x00IEND\xaeB`\x82")
-
-
-@pytest.fixture
-async def bot(emulator):
-    from bot.telegram_limiter import limited_bot
-
-    async with limited_bot(emulator.bot.token, base_url=emulator.base_url) as b:
-        yield b
-
-
-async def started(emulator, user_id: int):
-    """A user who has opened the chat (Telegram refuses messages to anyone else)."""
-    user = emulator.add_user(user_id)
-    await emulator.send_text(user_id, "/start")
-    return user
-
-
-def _files(tmp_path):
-    image, document = tmp_path / "flujo.png", tmp_path / "sop.pdf"
-    image.write_bytes(PNG)
-    document.write_bytes(b"%PDF-1.4\n%%EOF\n")
-    return image, document
-
-
-async def test_send_card_uploads_each_file_once_and_reuses_its_file_id(
-        bot, emulator, store, tmp_path) -> None:
-    image, document = _files(tmp_path)
-    user = await started(emulator, 501)
-    m = render_card(card(Kind.SOP, image=str(image), document=str(document)), "es")
-    first = await send_card(bot, store, user.id, m)
-    second = await send_card(bot, store, user.id, m)
-    assert len(first) == len(second) == 2
-    sent = emulator.bot_messages(user.id)
-    assert sent[0].photo and sent[0].caption is None
-    assert sent[1].document and sent[1].caption.startswith("Trato digno")
-    assert sent[1].button_texts[0] == "✅ Leído y entendido"
-    assert emulator.stats.uploads == 2 and emulator.stats.file_id_reuses == 2
-    assert store.db["media_files"].count == 2
-
-
-async def test_a_text_too_long_for_a_caption_follows_the_media_with_the_buttons(
-        bot, emulator, store, tmp_path) -> None:
-    image, _document = _files(tmp_path)
-    user = await started(emulator, 502)
-    m = render_card(card(image=str(image), body_html="x" * 1500), "en")
-    ids = await send_card(bot, store, user.id, m)
-    photo, text = emulator.bot_messages(user.id)
-    assert [photo.message_id, text.message_id] == ids
-    assert photo.caption is None and photo.buttons == []
-    assert text.text.startswith("Trato digno") and "👍 Useful" in text.button_texts
-
-
-async def test_a_file_id_telegram_no_longer_knows_is_uploaded_again(
-        bot, emulator, store, tmp_path) -> None:
-    image, _document = _files(tmp_path)
-    user = await started(emulator, 503)
-    m = render_card(card(image=str(image)), "es")
-    await send_card(bot, store, user.id, m)
-    emulator.files.clear()  # Telegram forgot the file
-    await send_card(bot, store, user.id, m)
-    assert emulator.stats.uploads == 2
-    assert len(emulator.bot_messages(user.id)) == 2
-
-
-async def test_a_missing_material_file_sends_the_card_as_text(bot, emulator, store) -> None:
-    user = await started(emulator, 504)
-    m = render_card(card(image="/nonexistent/flujo.png"), "es")
-    assert len(await send_card(bot, store, user.id, m)) == 1
-    assert emulator.bot_messages(user.id)[0].text.startswith("Trato digno")
-
-
-async def test_telegram_errors_reach_the_caller(bot, emulator, store) -> None:
-    from telegram.error import Forbidden
-
-    user = await started(emulator, 505)
-    emulator.block(user.id)
-    with pytest.raises(Forbidden):
-        await send_card(bot, store, user.id, render_card(card(), "es"))
 
 
 def test_a_quiz_whose_intro_is_too_long_keeps_its_question_and_options() -> None:

@@ -1,5 +1,5 @@
-"""A card as a Telegram message: `render_card` (pure) decides text and buttons, `send_card`
-sends it (from a handler or from the delivery engine's outbox sender).
+"""A card as a Telegram message, decided without sending anything: `render_card` (pure) gives
+the text and the buttons one officer sees (`bot.chatkit.cards.CardSender` sends it).
 
 Every card carries buttons: 👍 useful / 👎 not useful, and a way back (to the search results,
 to its topic). A quiz shows its options as buttons until the officer has answered; then their
@@ -9,45 +9,28 @@ changes the button comes back.
 
 Materials: an image (infographic) and/or a document (the full SOP) go first; the card's text is
 the caption of the last one when it fits Telegram's 1,024 characters, else a follow-up message.
-Each file is uploaded once; Telegram's `file_id` is cached by the file's sha256 and reused.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import html
-import logging
-import os
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
-from weakref import WeakKeyDictionary
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram import InlineKeyboardMarkup
 
-from bot.callbacks import MAX_BYTES, encode
-from bot.chatkit.ui import LABEL_FIT, NO_PREVIEW, Button, actions_in, button, esc, keyboard
-from bot.clock import iso, parse_iso, utcnow
+from bot.callbacks import LABEL_FIT, MAX_BYTES, Button, actions_in, button, encode, keyboard
+from bot.clock import parse_iso
+from bot.content.model import MESSAGE_LIMIT, Card, CardState, Kind, Material, Quiz, QuizAnswer
+from bot.content.render import escape as esc
+from bot.content.render import telegram_length
 from bot.i18n import format_day, gettext_for
-from bot.store import Store, engagement
-from bot.store.engagement import CardState
 
-log = logging.getLogger(__name__)
-
-TEXT_LIMIT = 4096
+TEXT_LIMIT = MESSAGE_LIMIT
 CAPTION_LIMIT = 1024
 OPTION_LETTERS = "ABCDEFGHIJ"
-_TAG = re.compile(r"<[^>]*>")
-
-
-def telegram_length(html_text: str) -> int:
-    """What Telegram counts: code points of the text after entity parsing."""
-    return len(html.unescape(_TAG.sub("", html_text)))
 
 
 def version_tag(version: str, card_id: str = "") -> str:
@@ -106,17 +89,11 @@ class CardMessage:
         return [t for t in (self.text_html, self.followup_html) if t]
 
 
-def _attr(card: Any, name: str, default: Any = None) -> Any:
-    return getattr(card, name, default)
-
-
-def _material(value: Any) -> tuple[str | None, str | None]:
-    """(path, sha256) of a card's image or document, whatever shape the card model gives."""
-    if value is None or value == "":
+def _material(value: Material | None) -> tuple[str | None, str | None]:
+    """(path, sha256) of a card's image or document."""
+    if value is None:
         return None, None
-    if isinstance(value, str | os.PathLike):
-        return str(value), None
-    return str(value.path), _attr(value, "sha256")
+    return str(value.path), value.sha256
 
 
 def _date(at: str, lang: str, tz: str | None) -> str:
@@ -126,13 +103,13 @@ def _date(at: str, lang: str, tz: str | None) -> str:
     return format_day(moment.date(), lang)
 
 
-def _quiz_body(quiz: Any) -> str:
+def _quiz_body(quiz: Quiz) -> str:
     question = quiz.question_html or esc(quiz.question)
     options = "\n".join(f"{OPTION_LETTERS[i]}) {esc(o)}" for i, o in enumerate(quiz.options))
     return f"{question}\n\n{options}"
 
 
-def _quiz_status(quiz: Any, answer: engagement.QuizAnswer, lang: str) -> str:
+def _quiz_status(quiz: Quiz, answer: QuizAnswer, lang: str) -> str:
     _ = gettext_for(lang)
     mine = answer.choice - 1
     letter = OPTION_LETTERS[mine] if 0 <= mine < len(quiz.options) else "?"
@@ -146,7 +123,7 @@ def _quiz_status(quiz: Any, answer: engagement.QuizAnswer, lang: str) -> str:
     return f"<b>{head}</b>\n{explanation}" if explanation else f"<b>{head}</b>"
 
 
-def _option_rows(card_id: str, options: Any) -> list[list[Button]]:
+def _option_rows(card_id: str, options: Sequence[str]) -> list[list[Button]]:
     """A quiz's answer buttons: "A) option" one per row when every option fits a phone's
     button, else the letters alone side by side (the options are listed in the text)."""
     labels = [f"{OPTION_LETTERS[i]}) {' '.join(str(o).split())}" for i, o in enumerate(options)]
@@ -158,7 +135,7 @@ def _option_rows(card_id: str, options: Any) -> list[list[Button]]:
 
 
 def render_card(
-    card: Any,
+    card: Card,
     lang: str,
     *,
     officer_state: CardState | None = None,
@@ -167,17 +144,17 @@ def render_card(
 ) -> CardMessage:
     """The message for one card, for one officer. Pure.
 
-    `card` is the store's card (id, lang, title, kind, topic, body_html, version, quiz, image,
-    document); `lang` is the officer's language (for buttons and status lines).
+    `card` is the store's card (`bot.store.cards.get_card`); `lang` is the officer's language
+    (for buttons and status lines), which differs from `card.lang` when it falls back.
     """
     _ = gettext_for(lang)
     state = officer_state or CardState()
     context = context or CardContext()
-    card_id, kind = card.id, str(_attr(card, "kind", "practice"))
-    quiz = _attr(card, "quiz") if kind == "quiz" else None
+    card_id, kind = card.id, card.kind
+    quiz = card.quiz if kind == Kind.QUIZ else None
 
     body = f"<b>{esc(card.title)}</b>"
-    if _attr(card, "body_html"):
+    if card.body_html:
         body += f"\n\n{card.body_html}"
     if quiz is not None:
         with_quiz = f"{body}\n\n{_quiz_body(quiz)}"
@@ -187,7 +164,7 @@ def render_card(
 
     rows: list[list[Button]] = []
     status: list[str] = []
-    if _attr(card, "lang", lang) != lang:
+    if card.lang != lang:
         status.append("<i>" + esc(_("Available in Spanish only") if card.lang == "es"
                                   else _("Available in English only")) + "</i>")
     if quiz is not None:
@@ -195,8 +172,8 @@ def render_card(
             rows.extend(_option_rows(card_id, quiz.options))
         else:
             status.append(_quiz_status(quiz, state.quiz, lang))
-    if kind == "sop":
-        version = str(_attr(card, "version") or "")
+    if kind == Kind.SOP:
+        version = card.version
         if state.ack is not None and state.ack.version == version:
             status.append("✓ " + esc(_("Read and understood (%(date)s)") % {
                 "date": _date(state.ack.at, lang, timezone)}))
@@ -215,15 +192,15 @@ def render_card(
         not_useful = "✓ " + not_useful
     rows.append([button(useful, "fb", card_id, "y"), button(not_useful, "fb", card_id, "n")])
 
-    topic = _attr(card, "topic")
+    topic = card.topic
     if context.back == "results":
         rows.append([button("◀ " + _("Back to results"), "res")])
     elif topic:
         label = _("Back to topic") if context.back == "topic" else _("More on this topic")
         rows.append([button("📚 " + label, "topic", topic)])
 
-    image_path, image_sha = _material(_attr(card, "image"))
-    document_path, document_sha = _material(_attr(card, "document"))
+    image_path, image_sha = _material(card.image)
+    document_path, document_sha = _material(card.document)
     return CardMessage(
         card_id=card_id, lang=lang, body_html=body, status_html="\n\n".join(status),
         keyboard=keyboard(rows), image_path=image_path, document_path=document_path,
@@ -254,120 +231,3 @@ def feedback_marked(markup: InlineKeyboardMarkup | None, value: str,
                 new_row.append((b.text, data))
         rows.append(new_row)
     return keyboard(rows)
-
-
-# --- sending ---------------------------------------------------------------------------------
-
-_hashes: dict[tuple[str, int, int], str] = {}
-_locks: WeakKeyDictionary[Store, dict[str, asyncio.Lock]] = WeakKeyDictionary()
-
-
-def file_sha256(path: str) -> str:
-    """The file's sha256, computed once per (path, size, mtime) in this process."""
-    st = os.stat(path)
-    key = (path, st.st_size, st.st_mtime_ns)
-    digest = _hashes.get(key)
-    if digest is None:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        digest = _hashes[key] = h.hexdigest()
-    return digest
-
-
-def _file_id(message: Message, kind: str) -> str | None:
-    if kind == "photo":
-        return message.photo[-1].file_id if message.photo else None
-    return message.document.file_id if message.document else None
-
-
-async def _send_media(bot: Bot, store: Store, chat_id: int, kind: str, path: str,
-                      sha: str | None, **kwargs: Any) -> Message:
-    """Send a photo or document, by cached file_id when Telegram has the file already."""
-    if sha is None:
-        sha = await asyncio.to_thread(file_sha256, path)
-    send = bot.send_photo if kind == "photo" else bot.send_document
-    field = "photo" if kind == "photo" else "document"
-
-    async def upload() -> Message:
-        data = await asyncio.to_thread(Path(path).read_bytes)
-        upload_file = InputFile(data, filename=Path(path).name)
-        message = await send(chat_id, **{field: upload_file}, **kwargs)
-        file_id = _file_id(message, kind)
-        if file_id:
-            await store.run(engagement.cache_file_id, sha, kind, file_id, at=iso(utcnow()))
-        return message
-
-    cached = await store.run(engagement.cached_file_id, sha)
-    if cached is None:
-        lock = _locks.setdefault(store, {}).setdefault(sha, asyncio.Lock())
-        async with lock:  # one upload per file, however many sends wait for it
-            cached = await store.run(engagement.cached_file_id, sha)
-            if cached is None:
-                return await upload()
-    try:
-        return await send(chat_id, **{field: cached}, **kwargs)
-    except BadRequest as exc:
-        text = str(exc).lower()
-        if "file" not in text and "identifier" not in text:
-            raise
-        log.warning("cached file_id refused by Telegram (%s); uploading again", exc.message)
-        await store.run(engagement.drop_file_id, sha)
-        return await upload()
-
-
-async def send_card(
-    bot: Bot,
-    store: Store,
-    chat_id: int,
-    card_message: CardMessage,
-    *,
-    disable_notification: bool = False,
-) -> list[int]:
-    """Send a rendered card; return the ids of the messages sent, in order.
-
-    Usable outside a handler (the delivery engine calls it). Telegram's errors (Forbidden,
-    RetryAfter, BadRequest, TimedOut...) propagate to the caller.
-    """
-    media = [
-        (kind, path, sha)
-        for kind, path, sha in (
-            ("photo", card_message.image_path, card_message.image_sha256),
-            ("document", card_message.document_path, card_message.document_sha256),
-        )
-        if path
-    ]
-    present = []
-    for kind, path, sha in media:
-        if await asyncio.to_thread(os.path.isfile, path):
-            present.append((kind, path, sha))
-        else:
-            log.warning("card %s: material missing on disk: %s", card_message.card_id, path)
-    texts = card_message.texts
-    caption_fits = len(texts) == 1 and telegram_length(texts[0]) <= CAPTION_LIMIT
-    common: dict[str, Any] = {"disable_notification": disable_notification}
-    sent: list[int] = []
-    for i, (kind, path, sha) in enumerate(present):
-        last = i == len(present) - 1
-        extra: dict[str, Any] = dict(common)
-        if last and caption_fits:
-            extra.update(caption=texts[0], parse_mode=ParseMode.HTML,
-                         reply_markup=card_message.keyboard)
-        message = await _send_media(bot, store, chat_id, kind, path, sha, **extra)
-        sent.append(message.message_id)
-        if last and caption_fits:
-            return sent
-    for i, text in enumerate(texts):
-        last = i == len(texts) - 1
-        message = await bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
-            reply_markup=card_message.keyboard if last else None, **common,
-        )
-        sent.append(message.message_id)
-    return sent
-
-
-def open_data(card_id: str) -> str:
-    """The callback data of a button that opens a card (for other areas' keyboards)."""
-    return encode("open", card_id)

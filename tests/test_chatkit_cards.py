@@ -1,0 +1,114 @@
+"""Sending a rendered card through the emulator, outside any handler: materials first, each
+file uploaded once and then sent by file_id, Telegram's errors passed to the caller."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from bot.chatkit.cards import CardSender
+from bot.content.cardview import render_card
+from bot.content.model import Card, Kind, Material
+
+AT = "2026-11-28T12:00:00+00:00"
+
+
+def card(kind: Kind = Kind.PRACTICE, **changes: object) -> Card:
+    values: dict = dict(
+        id="trato-digno", topic="derechos", kind=kind, version="v1", lang="es",
+        requested_lang="es", langs=("es", "en"), title="Trato digno & <respeto>",
+        summary="", keywords=(), body_md="", body_html="Saluda y <b>explica</b>.",
+        body_text="", quiz=None, image=None, document=None, source="x.md", updated_at=AT,
+    )
+    values.update(changes)
+    return Card(**values)
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+@pytest.fixture
+async def bot(emulator):
+    from bot.telegram_limiter import limited_bot
+
+    async with limited_bot(emulator.bot.token, base_url=emulator.base_url) as b:
+        yield b
+
+
+async def started(emulator, user_id: int):
+    """A user who has opened the chat (Telegram refuses messages to anyone else)."""
+    user = emulator.add_user(user_id)
+    await emulator.send_text(user_id, "/start")
+    return user
+
+
+def material(path: Path, data: bytes = b"") -> Material:
+    if data:
+        path.write_bytes(data)
+    return Material(str(path), hashlib.sha256(data).hexdigest(), len(data))
+
+
+def _files(tmp_path):
+    return (material(tmp_path / "flujo.png", PNG),
+            material(tmp_path / "sop.pdf", b"%PDF-1.4\n%%EOF\n"))
+
+
+async def test_send_card_uploads_each_file_once_and_reuses_its_file_id(
+        bot, emulator, store, tmp_path) -> None:
+    image, document = _files(tmp_path)
+    user = await started(emulator, 501)
+    m = render_card(card(Kind.SOP, image=image, document=document), "es")
+    cards = CardSender(store)
+    first = await cards.send(bot, user.id, m)
+    second = await cards.send(bot, user.id, m)
+    assert len(first) == len(second) == 2
+    sent = emulator.bot_messages(user.id)
+    assert sent[0].photo and sent[0].caption is None
+    assert sent[1].document and sent[1].caption.startswith("Trato digno")
+    assert sent[1].button_texts[0] == "✅ Leído y entendido"
+    assert emulator.stats.uploads == 2 and emulator.stats.file_id_reuses == 2
+    assert store.db["media_files"].count == 2
+
+
+async def test_a_text_too_long_for_a_caption_follows_the_media_with_the_buttons(
+        bot, emulator, store, tmp_path) -> None:
+    image, _document = _files(tmp_path)
+    user = await started(emulator, 502)
+    m = render_card(card(image=image, body_html="x" * 1500), "en")
+    ids = await CardSender(store).send(bot, user.id, m)
+    photo, text = emulator.bot_messages(user.id)
+    assert [photo.message_id, text.message_id] == ids
+    assert photo.caption is None and photo.buttons == []
+    assert text.text.startswith("Trato digno") and "👍 Useful" in text.button_texts
+
+
+async def test_a_file_id_telegram_no_longer_knows_is_uploaded_again(
+        bot, emulator, store, tmp_path) -> None:
+    image, _document = _files(tmp_path)
+    user = await started(emulator, 503)
+    m = render_card(card(image=image), "es")
+    await CardSender(store).send(bot, user.id, m)
+    emulator.files.clear()  # Telegram forgot the file
+    await CardSender(store).send(bot, user.id, m)
+    assert emulator.stats.uploads == 2
+    assert len(emulator.bot_messages(user.id)) == 2
+
+
+async def test_a_missing_material_file_sends_the_card_as_text(bot, emulator, store) -> None:
+    user = await started(emulator, 504)
+    m = render_card(card(image=material(Path("/nonexistent/flujo.png"))), "es")
+    assert len(await CardSender(store).send(bot, user.id, m)) == 1
+    assert emulator.bot_messages(user.id)[0].text.startswith("Trato digno")
+
+
+async def test_telegram_errors_reach_the_caller(bot, emulator, store) -> None:
+    from telegram.error import Forbidden
+
+    user = await started(emulator, 505)
+    emulator.block(user.id)
+    with pytest.raises(Forbidden):
+        await CardSender(store).send(bot, user.id, render_card(card(), "es"))
