@@ -1,204 +1,310 @@
 #!/usr/bin/env python3
-"""Make the starter content's materials with the standard library only.
+"""Make the content's materials from the cards themselves, so they never drift from them.
 
-    .venv/bin/python scripts/make_materials.py
+    .venv/bin/python scripts/make_materials.py            # every material
+    .venv/bin/python scripts/make_materials.py --check    # exit 1 if one is out of date
 
-- messages/ninez/nna-flujo.png and nna-flow.png: the unaccompanied-children SOP as a flow
-  infographic (Spanish, English), drawn with a 5x7 bitmap font and written as a palette PNG.
-- messages/refugio/sop-refugio.pdf: the asylum-referral SOP as a one-page PDF (Helvetica),
-  its text taken from the card itself so the two never drift apart.
+- Every SOP card (`kind: sop`) gets a printable PDF in each language, `<id>.<lang>.pdf` beside
+  the card (the card names it with `document:`): title, version, the text's date, review
+  status, legal basis, a flow chart of the steps, the whole procedure and whom to call.
+- The cards in INFOGRAPHICS get a phone-sized infographic of their steps (`image:`), one per
+  language: the same steps, in the same order, as the card.
+- `messages/materials.json` records, for each file, the fingerprint of the card it was made from
+  and the file's sha256; tests/test_materials.py fails when a card changed and its materials
+  were not made again.
+
+Headless chromium (/usr/bin/chromium, or PREGONERO_CHROMIUM) lays out HTML and prints the PDFs
+and screenshots; nothing leaves the machine (the pages are set with set_content, no network).
 """
 
 from __future__ import annotations
 
-import struct
+import argparse
+import asyncio
+import hashlib
+import html
+import json
+import os
 import sys
-import textwrap
-import zlib
 from pathlib import Path
+
+from markdown_it import MarkdownIt
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.content.parse import split_front_matter  # noqa: E402
-from bot.content.render import render_text  # noqa: E402
+from bot.content.check import check_folder  # noqa: E402
+from bot.content.materials import MANIFEST, Step, fingerprint, sections, steps  # noqa: E402
+from bot.content.model import Kind, ParsedCard, ParsedTranslation  # noqa: E402
 
-# --- a 5x7 bitmap font (uppercase, digits, a little punctuation) --------------------------
-GLYPHS = {
-    "A": ".###.#...##...#######...##...##...#", "B": "####.#...#####.#...##...##...#####.",
-    "C": ".####.....#....#....#....#.....####", "D": "####.#...##...##...##...##...#####.",
-    "E": "######....####.#....#....#....#####", "F": "######....####.#....#....#....#....",
-    "G": ".####.....#....#..###...##...#.####", "H": "#...##...#######...##...##...##...#",
-    "I": "#####..#....#....#....#....#..#####", "J": "....#....#....#....##...##...#.###.",
-    "K": "#...##..#.###..#.#..#..#.#...##...#", "L": "#....#....#....#....#....#....#####",
-    "M": "#...###.###.#.##...##...##...##...#", "N": "#...###..##.#.##..###...##...##...#",
-    "O": ".###.#...##...##...##...##...#.###.", "P": "####.#...##...#####.#....#....#....",
-    "Q": ".###.#...##...##...##.#.##..#..##.#", "R": "####.#...##...#####.#.#..#..#.#...#",
-    "S": ".#####....#.....###.....#....######", "T": "#####..#....#....#....#....#....#..",
-    "U": "#...##...##...##...##...##...#.###.", "V": "#...##...##...##...#.#.#..#.#...#..",
-    "W": "#...##...##...##.#.##.#.##.#..#.#..", "X": "#...##...#.#.#...#...#.#.#...##...#",
-    "Y": "#...##...#.#.#...#....#....#....#..", "Z": "#####....#...#...#...#...#....#####",
-    "0": ".###.#...##..###.#.###..##...#.###.", "1": "..#...##....#....#....#....#...###.",
-    "2": ".###.#...#....#...#...#...#...#####", "3": "####.....#....#.###.....#....#####.",
-    "4": "...#...##..#.#.#..#.#####...#....#.", "5": "######....####.....#....#....#####.",
-    "6": ".###.#....#....####.#...##...#.###.", "7": "#####....#...#...#...#....#....#...",
-    "8": ".###.#...##...#.###.#...##...#.###.", "9": ".###.#...##...#.####....#....#.###.",
-    " ": "." * 35, ".": "." * 30 + "..#..", ",": "." * 25 + "..#.." ".#...",
-    ":": "....." "..#.." "....." "....." "..#.." "....." ".....",
-    "-": "....." "....." "....." ".###." "....." "....." ".....",
-    "?": ".###." "#...#" "....#" "...#." "..#.." "....." "..#..",
-    "¿": "..#.." "....." "..#.." ".#..." "#...." "#...#" ".###.",
-    "/": "....#" "....#" "...#." "..#.." ".#..." "#...." "#....",
+CHROMIUM = os.environ.get("PREGONERO_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+# card id -> the infographic file of each language (the card names it with `image:`)
+INFOGRAPHICS = {"nna-no-acompanados": {"es": "nna-flujo.png", "en": "nna-flow.png"}}
+PHONE_WIDTH = 390  # CSS pixels: a phone's screen; drawn at 2x for sharpness
+MD = MarkdownIt("commonmark", {"html": False})
+
+LABELS = {
+    "es": {"kind": "Procedimiento operativo", "version": "Versión", "date": "Texto del",
+           "review": "Revisión", "basis": "Fundamento", "glance": "De un vistazo",
+           "procedure": "Procedimiento", "call": "A quién llamar",
+           "region": "Contactos de tu región: /directorio en Pregonero.",
+           "pending": "PENDIENTE de validación: {who}. Hasta entonces, confirma con tu "
+                      "superior antes de actuar.",
+           "signed": "{date}, {who}", "source": "Generado de {source} (versión {version}) con "
+           "scripts/make_materials.py. Si la tarjeta cambia, este documento se vuelve a generar.",
+           "page": "Página", "if": "Si aplica", "verify": "Verificar antes del {date}"},
+    "en": {"kind": "Standard operating procedure", "version": "Version", "date": "Text of",
+           "review": "Review", "basis": "Legal basis", "glance": "At a glance",
+           "procedure": "Procedure", "call": "Whom to call",
+           "region": "Your region's contacts: /directory in Pregonero.",
+           "pending": "PENDING sign-off: {who}. Until then, check with your supervisor "
+                      "before acting on it.",
+           "signed": "{date}, {who}", "source": "Made from {source} (version {version}) by "
+           "scripts/make_materials.py. When the card changes, this document is made again.",
+           "page": "Page", "if": "When it applies", "verify": "Verify by {date}"},
 }
-ACCENTS = {"Á": "A", "É": "E", "Í": "I", "Ó": "O", "Ú": "U", "Ñ": "N"}
-SCALE = 3
-CHAR_W, CHAR_H = (5 + 1) * SCALE, (7 + 2) * SCALE  # one column of spacing, two accent rows
 
-PALETTE = [(255, 255, 255), (18, 52, 86), (230, 238, 246), (196, 30, 58), (30, 30, 30)]
-WHITE, NAVY, PALE, RED, INK = range(5)
-
-
-class Canvas:
-    def __init__(self, width: int, height: int) -> None:
-        self.width, self.height = width, height
-        self.pixels = bytearray([WHITE]) * (width * height)
-
-    def rect(self, x: int, y: int, w: int, h: int, color: int) -> None:
-        for row in range(max(0, y), min(self.height, y + h)):
-            start = row * self.width
-            self.pixels[start + max(0, x):start + min(self.width, x + w)] = bytes(
-                [color]) * (min(self.width, x + w) - max(0, x))
-
-    def text(self, x: int, y: int, text: str, color: int) -> None:
-        for char in text.upper():
-            base = ACCENTS.get(char, char)
-            glyph = GLYPHS.get(base, GLYPHS[" "])
-            for i, bit in enumerate(glyph.ljust(35, ".")[:35]):
-                if bit == "#":
-                    self.rect(x + (i % 5) * SCALE, y + (2 + i // 5) * SCALE, SCALE, SCALE, color)
-            if char == "Ñ":
-                self.rect(x + SCALE, y, 3 * SCALE, SCALE, color)
-            elif char in ACCENTS:
-                self.rect(x + 2 * SCALE, y, 2 * SCALE, SCALE, color)
-            x += CHAR_W
-
-    def centered(self, y: int, text: str, color: int) -> None:
-        self.text((self.width - len(text) * CHAR_W) // 2, y, text, color)
-
-    def png(self) -> bytes:
-        raw = b"".join(b"\x00" + bytes(self.pixels[r * self.width:(r + 1) * self.width])
-                       for r in range(self.height))
-
-        def chunk(kind: bytes, data: bytes) -> bytes:
-            body = kind + data
-            return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-        header = struct.pack(">IIBBBBB", self.width, self.height, 8, 3, 0, 0, 0)
-        palette = b"".join(bytes(c) for c in PALETTE)
-        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"PLTE", palette)
-                + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+STYLE = """
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1e1e1e;
+       margin: 0; }
+.navy { color: #123456; }
+.flow { display: flex; flex-direction: column; align-items: stretch; gap: 0; }
+.box { border: 2px solid #123456; border-radius: 10px; padding: 8px 12px; background: #e6eef6;
+       display: flex; gap: 10px; align-items: flex-start; }
+.box.if { border-style: dashed; background: #fff7e0; border-color: #9a6a00; }
+.num { flex: 0 0 auto; width: 30px; height: 30px; border-radius: 50%; background: #123456;
+       color: #fff; font-weight: 700; display: flex; align-items: center;
+       justify-content: center; }
+.box.if .num { background: #9a6a00; }
+.lead { font-weight: 700; }
+.arrow { text-align: center; color: #123456; line-height: 1; }
+"""
 
 
-def flow_png(title: str, steps: list[str], footer: str) -> bytes:
-    box_h, gap = 66, 26
-    width = max(780, 210 + max(len(s) for s in steps) * CHAR_W)
-    height = 120 + len(steps) * (box_h + gap) + 80
-    canvas = Canvas(width, height)
-    canvas.rect(0, 0, width, 90, NAVY)
-    canvas.centered(32, title, WHITE)
-    y = 120
-    for n, step in enumerate(steps, 1):
-        color = RED if n == 1 else NAVY
-        canvas.rect(40, y, width - 80, box_h, PALE)
-        canvas.rect(40, y, 70, box_h, color)
-        canvas.text(40 + (70 - CHAR_W) // 2 + SCALE, y + (box_h - CHAR_H) // 2, str(n), WHITE)
-        canvas.text(130, y + (box_h - CHAR_H) // 2, step, INK)
-        if n < len(steps):
-            canvas.rect(width // 2 - 3, y + box_h, 6, gap - 8, NAVY)
-            for i in range(8):
-                canvas.rect(width // 2 - 8 + i, y + box_h + gap - 8 + i, 16 - 2 * i, 1, NAVY)
-        y += box_h + gap
-    canvas.rect(0, height - 70, width, 70, NAVY)
-    canvas.centered(height - 50, footer, WHITE)
-    return canvas.png()
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
 
 
-NNA_ES = ("NNA NO ACOMPAÑADOS", [
-    "ATIENDE DE INMEDIATO", "PROTEGE: AGUA, COMIDA, LUGAR SEGURO",
-    "AVISA A LA PROCURADURÍA Y AL DIF", "PREGUNTA LO MÍNIMO", "¿TEMOR? AVISA A LA COMAR",
-    "REGISTRA TODO"], "INTERÉS SUPERIOR DE LA NIÑEZ")
-NNA_EN = ("UNACCOMPANIED CHILDREN", [
-    "ATTEND TO THEM AT ONCE", "PROTECT: WATER, FOOD, SAFE PLACE",
-    "NOTIFY CHILD PROTECTION AND DIF", "ASK ONLY THE MINIMUM", "FEAR? INFORM COMAR",
-    "RECORD EVERYTHING"], "BEST INTERESTS OF THE CHILD")
+def review_text(t: ParsedTranslation, labels: dict[str, str]) -> str:
+    review = t.reviewed
+    if review is None:
+        return "—"
+    if review.pending:
+        return labels["pending"].format(who=review.reviewer or "?")
+    return labels["signed"].format(date=review.on.isoformat(), who=review.reviewer)
 
 
-# --- a one-page PDF with Helvetica ----------------------------------------------------------
-def _pdf_string(text: str) -> bytes:
-    data = text.replace("◦", "-").encode("cp1252", errors="replace")
-    return b"(" + data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+def flow_html(items: tuple[Step, ...], labels: dict[str, str], detail: bool) -> str:
+    parts = []
+    for i, step in enumerate(items):
+        if i:
+            parts.append('<div class="arrow">▼</div>')
+        lead = step.lead or step.detail
+        rest = step.detail if step.lead and detail else ""
+        tag = f' <span class="tag">({esc(labels["if"])})</span>' if step.conditional else ""
+        parts.append(
+            f'<div class="box{" if" if step.conditional else ""}"><div class="num">'
+            f'{step.number}</div><div><div class="lead">{esc(lead)}{tag}</div>'
+            + (f'<div class="detail">{esc(rest)}</div>' if rest else "") + "</div></div>")
+    return '<div class="flow">' + "".join(parts) + "</div>"
 
 
-def text_pdf(title: str, subtitle: str, body: str) -> bytes:
-    lines: list[tuple[str, int, str]] = [("F2", 15, line) for line in textwrap.wrap(title, 62)]
-    lines += [("F1", 9, subtitle), ("F1", 11, "")]
-    for paragraph in body.split("\n"):
-        indent = len(paragraph) - len(paragraph.lstrip())
-        wrapped = textwrap.wrap(paragraph.strip(), 84 - indent) or [""]
-        for i, line in enumerate(wrapped):
-            pad = " " * (indent + (3 if i and paragraph.lstrip()[:1].isdigit() else 0))
-            lines.append(("F1", 11, pad + line))
-    stream = [b"BT", b"56 790 Td"]
-    for font, size, line in lines:
-        stream.append(f"/{font} {size} Tf 0 -{size + 5} Td".encode() + b" "
-                      + _pdf_string(line) + b" Tj")
-    stream.append(b"ET")
-    content = b"\n".join(stream)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> >>",
-        b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content
-        + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold "
-        b"/Encoding /WinAnsiEncoding >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + obj + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{off:010d} 00000 n \n".encode() for off in offsets)
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-            .encode())
-    return bytes(out)
+def contacts_of(t: ParsedTranslation, directory: dict[str, ParsedTranslation]
+                ) -> list[ParsedTranslation]:
+    return [directory[c] for c in t.calls if c in directory]
 
 
-def card_text(path: Path) -> tuple[str, str]:
-    text = path.read_text(encoding="utf-8")
-    meta, body, _ = split_front_matter(text)
-    title = next(line.split(":", 1)[1].strip().strip('"') for line in meta.splitlines()
-                 if line.startswith("title:"))
-    body = "\n".join(line for line in body.splitlines()
-                     if "PDF" not in line)  # the card's pointer to this very file
-    return title, render_text(body)
+def pdf_html(card: ParsedCard, t: ParsedTranslation, directory: dict[str, ParsedTranslation]
+             ) -> str:
+    labels = LABELS[t.lang]
+    body = "\n".join(line for line in t.body_md.splitlines() if "PDF" not in line)
+    date = t.reviewed.on.isoformat() if t.reviewed else ""
+    rows = [(labels["version"], esc(card.version)), (labels["date"], esc(date)),
+            (labels["review"], esc(review_text(t, labels))),
+            (labels["basis"], "<br>".join(esc(b) for b in t.legal_basis) or "—")]
+    meta = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    calls = []
+    for c in contacts_of(t, directory):
+        info = c.contact
+        how = []
+        if info and info.phone:
+            how.append(f"<b>{esc(info.phone)}</b>")
+        if info and info.website:
+            how.append(esc(info.website))
+        if info and info.verify:
+            how.append(f"<small>{esc(labels['verify'].format(date=info.verify.isoformat()))}"
+                       "</small>")
+        calls.append(f"<li><b>{esc(c.title)}</b> · {' · '.join(how)}<br>"
+                     f"<span class=\"muted\">{esc(c.summary)}</span></li>")
+    glance = "".join(
+        (f"<h3>{esc(s.heading)}</h3>" if s.heading else "") + flow_html(s.steps, labels, False)
+        for s in sections(t.body_md))
+    source = f"messages/{card.topic}/{card.id}.{t.lang}.md"
+    return f"""<!doctype html><html lang="{t.lang}"><head><meta charset="utf-8">
+<title>{esc(t.title)}</title><style>{STYLE}
+@page {{ size: Letter; margin: 18mm 16mm 20mm 16mm; }}
+body {{ font-size: 10.5pt; line-height: 1.4; }}
+header {{ border-bottom: 3px solid #123456; padding-bottom: 6px; margin-bottom: 10px; }}
+header .kind {{ text-transform: uppercase; letter-spacing: .08em; font-size: 8.5pt;
+               color: #c41e3a; font-weight: 700; }}
+h1 {{ font-size: 17pt; margin: 2px 0 0; color: #123456; }}
+h2 {{ font-size: 12.5pt; color: #123456; border-bottom: 1px solid #b8c6d6; padding-bottom: 2px;
+     margin: 16px 0 8px; break-after: avoid; }}
+h3 {{ font-size: 10.5pt; margin: 10px 0 6px; color: #123456; }}
+table.meta {{ border-collapse: collapse; width: 100%; font-size: 9.5pt; }}
+table.meta th {{ text-align: left; width: 24%; padding: 3px 8px; background: #e6eef6;
+                vertical-align: top; }}
+table.meta td {{ padding: 3px 8px; border-bottom: 1px solid #e6eef6; }}
+.box {{ padding: 5px 10px; break-inside: avoid; }} .num {{ width: 24px; height: 24px;
+font-size: 9.5pt; }} .arrow {{ font-size: 9pt; margin: 1px 0; }}
+.tag {{ font-weight: 400; font-size: 8.5pt; color: #9a6a00; }}
+.procedure p {{ margin: 6px 0; }} .procedure li {{ margin: 3px 0; }}
+ul.calls {{ padding-left: 18px; }} ul.calls li {{ margin: 5px 0; break-inside: avoid; }}
+.muted {{ color: #555; font-size: 9pt; }}
+footer {{ margin-top: 16px; font-size: 8pt; color: #555; border-top: 1px solid #b8c6d6;
+         padding-top: 4px; }}
+</style></head><body>
+<header><div class="kind">Pregonero · {esc(labels["kind"])}</div><h1>{esc(t.title)}</h1></header>
+<table class="meta">{meta}</table>
+<h2>{esc(labels["glance"])}</h2>{glance}
+<h2>{esc(labels["procedure"])}</h2><div class="procedure">{MD.render(body)}</div>
+<h2>{esc(labels["call"])}</h2><ul class="calls">{"".join(calls)}</ul>
+<p class="muted">{esc(labels["region"])}</p>
+<footer>{esc(labels["source"].format(source=source, version=card.version))}</footer>
+</body></html>"""
 
 
-def main() -> None:
-    messages = ROOT / "messages"
-    for (title, steps, footer), name in ((NNA_ES, "nna-flujo.png"), (NNA_EN, "nna-flow.png")):
-        target = messages / "ninez" / name
-        target.write_bytes(flow_png(title, steps, footer))
-        print(f"{target.relative_to(ROOT)}: {target.stat().st_size} bytes")
-    title, body = card_text(messages / "refugio" / "expresiones-temor.es.md")
-    target = messages / "refugio" / "sop-refugio.pdf"
-    target.write_bytes(text_pdf(title, "Procedimiento operativo, versión 1", body))
-    print(f"{target.relative_to(ROOT)}: {target.stat().st_size} bytes")
+def infographic_html(t: ParsedTranslation, directory: dict[str, ParsedTranslation]) -> str:
+    labels = LABELS[t.lang]
+    calls = " · ".join(esc(c.title) + (f" {esc(c.contact.phone)}" if c.contact and
+                                       c.contact.phone else "")
+                       for c in contacts_of(t, directory))
+    return f"""<!doctype html><html lang="{t.lang}"><head><meta charset="utf-8"><style>{STYLE}
+body {{ width: {PHONE_WIDTH}px; background: #fff; }}
+#card {{ padding: 14px 14px 12px; }}
+h1 {{ font-size: 21px; line-height: 1.2; margin: 0 0 4px; color: #123456; }}
+.kicker {{ font-size: 12px; font-weight: 700; letter-spacing: .06em; color: #c41e3a;
+          text-transform: uppercase; margin-bottom: 4px; }}
+.box {{ font-size: 15px; line-height: 1.3; }} .lead {{ font-size: 16.5px; }}
+.detail {{ font-size: 14px; color: #333; margin-top: 2px; }}
+.arrow {{ font-size: 13px; margin: 2px 0; }}
+.tag {{ font-weight: 400; font-size: 12.5px; color: #9a6a00; }}
+.calls {{ margin-top: 10px; font-size: 14px; background: #123456; color: #fff;
+         border-radius: 10px; padding: 8px 12px; }}
+.calls b {{ display: block; font-size: 12px; letter-spacing: .05em; text-transform: uppercase; }}
+</style></head><body><div id="card">
+<div class="kicker">{esc(labels["kind"])}</div><h1>{esc(t.title)}</h1>
+{flow_html(steps(t.body_md), labels, True)}
+<div class="calls"><b>{esc(labels["call"])}</b>{calls}</div>
+</div></body></html>"""
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def plan(messages: Path) -> list[tuple[ParsedCard, ParsedTranslation, str, Path]]:
+    """(card, translation, "pdf" | "png", target) for every material to make."""
+    result = check_folder(messages)
+    if not result.ok:
+        raise SystemExit(f"content check finds errors in {messages}: fix them first")
+    todo = []
+    for card in result.cards:
+        for lang, t in card.translations.items():
+            folder = messages / card.topic
+            if card.kind == Kind.SOP:
+                todo.append((card, t, "pdf", folder / f"{card.id}.{lang}.pdf"))
+            name = INFOGRAPHICS.get(card.id, {}).get(lang)
+            if name:
+                todo.append((card, t, "png", folder / name))
+    return todo
+
+
+def directories(messages: Path) -> dict[str, dict[str, ParsedTranslation]]:
+    result = check_folder(messages)
+    found: dict[str, dict[str, ParsedTranslation]] = {}
+    for lang in ("es", "en"):
+        found[lang] = {c.id: c.translations.get(lang) or c.primary
+                       for c in result.cards if c.kind == Kind.CONTACT}
+    return found
+
+
+async def make(messages: Path) -> dict[str, dict[str, str]]:
+    from playwright.async_api import async_playwright
+
+    todo = plan(messages)
+    dirs = directories(messages)
+    manifest: dict[str, dict[str, str]] = {}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            for card, t, kind, target in todo:
+                directory = dirs[t.lang]
+                if kind == "pdf":
+                    page = await browser.new_page()
+                    await page.set_content(pdf_html(card, t, directory))
+                    footer = (f'<div style="font-size:8px;width:100%;text-align:center;'
+                              f'color:#555">{esc(t.title)} · {LABELS[t.lang]["page"]} '
+                              '<span class="pageNumber"></span>/<span class="totalPages">'
+                              "</span></div>")
+                    await page.pdf(path=str(target), format="Letter", print_background=True,
+                                   display_header_footer=True, header_template="<div></div>",
+                                   footer_template=footer,
+                                   margin={"top": "16mm", "bottom": "18mm", "left": "16mm",
+                                           "right": "16mm"})
+                else:
+                    page = await browser.new_page(
+                        viewport={"width": PHONE_WIDTH, "height": 800}, device_scale_factor=2)
+                    await page.set_content(infographic_html(t, directory))
+                    await page.locator("#card").screenshot(path=str(target))
+                await page.close()
+                rel = target.relative_to(messages).as_posix()
+                manifest[rel] = {"card": card.id, "lang": t.lang,
+                                 "fingerprint": fingerprint(t, directory),
+                                 "sha256": sha256(target)}
+                print(f"{target.relative_to(ROOT)}: {target.stat().st_size} bytes")
+        finally:
+            await browser.close()
+    return manifest
+
+
+def stale(messages: Path) -> list[str]:
+    """Materials whose card changed since they were made, or that are missing or edited."""
+    path = messages / MANIFEST
+    recorded = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    dirs = directories(messages)
+    out = []
+    for _card, t, _kind, target in plan(messages):
+        rel = target.relative_to(messages).as_posix()
+        entry = recorded.get(rel)
+        if entry is None or not target.exists():
+            out.append(f"{rel}: missing")
+        elif entry["fingerprint"] != fingerprint(t, dirs[t.lang]):
+            out.append(f"{rel}: its card changed")
+        elif entry["sha256"] != sha256(target):
+            out.append(f"{rel}: the file was edited by hand")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="only report stale materials")
+    parser.add_argument("--messages", default=str(ROOT / "messages"))
+    args = parser.parse_args()
+    messages = Path(args.messages)
+    if args.check:
+        problems = stale(messages)
+        for line in problems:
+            print(line)
+        return 1 if problems else 0
+    manifest = asyncio.run(make(messages))
+    (messages / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1,
+                                                sort_keys=True) + "\n", encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
