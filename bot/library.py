@@ -37,14 +37,16 @@ def import_folder(db: Database, folder: Path | str, now: datetime | str,
                   shown: str | None = None) -> tuple[ImportReport, CheckResult]:
     """Check `folder` and load it: the store ends up holding exactly the folder's cards (cards
     whose files are gone are removed), its topic names and its glossary, and the search index
-    is rebuilt, all in one transaction. Raises ContentInvalid (store unchanged) on errors."""
+    is rebuilt, all in one transaction (the passages of new or changed cards are embedded for
+    the semantic search before it). Raises ContentInvalid (store unchanged) on errors."""
     result = check_folder(folder, shown)
     if not result.ok:
         raise ContentInvalid(shown or str(folder), result.problems)
+    vectors = search.embed_changed(db, result.cards)  # slow part, outside the transaction
     with db.atomic():
         report = import_cards(db, result.cards, now, result.topics)
         search.import_glossary(db, Path(folder))
-        search.rebuild_index(db)
+        search.rebuild_index(db, vectors)
     return report, result
 
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Measure search quality on labelled officer queries, against a plain FTS5 baseline.
+"""Measure search quality on labelled officer queries: plain FTS5, the lexical engine alone,
+the semantic layer alone and the fused engine, side by side.
 
-    scripts/eval_search.py [QUERIES.tsv ...] [--corpus DIR] [--json]
+    scripts/eval_search.py [QUERIES.tsv ...] [--corpus DIR] [--json] [--misses]
+    scripts/eval_search.py --tune        # fit the fusion's constants by cross-validation
+    scripts/eval_search.py --save-vectors  # refresh the eval corpus's stored vectors
 
 Imports the corpus (default: <repo>/tests/data/eval/corpus) into a temporary store with the
 real content importer, runs every query in its own language through `bot.search.search`
@@ -12,7 +15,18 @@ remove_diacritics 2 over title, keywords, summary and body; no stemming, glossar
 correction), its query words joined with OR (and, second, with AND).
 
 Several query files are evaluated on the same imported corpus, one report each (with `--json`:
-one file gives its report object, several give {"reports": [...]}).
+one file gives its report object, several give {"reports": [...]}). "ours" is the fused
+engine (the one the bot runs); "lexical" the words alone; "semantic" the best passage cosine
+alone (answering when it reaches fusion.COSINE). Without the semantic model installed, the
+semantic and fused columns are left out.
+
+`--tune` fits the fusion (bot/search/fusion.py) on the team's sets (TUNING below; never on
+the frozen officers' set): 5-fold cross-validation by query of a logistic model over the
+candidates' features (each set weighing the same), with ANSWER and FAST chosen on the
+training folds by the balanced utility: per set, the mean of MRR@5 over answerable questions
+and of abstention over unanswerable ones, then the mean over sets. It prints the
+cross-validated utility, the words-alone utility, and the constants fitted on all the tuning
+questions, to paste into fusion.py.
 """
 
 from __future__ import annotations
@@ -31,11 +45,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.library import import_folder  # noqa: E402
-from bot.search import search  # noqa: E402
+from bot.search import engine as search_engine  # noqa: E402
+from bot.search import fusion, search, semantic  # noqa: E402
+from bot.search.context import context as search_context  # noqa: E402
+from bot.search.query import parse as parse_query  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store import search as search_store  # noqa: E402
 
 SHARED = ROOT / "tests" / "data" / "eval"
+DATA = ROOT / "tests" / "data"
+VECTORS = SHARED / "vectors-e5.npz"  # the corpus's passages and the sets' questions
+TUNING = [SHARED / "queries-dev.tsv", DATA / "search-heldout.tsv", DATA / "search-heldout-2.tsv",
+          DATA / "search-stories-dev.tsv"]
+FROZEN = DATA / "search-officers.tsv"  # reported, never tuned on
 TARGETS = {"mrr5": 0.85, "hit3": 0.93, "abstention": 0.80}
 Searcher = Callable[[str, str], list[str]]
 
@@ -88,14 +110,37 @@ def run(queries_path: Path, corpus: Path) -> dict:
     return run_many([queries_path], corpus)[0]
 
 
+def lexical_ids(db, q: str, lang: str) -> list[str]:
+    ctx = search_context(db)
+    concepts, _n, _c = parse_query(ctx, q, lang)
+    return [h.card_id for h in search_engine.rank(db, ctx, concepts, lang, 5)]
+
+
+def semantic_ids(db, q: str, lang: str) -> list[str]:
+    ctx = search_context(db)
+    vec = semantic.embed_query(q)
+    if ctx.matrix is None or vec is None or not len(ctx.matrix):
+        return []
+    cos = ctx.matrix.scores(vec)
+    order = sorted(range(len(cos)), key=lambda i: -float(cos[i]))[:5]
+    if not order or float(cos[order[0]]) < fusion.COSINE:
+        return []
+    return [ctx.matrix.cards[i] for i in order]
+
+
+def open_corpus(tmp: str, corpus: Path) -> Store:
+    semantic.preload(VECTORS)
+    store = Store.open(Path(tmp) / "eval.db")
+    import_folder(store.db, corpus, "2026-01-01T00:00:00+00:00")
+    search_store.plain_build(store.db)
+    return store
+
+
 def run_many(paths: list[Path], corpus: Path) -> list[dict]:
     """One report per query file, all on one import of the corpus."""
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store.open(Path(tmp) / "eval.db")
+        store = open_corpus(tmp, corpus)
         try:
-            import_folder(store.db, corpus, "2026-01-01T00:00:00+00:00")
-            search_store.plain_build(store.db)
-
             def ours(q: str, lang: str) -> list[str]:
                 return [h.card_id for h in search(store.db, q, lang, limit=5).hits]
 
@@ -109,27 +154,58 @@ def run_many(paths: list[Path], corpus: Path) -> list[dict]:
             reports = []
             for path in paths:
                 queries = load_queries(path)
-                reports.append({"queries": str(path), "corpus": str(corpus),
-                                "ours": evaluate(queries, ours),
-                                "baseline_or": evaluate(queries, plain("OR")),
-                                "baseline_and": evaluate(queries, plain("AND"))})
+                report = {"queries": str(path), "corpus": str(corpus),
+                          "semantic_model": semantic.MODEL if semantic.available() else None,
+                          "lexical": evaluate(queries, lambda q, lang: lexical_ids(
+                              store.db, q, lang)),
+                          "ours": evaluate(queries, ours),
+                          "baseline_or": evaluate(queries, plain("OR")),
+                          "baseline_and": evaluate(queries, plain("AND"))}
+                if semantic.available():
+                    report["semantic"] = evaluate(queries, lambda q, lang: semantic_ids(
+                        store.db, q, lang))
+                reports.append(report)
             return reports
         finally:
             store.close()
 
 
-def _print(report: dict) -> None:
+COLUMNS = (("baseline_or", "plain FTS5"), ("lexical", "lexical"), ("semantic", "semantic"),
+           ("ours", "fused"))
+
+
+def _table(reports: list[dict]) -> None:
+    """One line per set and metric, the engines side by side."""
+    cols = [(k, label) for k, label in COLUMNS if any(k in r for r in reports)]
+    print(f"{'set':28} {'metric':11}" + "".join(f"{label:>12}" for _, label in cols))
+    for r in reports:
+        name = Path(r["queries"]).name
+        for metric in ("mrr5", "hit1", "hit3", "abstention"):
+            values = [r[k]["all"].get(metric) if k in r else None for k, _ in cols]
+            if all(v is None for v in values):
+                continue
+            print(f"{name:28} {metric:11}" + "".join(
+                f"{v:12.3f}" if v is not None else f"{'-':>12}" for v in values))
+    print()
+
+
+def _print(report: dict, misses: bool) -> None:
     print(f"queries: {report['queries']}\ncorpus:  {report['corpus']}\n")
-    for name, label in (("ours", "pregonero search"),
+    for name, label in (("ours", "fused (pregonero)"), ("lexical", "lexical alone"),
+                        ("semantic", "semantic alone"),
                         ("baseline_or", "plain FTS5, words OR'ed"),
                         ("baseline_and", "plain FTS5, words AND'ed")):
+        if name not in report:
+            continue
         r = report[name]
         print(f"{label:26} {_fmt(r['all'])}")
         for kind, m in sorted(r["kinds"].items()):
             print(f"  {kind:24} {_fmt(m)}")
-    print("\nmisses (pregonero search): query [lang] -> got / relevant")
-    for r in report["ours"]["misses"]:
-        print(f"  {r['query']!r} [{r['lang']}] rank={r['rank']} -> {r['got']} / {r['relevant']}")
+    if misses:
+        print("\nmisses (fused): query [lang] -> got / relevant")
+        for r in report["ours"]["misses"]:
+            print(f"  {r['query']!r} [{r['lang']}] rank={r['rank']} -> {r['got']} / "
+                  f"{r['relevant']}")
     ok = all(report["ours"]["all"].get(k, 0) >= v for k, v in TARGETS.items())
     print("\ntargets " + " ".join(f"{k}>={v}" for k, v in TARGETS.items())
           + (": met" if ok else ": NOT met"))
@@ -140,17 +216,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("queries", nargs="*", help="query files (default: the dev queries)")
     parser.add_argument("--corpus", default=str(SHARED / "corpus"))
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--misses", action="store_true", help="list the fused engine's misses")
+    parser.add_argument("--all", action="store_true",
+                        help="every set: the tuning sets, then the frozen officers' set")
+    parser.add_argument("--tune", action="store_true", help="fit the fusion's constants")
+    parser.add_argument("--save-vectors", action="store_true",
+                        help=f"store the corpus's and the sets' vectors in {VECTORS.name}")
     args = parser.parse_args(argv)
+    if args.tune:
+        from tune_search import tune  # only for --tune
+        return tune(Path(args.corpus), [p for p in TUNING if p.is_file()])
+    if args.save_vectors:
+        return save_vectors(Path(args.corpus))
     paths = [Path(q) for q in args.queries] or [SHARED / "queries-dev.tsv"]
+    if args.all:
+        paths = [p for p in [*TUNING, FROZEN] if p.is_file()]
     reports = run_many(paths, Path(args.corpus))
     if args.json:
         out = reports[0] if len(reports) == 1 else {"reports": reports}
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    for i, report in enumerate(reports):
-        if i:
-            print("\n" + "=" * 72 + "\n")
-        _print(report)
+    _table(reports)
+    for report in reports:
+        print("=" * 72 + "\n")
+        _print(report, args.misses)
+    return 0
+
+
+def save_vectors(corpus: Path) -> int:
+    """Embed the corpus's passages and every set's questions; store them in VECTORS."""
+    from bot.content.check import check_folder
+    if not semantic.available():
+        print("the semantic model is not installed", file=sys.stderr)
+        return 1
+    cards = check_folder(corpus).cards
+    texts = [p for c in cards for t in c.translations.values()
+             for p in semantic.passages(t.title, t.summary, list(t.keywords), t.body_text)]
+    questions = [q["query"] for path in [*TUNING, FROZEN] if path.is_file()
+                 for q in load_queries(path)]
+    n = semantic.save(VECTORS, texts, questions)
+    print(f"{n} vectors in {VECTORS}")
     return 0
 
 

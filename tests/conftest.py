@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,11 @@ from bot.config import Settings
 from bot.store import Store
 
 pytest_plugins = ["bot.testkit.pytest_plugin"]
+
+# The semantic layer (an embedding model) is off unless a test turns it on
+# (tests/test_search_semantic.py, and the eval script's runs): most tests import small content
+# folders and need only the words.
+os.environ.setdefault("PREGONERO_SEMANTIC", "off")
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -85,3 +85,25 @@ def test_a_bad_language_is_a_one_line_usage_error(loaded, capsys):
 def test_a_missing_query_is_a_usage_error(loaded, capsys):
     code, _, err = run(capsys, "search")
     assert code == 2 and "QUERY" in err
+
+
+def test_content_gaps_suggest_proposes_glossary_entries_from_frequent_unknown_words(loaded,
+                                                                                 capsys):
+    from bot.store import events
+    store = Store.open(loaded)
+    for text in ("troka con migrantes", "la troka del pollero", "troka abandonada",
+                 "pasaporte de un marciano", "pasaporte marciano"):
+        events.log_query(store.db, normalized=text, results=0, lang="es", region="norte",
+                         at=NOW)
+    store.close()
+    code, out, _ = run(capsys, "content", "gaps")
+    assert code == 0 and "troka con migrantes" in out
+    code, out, _ = run(capsys, "content", "gaps", "--suggest")
+    assert code == 0
+    lines = [line for line in out.splitlines() if line.startswith("- es:")]
+    assert any(line.startswith("- es: [troka") and "3 searches" in line for line in lines)
+    assert any(line.startswith("- es: [marciano]") and "add the card word" in line
+               for line in lines)
+    assert not any("pasaporte" in line.split("#")[0] for line in lines)  # known words
+    code, out, _ = run(capsys, "content", "gaps", "--suggest", "--json", "--min-count", "3")
+    assert [p["word"] for p in json.loads(out)] == ["troka"]

@@ -8,6 +8,7 @@ kinds of query, worded differently.
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -111,8 +112,9 @@ PARAPHRASES = [
 
 
 def run_eval(*args: str) -> dict:
+    env = {**os.environ, "PREGONERO_SEMANTIC": "on"}  # the engine the bot runs: both layers
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "eval_search.py"), "--json",
-                           *args], capture_output=True, text=True, check=True, cwd=ROOT)
+                           *args], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
     return json.loads(done.stdout)
 
 

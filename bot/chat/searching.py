@@ -25,7 +25,7 @@ from bot.chatkit.ui import answer, esc, reply, short_label, stale_text
 from bot.clock import iso, utcnow
 from bot.i18n import format_number, gettext_for
 from bot.metrics import SEARCH_LATENCY
-from bot.search import search
+from bot.search import search_async
 from bot.store import cards, events
 from bot.store.events import EventType
 
@@ -52,6 +52,7 @@ class Results:
 
     items: tuple[Result, ...]
     corrected: tuple[str, ...] = ()  # words the search read differently (typos fixed)
+    understood: tuple[str, ...] = ()  # what a long question was taken to mean
 
     @property
     def pages(self) -> int:
@@ -72,6 +73,9 @@ def results_view(results: Results, page: int, lang: str) -> tuple[str, list[list
         if len(results.corrected) > MAX_CORRECTED_SHOWN:
             words += "…"
         lines.insert(0, "<i>" + esc(_("I searched for: %(words)s") % {"words": words}) + "</i>")
+    if results.understood:  # a long question: what it was taken to mean, to correct it
+        lines.insert(0, "<i>" + esc(_("I understood: %(words)s") % {
+            "words": ", ".join(results.understood)}) + "</i>")
     rows: list[list[Button]] = []
     for i, item in enumerate(shown, start=page * PAGE_SIZE + 1):
         icon = KIND_ICONS.get(item.kind, "•")
@@ -176,7 +180,7 @@ async def run_search(update: Update, context: ChatContext, query: str, *,
     assert officer is not None
     lang, store = officer.language, context.store
     started = time.perf_counter()
-    outcome = await store.run(search, query[:MAX_QUERY_CHARS], lang, limit=MAX_RESULTS)
+    outcome = await search_async(store.run, query[:MAX_QUERY_CHARS], lang, limit=MAX_RESULTS)
     SEARCH_LATENCY.observe(time.perf_counter() - started)
     hits = list(outcome.hits)
     await store.run(events.log_query, normalized=outcome.normalized or "", results=len(hits),
@@ -192,7 +196,8 @@ async def run_search(update: Update, context: ChatContext, query: str, *,
     results = Results(tuple(
         Result(h.card_id, h.title, str(h.kind), bool(h.other_language), h.lang)
         for h in hits
-    ), corrected=tuple(dict.fromkeys((outcome.corrections or {}).values())))
+    ), corrected=tuple(dict.fromkeys((outcome.corrections or {}).values())),
+        understood=tuple(outcome.understood))
     if context.user_data is not None:
         context.user_data[RESULTS_KEY] = results
     text, rows = results_view(results, 0, lang)

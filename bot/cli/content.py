@@ -1,4 +1,5 @@
-"""`pregonero content check|import`: validate a content folder, load it into the store."""
+"""`pregonero content check|import|gaps`: validate a content folder, load it into the store, and
+list what officers asked and found nothing with (with glossary entries to consider)."""
 
 from __future__ import annotations
 
@@ -74,6 +75,48 @@ def import_(folder: str, as_json: bool) -> None:
         click.echo(f"{len(report.added)} added, {len(report.updated)} updated, "
                    f"{len(report.removed)} removed, {report.unchanged} unchanged"
                    + (", topic names updated" if report.topics_changed else ""))
+
+
+@content.command("gaps")
+@click.option("--suggest", is_flag=True,
+              help="propose glossary entries from words the zero-result searches share")
+@click.option("--min-count", type=click.IntRange(min=1), default=2, show_default=True,
+              help="with --suggest: searches a word must come back in")
+@click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)
+@json_option
+def gaps(suggest: bool, min_count: int, limit: int, as_json: bool) -> None:
+    """Searches that found nothing, most asked first; --suggest proposes glossary entries
+    (for a person to check and add to the content folder's glossary.yml; nothing is written)."""
+    from bot.search.gaps import suggest as suggest_entries
+    from bot.store.stats import zero_result_queries
+    store = open_store()
+    try:
+        found = zero_result_queries(store.db, limit=10_000 if suggest else limit)
+        if not suggest:
+            if as_json:
+                print_json(found)
+                return
+            for g in found:
+                click.echo(f"{g['count']:5}  {g['query']}")
+            if not found:
+                click.echo("no searches without results", err=True)
+            return
+        texts = [(v, ",".join(g["langs"]) or "es", g["count"]) for g in found
+                 for v in [g["query"]]]
+        proposals = suggest_entries(store.db, texts, min_count=min_count, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        print_json([{"word": p.word, "lang": p.lang, "count": p.count, "meaning": p.meaning,
+                     "example": p.example} for p in proposals])
+        return
+    if not proposals:
+        click.echo("no word comes back often enough in searches without results", err=True)
+        return
+    click.echo("# Proposed glossary entries: check each one, complete or drop it, and add the"
+               " ones you accept to glossary.yml in the content folder, then content import.")
+    for p in proposals:
+        click.echo(p.yaml())
 
 
 COMMANDS = [content]

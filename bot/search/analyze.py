@@ -29,7 +29,7 @@ he la las le les lo los mas me mi mis mucha muchas mucho muchos muy nada ni no n
 nuestra nuestro o os otra otras otro otros para pero poco por porque pues que quien quienes
 se sea segun ser si sido sin sobre son soy su sus tal tambien tan tanto te tenia ti
 toda todas todo todos tu tus un una uno unos usted ustedes va vamos van y ya yo q k xq pq
-pa pal oye hola favor gracias ok
+pa pal oye hola favor gracias ok wey guey bato vato neta osea
 hago hace hacemos hacen hacer haces hiciera haga hagan hagas hacerle debo debe deben debemos
 deberia puedo puede pueden podemos podria tengo tiene tienen tenemos tener tenga toca tocan
 dice dicen digo decir dijo sabe se saber quiero quiere necesito necesita pasa paso vez veces
@@ -62,9 +62,14 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+_DOTTED = re.compile(r"\b[a-z](?:\.[a-z])+\.?(?![a-z0-9])")  # n.n.a. / t.v.r.h. / e.m.
+
+
 def words(text: str) -> list[str]:
-    """Folded words (letters and digits), in order."""
-    return _WORD.findall(fold(text).replace("'", ""))
+    """Folded words (letters and digits), in order; an acronym typed with dots is one word
+    ("n.n.a." -> "nna")."""
+    folded = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), fold(text).replace("'", ""))
+    return _WORD.findall(folded)
 
 
 @cache

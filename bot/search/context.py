@@ -12,8 +12,9 @@ from collections import OrderedDict
 
 from sqlite_utils import Database
 
+from bot.search import semantic
 from bot.search.analyze import LANGS, stem, stop_words, words
-from bot.search.correct import Corrector
+from bot.search.correct import Corrector, sound_key
 from bot.search.glossary import Entry, base_entries
 from bot.store import search as store
 
@@ -70,6 +71,20 @@ class Context:
                 self.stem_words[lang].setdefault(word_stem, []).append(word)
         self._correctors: dict[str, Corrector] = {}
         self.stops = stop_words("es") | stop_words("en")
+        # a function word spelt as it sounds ("ke", "kiero", "dise", "biene") is one too
+        self.sound_stops = {sound_key(w) for w in stop_words("es") if len(w) > 1}
+        self.cards: dict[str, dict[str, tuple[str, str, str]]] = {}
+        for card_id, lang, title, topic, kind in store.doc_titles(db):
+            self.cards.setdefault(card_id, {})[lang] = (title, topic, kind)
+        self.matrix: semantic.Matrix | None = None
+        if semantic.available():
+            self.matrix = semantic.Matrix.build(store.passage_vectors(db, semantic.MODEL))
+
+    def is_stop(self, word: str) -> bool:
+        """A function word, typed right or spelt as it sounds (when no card word is spelt
+        so)."""
+        return word in self.stops or (sound_key(word) in self.sound_stops
+                                      and not self.known(word))
 
     def known(self, word: str) -> bool:
         lex = self.lexicon

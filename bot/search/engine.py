@@ -14,11 +14,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from bot.search import fusion, semantic
 from bot.search.analyze import LANGS
 from bot.search.context import Context, context
 from bot.search.query import Concept, other, parse
@@ -59,6 +63,8 @@ class SearchOutcome:
     normalized: str
     corrections: dict[str, str] = field(default_factory=dict)
     answered: bool = False
+    understood: tuple[str, ...] = ()   # what a long question was taken to mean (see explain)
+    semantic: bool = False             # the semantic layer was consulted
 
 
 def _expression(ctx: Context, concepts: list[Concept], lang: str) -> str:
@@ -134,7 +140,8 @@ def _has_rare(ctx: Context, concepts: list[Concept], lang: str) -> bool:
 
 
 def _score_language(db: Database, ctx: Context, concepts: list[Concept],
-                    lang: str, solo: bool = False) -> list[tuple[dict, float, float]]:
+                    lang: str, solo: bool = False, strict: bool = True
+                    ) -> list[tuple[dict, float, float]]:
     """(document, coverage, final score) of the candidates; when no concept of the query is
     topical, only documents that match every concept with the words typed, and at least
     MIN_PROSE of them (MIN_RARE_PROSE when one is rare): several of the officer's own words
@@ -154,7 +161,7 @@ def _score_language(db: Database, ctx: Context, concepts: list[Concept],
     enough = MIN_PROSE if prose and not _has_rare(ctx, concepts, lang) else MIN_RARE_PROSE
     for doc in store.docs(db, list(bm25)):
         cov, count = _coverage(doc, concepts, needed)
-        if prose and (count < len(concepts) or count < enough):
+        if strict and prose and (count < len(concepts) or count < enough):
             continue
         final = cov * (1 - BM25_SHARE) + BM25_SHARE * max(bm25[doc["id"]], 0.0)
         scored.append((doc, cov, final))
@@ -188,16 +195,182 @@ def rank(db: Database, ctx: Context, concepts: list[Concept], lang: str,
     return hits
 
 
-def search(db: Database, query: str, lang: str, limit: int = 5) -> SearchOutcome:
-    """The cards that answer `query` for an officer who reads `lang`; never raises."""
+EXPLAIN_WORDS = 6   # a question of this many content words gets "Entendí: ..." (a UI choice)
+EXPLAIN_MAX = 4     # concepts named at most
+
+
+@dataclass
+class Pending:
+    """A question the words alone do not answer with confidence: the semantic layer decides
+    (`finish`, which reads only memory, so it may run on another thread than the store's)."""
+
+    ctx: Context
+    text: str
+    lang: str
+    limit: int
+    concepts: list[Concept]
+    normalized: str
+    corrections: dict[str, str]
+    lexical: dict[str, tuple[dict, float, float]]  # card -> (doc, coverage, score), all cards
+    lexical_hits: list[Hit]
+
+
+def _lexical_candidates(db: Database, ctx: Context, concepts: list[Concept], lang: str
+                        ) -> dict[str, tuple[dict, float, float]]:
+    """Every lexical candidate card, best translation (the other language a little lower),
+    without the coverage threshold: evidence for the fusion, not an answer."""
+    out: dict[str, tuple[dict, float, float]] = {}
+    for x, factor in ((lang, 1.0), (other(lang), OTHER_LANGUAGE)):
+        for doc, cov, final in _score_language(db, ctx, concepts, x, strict=False):
+            key = doc["card_id"]
+            if key not in out or final * factor > out[key][2]:
+                out[key] = (doc, cov, final * factor)
+    return out
+
+
+def _label(ctx: Context, concept: Concept, lang: str) -> str:
+    for e in concept.entries:
+        terms = ctx.lexicon.entries[e].terms.get(lang) or ()
+        if terms:
+            return terms[0]
+    return " ".join(concept.typed)
+
+
+def explain(ctx: Context, concepts: list[Concept], doc: dict | None, lang: str) -> tuple[str, ...]:
+    """What a long question was understood to be about: its concepts the answer matches (or,
+    when it matched none by its words, the question's weightiest known concepts)."""
+    if sum(len(c.typed) for c in concepts) < EXPLAIN_WORDS:
+        return ()
+    known = [c for c in concepts if any(c.alts[x] for x in LANGS) or c.domain]
+    chosen = known
+    if doc is not None:
+        needed = needed_stems(concepts)
+        matched = [c for c in known if _coverage(doc, [c], needed)[0] > 0]
+        chosen = matched or known
+    chosen = sorted(chosen, key=lambda c: -c.weight)[:EXPLAIN_MAX]
+    order = {id(c): i for i, c in enumerate(concepts)}
+    labels = [_label(ctx, c, lang) for c in sorted(chosen, key=lambda c: order[id(c)])]
+    return tuple(dict.fromkeys(labels))
+
+
+def begin(db: Database, query: str, lang: str, limit: int = 5) -> SearchOutcome | Pending:
+    """The lexical phase (on the store's thread): an answer when the words alone answer with
+    confidence or the semantic layer is missing, else what `finish` needs."""
     lang = lang if lang in LANGS else "es"
     try:
         text = query if isinstance(query, str) else str(query or "")
         ctx = context(db)
         concepts, normalized, corrections = parse(ctx, text, lang)
-        hits = rank(db, ctx, concepts, lang, max(1, min(int(limit), 50)))
-        return SearchOutcome(hits=hits, normalized=normalized, corrections=corrections,
-                             answered=bool(hits))
+        limit = max(1, min(int(limit), 50))
+        hits = rank(db, ctx, concepts, lang, limit)
+        confident = bool(hits) and hits[0].coverage >= fusion.FAST
+        if confident or ctx.matrix is None or not len(ctx.matrix) or not normalized:
+            top = _top_doc(db, ctx, concepts, lang, hits)
+            return SearchOutcome(hits=hits, normalized=normalized, corrections=corrections,
+                                 answered=bool(hits),
+                                 understood=explain(ctx, concepts, top, lang) if hits else ())
+        return Pending(ctx=ctx, text=text, lang=lang, limit=limit, concepts=concepts,
+                       normalized=normalized, corrections=corrections,
+                       lexical=_lexical_candidates(db, ctx, concepts, lang), lexical_hits=hits)
     except Exception:  # a query must never break the chat: log the failure, not the text
         log.exception("search failed (lang=%s)", lang)
         return SearchOutcome(hits=[], normalized="", corrections={}, answered=False)
+
+
+def _top_doc(db: Database, ctx: Context, concepts: list[Concept], lang: str,
+             hits: list[Hit]) -> dict | None:
+    if not hits:
+        return None
+    docs = [d for d in store.card_docs(db, [hits[0].card_id]) if d["lang"] == hits[0].lang]
+    return docs[0] if docs else None
+
+
+def candidates(p: Pending, qvec: object) -> list[tuple[str, list[float], float]]:
+    """(card id, features, cosine) of every candidate card of a pending question."""
+    matrix = p.ctx.matrix
+    assert matrix is not None
+    cos = matrix.scores(qvec)  # type: ignore[arg-type]
+    order = sorted(range(len(cos)), key=lambda i: -float(cos[i]))
+    dense_rank = {matrix.cards[i]: r + 1 for r, i in enumerate(order)}
+    cos_of = {matrix.cards[i]: float(cos[i]) for i in range(len(cos))}
+    top_cos = float(cos[order[0]]) if order else 0.0
+    mean, spread = (float(cos.mean()), float(cos.std()) + 1e-6) if len(cos) else (0.0, 1.0)
+    lex_order = sorted(p.lexical, key=lambda c: (-p.lexical[c][2], c))
+    lex_rank = {c: r + 1 for r, c in enumerate(lex_order)}
+    answered = {h.card_id for h in p.lexical_hits}
+    pool = list(dict.fromkeys(
+        [*lex_order, *(matrix.cards[i] for i in order[:fusion.SEMANTIC_CANDIDATES])]))
+    out = []
+    for card in pool:
+        _doc, cov, final = p.lexical.get(card, (None, 0.0, 0.0))
+        c = cos_of.get(card, mean)
+        out.append((card, fusion.features(final, cov, lex_rank.get(card), card in answered, c,
+                                          top_cos, (c - mean) / spread, dense_rank.get(card)),
+                    c))
+    return out
+
+
+def decide(p: Pending, probabilities: list[tuple[str, float]]) -> list[str]:
+    """The cards to show, best first. When the words alone answered, their cards stay (a card
+    the fusion is sure of may join them) and are put in the fusion's order; when they did
+    not, only cards the fusion gives at least ANSWER answer."""
+    prob = dict(probabilities)
+    chosen = {card for card, pr in probabilities if pr >= fusion.ANSWER}
+    chosen |= {h.card_id for h in p.lexical_hits}
+    return sorted(chosen, key=lambda c: (-prob.get(c, 0.0), c))[:p.limit]
+
+
+def finish(p: Pending, qvec: object | None = None) -> SearchOutcome:
+    """The semantic phase: embed the question, fuse both rankings, answer or abstain."""
+    try:
+        if qvec is None:
+            qvec = semantic.embed_query(p.text)
+        if qvec is None:
+            return SearchOutcome(hits=p.lexical_hits, normalized=p.normalized,
+                                 corrections=p.corrections, answered=bool(p.lexical_hits))
+        chosen = decide(p, [(card, fusion.probability(x))
+                            for card, x, _c in candidates(p, qvec)])
+        hits = [h for h in (_hit(p, card) for card in chosen) if h is not None]
+        top = p.lexical.get(hits[0].card_id, (None,))[0] if hits else None
+        return SearchOutcome(hits=hits, normalized=p.normalized, corrections=p.corrections,
+                             answered=bool(hits), semantic=True,
+                             understood=explain(p.ctx, p.concepts, top, p.lang) if hits else ())
+    except Exception:
+        log.exception("search failed (lang=%s)", p.lang)
+        return SearchOutcome(hits=p.lexical_hits, normalized=p.normalized,
+                             corrections=p.corrections, answered=bool(p.lexical_hits))
+
+
+def _hit(p: Pending, card: str) -> Hit | None:
+    titles = p.ctx.cards.get(card)
+    if not titles:
+        return None
+    lang = p.lang if p.lang in titles else next(iter(titles))
+    title, topic, kind = titles[lang]
+    _doc, cov, final = p.lexical.get(card, (None, 0.0, 0.0))
+    return Hit(card_id=card, title=title, lang=lang, score=round(final, 4), topic=topic,
+               kind=kind, other_language=lang != p.lang, coverage=round(cov, 4))
+
+
+def search(db: Database, query: str, lang: str, limit: int = 5) -> SearchOutcome:
+    """The cards that answer `query` for an officer who reads `lang`; never raises. Blocks
+    while the semantic layer embeds the question: the bot calls `search_async`."""
+    first = begin(db, query, lang, limit)
+    return first if isinstance(first, SearchOutcome) else finish(first)
+
+
+_model_executor: ThreadPoolExecutor | None = None
+
+
+async def search_async(run: Callable[..., Awaitable[SearchOutcome | Pending]], query: str,
+                       lang: str, limit: int = 5) -> SearchOutcome:
+    """`search` for the bot: the lexical phase through `run` (the store's worker thread, e.g.
+    `Store.run`), the question's embedding on a thread of its own, so neither the event loop
+    nor other officers' lexical searches wait for the model."""
+    global _model_executor
+    first = await run(begin, query, lang, limit)
+    if isinstance(first, SearchOutcome):
+        return first
+    if _model_executor is None:
+        _model_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semantic")
+    return await asyncio.get_running_loop().run_in_executor(_model_executor, finish, first)

@@ -7,6 +7,7 @@ from collections import Counter
 
 from sqlite_utils import Database
 
+from bot.search import semantic
 from bot.search.analyze import LANGS, analyze, stem, stop_words, words
 from bot.store import search as store
 
@@ -19,9 +20,48 @@ def _keywords(raw: str | None) -> str:
     return " ; ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
-def rebuild(db: Database) -> int:
-    """Re-analyse every card translation into the index; returns the number of documents."""
+def card_passages(rows: list[dict]) -> list[tuple[str, str, int, str, str]]:
+    """(card_id, lang, n, hash, text) of every passage of these card translations."""
+    out = []
+    for row in rows:
+        texts = semantic.passages(row["title"], row["summary"], row["keywords"],
+                                  row["body_text"])
+        out.extend((row["card_id"], row["lang"], n, semantic.passage_hash(t), t)
+                   for n, t in enumerate(texts))
+    return out
+
+
+def embed_missing(db: Database, rows: list[dict] | None = None) -> dict[str, bytes]:
+    """Vectors of the passages that have none yet (only changed cards have such passages);
+    empty without the model. Slow for a large import: call it before the import's
+    transaction and pass the result to `rebuild`."""
+    if not semantic.available():
+        return {}
+    rows = store.card_translations(db) if rows is None else rows
+    have = store.vector_hashes(db, semantic.MODEL)
+    todo: dict[str, str] = {}
+    for _card, _lang, _n, h, text in card_passages(rows):
+        if h not in have:
+            todo.setdefault(h, text)
+    hashes = list(todo)
+    return dict(zip(hashes, semantic.embed_passages([todo[h] for h in hashes]), strict=True))
+
+
+def rebuild(db: Database, vectors: dict[str, bytes] | None = None) -> int:
+    """Re-analyse every card translation into the index, and refresh the passages (embedding
+    those not in `vectors` nor stored yet); returns the number of documents."""
     rows = store.card_translations(db)
+    passages = card_passages(rows)
+    if semantic.available():
+        new = dict(vectors or {})
+        have = store.vector_hashes(db, semantic.MODEL) | set(new)
+        missing = {h: t for _c, _l, _n, h, t in passages if h not in have}
+        if missing:
+            hashes = list(missing)
+            new.update(zip(hashes, semantic.embed_passages([missing[h] for h in hashes]),
+                           strict=True))
+        store.replace_passages(db, [(c, lg, n, h) for c, lg, n, h, _t in passages],
+                               semantic.MODEL, new)
     langs_of: dict[str, set[str]] = {}
     for row in rows:
         langs_of.setdefault(row["card_id"], set()).add(row["lang"])

@@ -40,6 +40,7 @@ class Concept:
     weight: float = 0.0
     topical: bool = False  # some alternative is in a card's title or keywords
     domain: bool = False   # a glossary term: a word of the field, even where no card uses it
+    entries: tuple[int, ...] = ()  # the glossary entries it is a term of
 
 
 def other(lang: str) -> str:
@@ -56,7 +57,7 @@ def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[
     for word in folded:
         if len(typed) >= MAX_WORDS:
             break
-        if word in ctx.stops:
+        if ctx.is_stop(word):
             continue
         if ctx.collides(word):
             typed.append((word, COLLISION))
@@ -109,7 +110,8 @@ def _concepts(ctx: Context, typed: list[tuple[str, float]], lang: str) -> list[C
                 for p in ctx.lexicon.entry_phrases[e][x]:
                     if p not in alts[x] and ctx.phrase_df(p, x) > 0:
                         alts[x][p] = factor * SYNONYM
-        concept = Concept(typed=tuple(span), alts=alts, domain=bool(entries))
+        concept = Concept(typed=tuple(span), alts=alts, domain=bool(entries),
+                          entries=tuple(sorted(entries)))
         concept.topical = any(s in ctx.head[x] for x in LANGS for p in alts[x] for s in p)
         concept.weight = _weight(ctx, concept, span, lang)
         concepts.append(concept)

@@ -91,9 +91,6 @@ def _flags(db: Database) -> None:
             " FROM search_docs WHERE lang = ?", [lang])
 
 
-MIGRATIONS = [("0020_search_index", _create), ("0021_search_flags", _flags)]
-
-
 def card_translations(db: Database) -> list[dict]:
     """Every card translation with topic and kind: what the index is built from."""
     return list(db.query(
@@ -218,3 +215,69 @@ def plain_search(db: Database, words: Sequence[str], lang: str, limit: int,
     sql = ("SELECT card_id, -bm25(plain_fts) AS score FROM plain_fts"
            " WHERE plain_fts MATCH ? AND lang = ? ORDER BY score DESC LIMIT ?")
     return [(r[0], r[1]) for r in db.conn.execute(sql, [expression, lang, limit]).fetchall()]
+
+
+# --- Passage vectors (semantic layer, migration 0022) ----------------------------------------
+
+def _vectors(db: Database) -> None:
+    """search_passages: every passage of every card translation, in order, by content hash;
+    search_vectors: one embedding per passage hash and model (a passage whose text did not
+    change keeps its vector across imports: only changed cards are embedded again)."""
+    db.execute(
+        "CREATE TABLE search_passages (card_id TEXT NOT NULL, lang TEXT NOT NULL,"
+        " n INTEGER NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (card_id, lang, n))"
+        " WITHOUT ROWID")
+    db.execute(
+        "CREATE TABLE search_vectors (hash TEXT NOT NULL, model TEXT NOT NULL,"
+        " vec BLOB NOT NULL, PRIMARY KEY (hash, model)) WITHOUT ROWID")
+
+
+MIGRATIONS = [("0020_search_index", _create), ("0021_search_flags", _flags),
+              ("0022_search_vectors", _vectors)]
+
+
+def vector_hashes(db: Database, model: str) -> set[str]:
+    """Hashes of the passages that already have a vector for `model`."""
+    return {r[0] for r in db.conn.execute(
+        "SELECT hash FROM search_vectors WHERE model = ?", [model]).fetchall()}
+
+
+def replace_passages(db: Database, passages: Iterable[tuple[str, str, int, str]],
+                     model: str, vectors: dict[str, bytes]) -> None:
+    """Replace the passage list (card_id, lang, n, hash), add the new vectors of `model`, and
+    drop the vectors no passage uses any more."""
+    with db.atomic():
+        conn = db.conn
+        conn.execute("DELETE FROM search_passages")
+        conn.executemany("INSERT INTO search_passages (card_id, lang, n, hash) VALUES (?,?,?,?)",
+                         passages)
+        conn.executemany("INSERT OR REPLACE INTO search_vectors (hash, model, vec)"
+                         " VALUES (?,?,?)", [(h, model, v) for h, v in vectors.items()])
+        conn.execute("DELETE FROM search_vectors WHERE hash NOT IN"
+                     " (SELECT hash FROM search_passages)")
+        touch(db)
+
+
+def passage_vectors(db: Database, model: str) -> list[tuple[str, str, bytes]]:
+    """(card_id, lang, vector bytes) of every passage that has a vector for `model`."""
+    return [(r[0], r[1], r[2]) for r in db.conn.execute(
+        "SELECT p.card_id, p.lang, v.vec FROM search_passages p"
+        " JOIN search_vectors v ON v.hash = p.hash AND v.model = ?"
+        " ORDER BY p.card_id, p.lang, p.n", [model]).fetchall()]
+
+
+def doc_titles(db: Database) -> list[tuple[str, str, str, str, str]]:
+    """(card_id, lang, title, topic, kind) of every indexed translation."""
+    return [tuple(r) for r in db.conn.execute(
+        "SELECT card_id, lang, title, topic, kind FROM search_docs").fetchall()]
+
+
+def card_docs(db: Database, card_ids: Sequence[str]) -> list[dict]:
+    """search_docs rows (every translation) of these cards."""
+    if not card_ids:
+        return []
+    marks = ",".join("?" * len(card_ids))
+    cur = db.conn.execute(f"SELECT * FROM search_docs WHERE card_id IN ({marks})",
+                          list(card_ids))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

