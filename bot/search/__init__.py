@@ -32,8 +32,8 @@ __all__ = ["Hit", "SearchOutcome", "check_glossary", "embed_changed", "import_gl
 
 
 def rebuild_index(db: Database, vectors: dict[str, bytes] | None = None) -> None:
-    """Rebuild the search index from the cards tables (`bot.library.import_folder` calls this), with the
-    passage vectors from `embed_changed` (missing ones are embedded here)."""
+    """Rebuild the search index from the cards tables (`bot.library.import_folder` calls
+    this), with the passage vectors from `embed_changed` (missing ones are embedded here)."""
     rebuild(db, vectors)
 
 
