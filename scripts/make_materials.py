@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Make the content's materials from the cards themselves, so they never drift from them.
 
-    .venv/bin/python scripts/make_materials.py            # every material
+    .venv/bin/python scripts/make_materials.py            # the materials that are out of date
+    .venv/bin/python scripts/make_materials.py --all      # every material
     .venv/bin/python scripts/make_materials.py --check    # exit 1 if one is out of date
 
 - Every SOP card (`kind: sop`) gets a printable PDF in each language, `<id>.<lang>.pdf` beside
@@ -232,12 +233,20 @@ def directories(messages: Path) -> dict[str, dict[str, ParsedTranslation]]:
     return found
 
 
-async def make(messages: Path) -> dict[str, dict[str, str]]:
+async def make(messages: Path, everything: bool = False) -> dict[str, dict[str, str]]:
+    """Make the stale materials (all with `everything`); the manifest of every material."""
     from playwright.async_api import async_playwright
 
+    path = messages / MANIFEST
+    recorded = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     todo = plan(messages)
+    wanted = {target.relative_to(messages).as_posix() for _c, _t, _k, target in todo}
+    manifest = {rel: entry for rel, entry in recorded.items() if rel in wanted}
+    if not everything:
+        out_of_date = {line.split(":", 1)[0] for line in stale(messages)}
+        todo = [item for item in todo
+                if item[3].relative_to(messages).as_posix() in out_of_date]
     dirs = directories(messages)
-    manifest: dict[str, dict[str, str]] = {}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -292,6 +301,7 @@ def stale(messages: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only report stale materials")
+    parser.add_argument("--all", action="store_true", help="make every material again")
     parser.add_argument("--messages", default=str(ROOT / "messages"))
     args = parser.parse_args()
     messages = Path(args.messages)
@@ -300,7 +310,7 @@ def main() -> int:
         for line in problems:
             print(line)
         return 1 if problems else 0
-    manifest = asyncio.run(make(messages))
+    manifest = asyncio.run(make(messages, everything=args.all))
     (messages / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1,
                                                 sort_keys=True) + "\n", encoding="utf-8")
     return 0
