@@ -141,15 +141,23 @@ def plan_series(
         plan.marks[tz] = day.isoformat()
         due = due_time(occurrence_instant(campaign, day, tz), tz, campaign, quiet)
         week = week_index(campaign, day)
+        # what differs between officers is only the id and (drip) the position: the rest of
+        # each Send is made once per zone and position (100,000 officers per pass)
+        rest = _send(0, "", "", "reminder", due, campaign, now, grace)[3:]
+        made: dict[int, tuple[str, str]] = {}
+        drip = campaign.mode == "drip"
+        items = campaign.items
+        sends, make = plan.sends.append, tuple.__new__
         for r in people:
-            position = progress.get(r.id, 0) if campaign.mode == "drip" else week
-            if position >= len(campaign.items):
+            position = progress.get(r.id, 0) if drip else week
+            if position >= len(items):
                 continue
-            if campaign.mode == "drip":
+            if drip:
                 plan.progress[r.id] = position + 1
-            plan.sends.append(_send(r.id, item_key(campaign.id, position),
-                                    campaign.items[position], "reminder", due, campaign, now,
-                                    grace))
+            ref = made.get(position)
+            if ref is None:
+                ref = made[position] = (item_key(campaign.id, position), items[position])
+            sends(make(Send, (r.id, ref[0], ref[1], *rest)))
     return plan
 
 
