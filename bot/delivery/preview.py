@@ -35,9 +35,9 @@ async def send_preview(store: Store, bot: Any, user_id: int, card_id: str,
 
 async def preview_with_settings(settings: Any, store: Store, user_id: int, card_id: str,
                                 kind: str) -> int:
-    """For the CLI: a short-lived Bot on PREGONERO_API_URL sends one preview."""
-    from telegram import Bot
-
+    """For the CLI: a short-lived bot on PREGONERO_API_URL sends one preview, through its own
+    flood limiter (a 429 is waited out and retried, as the running bot does)."""
+    from bot.telegram_limiter import limited_bot
     from bot.telegram_request import AiohttpRequest
 
     if not settings.bot_token:
@@ -45,6 +45,6 @@ async def preview_with_settings(settings: Any, store: Store, user_id: int, card_
             "--preview sends through Telegram and needs PREGONERO_BOT_TOKEN; against "
             f"`pregonero demo` set PREGONERO_BOT_TOKEN={DEMO_TOKEN} PREGONERO_API_URL="
             f"http://127.0.0.1:{DEMO_PORT}/bot (or preview with /proximos in the chat)")
-    bot = Bot(settings.bot_token, base_url=settings.api_url, request=AiohttpRequest())
+    bot = limited_bot(settings.bot_token, base_url=settings.api_url, request=AiohttpRequest())
     async with bot:
         return await send_preview(store, bot, user_id, card_id, kind)
