@@ -421,3 +421,29 @@ async def test_outcomes_are_recorded_as_they_return_not_per_batch(
         await tick
     assert max(gaps) <= 2, gaps  # batches of 60 left up to 60 unrecorded
     assert statuses(store, cid) == {"sent": 90}
+
+
+async def test_a_drain_stopped_mid_outage_leaves_no_row_in_flight(
+        store, emulator, settings, content) -> None:
+    """Stopping while sends fail and retry at once: every row is recorded, none left `sending`."""
+    import asyncio
+
+    from bot.telegram_limiter import limited_bot
+
+    ids = list(range(1, 41))
+    add_officers(store, emulator, ids)
+    cid = broadcast(store)
+    emulator.set_error_rate(0.5, seed=3)
+    loop = asyncio.get_running_loop()
+    async with limited_bot(emulator.bot.token, base_url=emulator.base_url,
+                           request=AiohttpRequest()) as paced:
+        engine = engine_for(store, paced, settings)
+        await engine.plan(NOW)
+        for stop_after in (0.3, 0.45, 0.6):
+            deadline = loop.time() + stop_after
+            await engine.drain(lambda: NOW, lambda d=deadline: loop.time() >= d)
+            assert "sending" not in statuses(store, cid)
+        emulator.set_error_rate(0.0)
+        await engine.tick(NOW + timedelta(minutes=30))
+    assert statuses(store, cid) == {"sent": 40}
+    assert all(emulator.stats.delivered[i] == 1 for i in ids)

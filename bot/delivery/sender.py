@@ -164,6 +164,8 @@ class Sender:
         busy = 0  # rows taken by workers
         loop = asyncio.get_running_loop()
 
+        stopping = False
+
         def requeue(row_id: int) -> None:
             row, _at, _handle = retrying.pop(row_id)
             queue.put_nowait(row)
@@ -171,10 +173,25 @@ class Sender:
         def record(outcome: Outcome) -> None:
             if outcome.status == "soon":
                 at = now() + timedelta(seconds=outcome.delay)
+                if stopping:  # no worker will take it: store it with its retry time
+                    recorder.add(Outcome(outcome.row, "retry", outcome.error, iso(at)))
+                    return
                 handle = loop.call_later(outcome.delay, requeue, outcome.row.id)
                 retrying[outcome.row.id] = (outcome.row, at, handle)
                 return
             recorder.add(outcome)
+
+        def give_back() -> None:
+            """Rows waiting for a soon retry are stored with their retry time; rows claimed
+            and not sent go back to pending (the attempt not counted)."""
+            for row_id in list(retrying):
+                row, at, handle = retrying.pop(row_id)
+                handle.cancel()
+                recorder.add(Outcome(row, "retry", "retry soon", iso(at)))
+            while not queue.empty():
+                row = queue.get_nowait()
+                if row is not None:
+                    recorder.add(Outcome(row, "retry", None, iso(now()), refund=True))
 
         async def worker() -> None:
             nonlocal busy
@@ -208,22 +225,12 @@ class Sender:
                 need.clear()  # nothing due now: wait for a worker or a soon retry
                 await _wait(need, 0.1)
         finally:
-            # stop: what was claimed and not sent goes back; soon retries are stored
-            for row_id in list(retrying):
-                row, at, handle = retrying.pop(row_id)
-                handle.cancel()
-                recorder.add(Outcome(row, "retry", "retry soon", iso(at)))
-            while not queue.empty():
-                row = queue.get_nowait()
-                if row is not None:
-                    recorder.add(Outcome(row, "retry", None, iso(now()), refund=True))
+            stopping = True
+            give_back()
             for _ in workers:
                 queue.put_nowait(None)
             await asyncio.gather(*workers, return_exceptions=True)
-            for row_id in list(retrying):  # answered 5xx while stopping
-                row, at, handle = retrying.pop(row_id)
-                handle.cancel()
-                recorder.add(Outcome(row, "retry", "retry soon", iso(at)))
+            give_back()  # what the last sends on the wire left (sentinels included)
             await recorder.close()
         return claimed
 
