@@ -11,7 +11,6 @@ the secret token header and hands the update to the Application's queue.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import secrets
 import signal
@@ -25,6 +24,7 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.store import Store
+from bot.web.security import same_secret
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class Runtime:
     async def _webhook(self, request: web.Request) -> web.Response:
         """Telegram's POST of one update: check the secret, queue the update, answer at once."""
         given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given, self._secret):
+        if not same_secret(given, self._secret):
             return web.Response(status=403, text="forbidden")
         try:
             data = await request.json()

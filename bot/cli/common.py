@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -14,6 +12,7 @@ import click
 
 from bot.clock import iso, utcnow
 from bot.config import Settings, load_settings
+from bot.csvsafe import to_csv
 from bot.errors import InvalidInput
 from bot.store import Store
 
@@ -42,13 +41,10 @@ def print_json(data: Any) -> None:
 
 
 def print_csv(rows: Iterable[dict[str, Any]], columns: list[str] | None = None) -> None:
+    """CSV on stdout, every cell neutralised against formula injection (`bot.csvsafe`)."""
     rows = list(rows)
     columns = columns or (list(rows[0].keys()) if rows else [])
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    click.echo(buf.getvalue(), nl=False)
+    click.echo(to_csv(rows, columns), nl=False)
 
 
 MAX_DURATION_DAYS = 3650

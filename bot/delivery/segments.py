@@ -14,17 +14,17 @@ anything else.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
 
 from bot.errors import InvalidInput
+from bot.store.officers import PLACE
 
 KEYS = ("role", "region", "port", "lang", "tz")
 ROLES = ("officer", "comms", "admin")
 LANGS = ("es", "en")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,47}$")
+_SLUG = PLACE  # the same rule as invites' region and port
 
 
 @cache

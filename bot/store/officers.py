@@ -7,6 +7,7 @@ no usernames, no phone numbers. `forget()` deletes the row and detaches the pers
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,6 +15,24 @@ from enum import StrEnum
 from sqlite_utils import Database
 
 from bot.errors import InvalidInput, NotFound
+
+# Region and port of entry names: the rule segment expressions use (`region=norte`), so
+# whatever an invite gives a person can be named in a segment, and no text that a
+# spreadsheet would run (`=HYPERLINK(...)`) reaches exports.
+PLACE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,47}$")
+
+
+def check_place(what: str, value: str | None) -> str | None:
+    """A region or port as stored: trimmed, lower case, or None when empty; InvalidInput
+    for anything a segment could not name."""
+    text = (value or "").strip().lower()
+    if not text:
+        return None
+    if not PLACE.match(text):
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise InvalidInput(f"{what} {shown!r}: use 1-48 letters, digits, '-', '_' or '.', "
+                           "starting with a letter or digit (e.g. norte, tijuana)")
+    return text
 
 
 class Role(StrEnum):
@@ -169,6 +188,8 @@ def create_invite(
 ) -> Invite:
     if max_uses is not None and max_uses < 1:
         raise InvalidInput("--uses must be 1 or more")
+    region = check_place("region", region)
+    port = check_place("port", port)
     code = secrets.token_urlsafe(9)  # 12 characters of A-Z a-z 0-9 _ -, fits a deep link
     db["invites"].insert(
         {

@@ -22,12 +22,52 @@ emulator listens on 127.0.0.1.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.testkit.botapi import EmulatorError
 
 MAX_WAIT = 30.0
+GUARDED = ("/_emulator/", "/sandbox")
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def refusal(request: web.Request) -> web.Response | None:
+    """Why a request to the control or sandbox routes is refused, as a response, or None.
+
+    Any web page the person has open could otherwise drive a running demo: a cross-origin
+    `text/plain` POST needs no CORS preflight. So: the Host must be a loopback name (no DNS
+    rebinding), a browser's `Origin` and `Sec-Fetch-Site` must say this same origin, and a
+    POST with a body must be `application/json` (which a cross-site page cannot send without
+    a preflight that this server never grants).
+    """
+    host = (request.url.host or "").lower()
+    if host not in LOOPBACK:
+        return web.json_response({"ok": False, "error": "local use only"}, status=403)
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site.lower() not in ("same-origin", "none"):
+        return web.json_response({"ok": False, "error": "cross-site request"}, status=403)
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        parts = urlsplit(origin)
+        if origin == "null" or parts.netloc.lower() != request.host.lower():
+            return web.json_response({"ok": False, "error": "cross-origin request"},
+                                     status=403)
+    if request.method == "POST" and request.body_exists and \
+            request.content_type != "application/json":
+        return web.json_response({"ok": False, "error": "body must be application/json"},
+                                 status=415)
+    return None
+
+
+@web.middleware
+async def control_guard(request: web.Request, handler: Any) -> web.StreamResponse:
+    if request.path.startswith(GUARDED):
+        refused = refusal(request)
+        if refused is not None:
+            return refused
+    return await handler(request)
 
 
 def add_control_routes(app: web.Application, emu: Any) -> None:
@@ -161,6 +201,7 @@ def add_control_routes(app: web.Application, emu: Any) -> None:
     async def stats(request: web.Request) -> web.Response:
         return web.json_response(emu.stats.to_dict())
 
+    app.middlewares.append(control_guard)
     r = app.router
     r.add_get("/_emulator/state", state)
     r.add_post("/_emulator/users", create_user)

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.store import Store
 from bot.web import keys, render
 from bot.web.middlewares import error_middleware
+from bot.web.security import same_origin_middleware, security_headers
 from bot.web.views import (
     campaigns,
     content,
@@ -75,7 +76,8 @@ async def _purge_expired(app: web.Application) -> AsyncIterator[None]:
 def init_app(settings: Settings, store: Store, application: Any = None, *,
              clock: Callable[[], datetime] = utcnow) -> web.Application:
     """Build the web app; the runtime serves it on `settings.web` beside the bot."""
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[error_middleware, same_origin_middleware])
+    app.on_response_prepare.append(security_headers)
     app[keys.SETTINGS] = settings
     app[keys.STORE] = store
     app[keys.APPLICATION] = application

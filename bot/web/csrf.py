@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hmac
-
 from aiohttp import web
+
+from bot.web.security import same_secret
 
 FIELD = "csrf"
 HEADER = "X-CSRF-Token"
@@ -18,5 +18,5 @@ async def check_csrf(request: web.Request, expected: str) -> None:
         form = await request.post()
         value = form.get(FIELD, "")
         given = value if isinstance(value, str) else ""
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+    if not given or not same_secret(given, expected):
         raise web.HTTPForbidden(reason="CSRF token missing or wrong")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 from aiohttp import web
 from sqlite_utils import Database
 
+from bot.csvsafe import to_csv
 from bot.store import stats
 from bot.store.stats import WEEKLY_COLUMNS, Filters
 from bot.web import auth, render
@@ -35,13 +34,9 @@ async def weekly_csv(request: web.Request) -> web.Response:
     now = render.now(request)
     f, _chosen = parse_filters(request, now)
     rows = await render.store(request).run(stats.weekly_report, f, now=now)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=WEEKLY_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
     name = f"pregonero-weekly-{now.date().isoformat()}.csv"
     return web.Response(
-        text=buf.getvalue(), content_type="text/csv", charset="utf-8",
+        text=to_csv(rows, WEEKLY_COLUMNS), content_type="text/csv", charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"',
                  "Cache-Control": "no-store"},
     )

@@ -69,6 +69,12 @@ async def create_invite(request: web.Request) -> web.Response:
         return await _page(request, _("An invite for comms or admin opens the web app to whoever "
                                       "has the link: give it a number of uses (1 for one "
                                       "person)."), 400)
+    try:
+        region = officers.check_place("region", str(form.get("region", "")))
+        port = officers.check_place("port", str(form.get("port", "")))
+    except PregoneroError:
+        return await _page(request, _("Region and port of entry may use only letters, digits, "
+                                      "-, _ and . (for example norte, tijuana)."), 400)
     now = render.now(request)
     days = EXPIRY_CHOICES[expiry]
     try:
@@ -76,8 +82,7 @@ async def create_invite(request: web.Request) -> web.Response:
             officers.create_invite, role=officers.Role(role),
             max_uses=int(uses_text) if uses_text else None,
             expires_at=iso(now + timedelta(days=days)) if days else None,
-            region=str(form.get("region", "")).strip()[:64] or None,
-            port=str(form.get("port", "")).strip()[:64] or None, now=iso(now),
+            region=region, port=port, now=iso(now),
         )
     except PregoneroError as exc:
         return await _page(request, str(exc), 400)
