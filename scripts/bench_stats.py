@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.clock import iso
-from bot.store import Store, stats
+from bot.store import Store, events, officers, stats
 from bot.store import web as web_store
 
 REGIONS = ["norte", "noreste", "noroeste", "centro", "sur", "sureste", "golfo", "pacifico"]
@@ -56,16 +56,15 @@ def build(path: Path, n_officers: int, n_events: int) -> Store:
                      "quiz_answer": rng.choice(["correct", "wrong"]),
                      "ack": "v1"}.get(kind)
             at = start + timedelta(seconds=rng.randrange(26 * 7 * 86400))
-            rows.append((kind, iso(at), p[0], p[2], p[3], p[4], p[1],
+            rows.append((kind, iso(at), None if kind == "query" else p[0], p[2], p[3], p[4], p[1],
                          f"card-{rng.randrange(60)}", 1 if kind == "delivered" else None, value,
                          rng.choice([0, 2, 5]) if kind == "query" else None))
         store.db.conn.executemany(
             "INSERT INTO events (type, at, officer_id, role, region, port, lang, card_id, "
             "campaign_id, value, count) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-        store.db.conn.executemany(
-            "INSERT INTO query_log (at, lang, region, normalized, results) VALUES (?,?,?,?,?)",
-            [(iso(start + timedelta(minutes=i)), "es", REGIONS[i % 8], f"consulta {i % 500}", 0)
-             for i in range(n_events // 20)])
+        for i in range(n_events // 20):  # query texts: daily counts, no person, no region
+            events.log_query(store.db, normalized=f"consulta {i % 500}", results=0, lang="es",
+                             at=iso(start + timedelta(minutes=i)))
     return store
 
 
@@ -99,6 +98,34 @@ async def page_time(store: Store, path: Path) -> tuple[float, float]:
         return runs[0], statistics.median(runs[1:])  # counted, then from the minute's cache
 
 
+def _plain_forget(db, user_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The baseline: the same deletes and detaches as `officers.forget`, without the scrub."""
+    with db.atomic():
+        for table, column, action in officers.FORGET_TABLES:
+            if table not in db.table_names():
+                continue
+            if action == "detach":
+                db.execute(f"UPDATE [{table}] SET [{column}] = NULL WHERE [{column}] = ?",
+                           [user_id])
+            else:
+                db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", [user_id])
+        db.execute("DELETE FROM officers WHERE id = ?", [user_id])
+
+
+def erase_times(store: Store) -> list[tuple[str, float]]:
+    """Erasing one person (/baja + erase): the deletes alone, then with the scrub
+    (secure_delete, person-keyed indexes rebuilt, WAL checkpointed), one person each."""
+    def once(fn, user_id: int) -> float:  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        fn(store.db, user_id)
+        return time.perf_counter() - t0
+
+    plain = statistics.median(once(_plain_forget, 10 + i) for i in range(3))
+    scrubbed = statistics.median(once(officers.forget, 20 + i) for i in range(3))
+    return [("erase one person, deletes only (baseline)", plain),
+            ("erase one person, with the scrub", scrubbed)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--officers", type=int, default=10_000)
@@ -123,6 +150,7 @@ def main() -> None:
         first, cached = asyncio.run(page_time(store, path))
         results += [("overview page GET /, counted", first),
                     ("overview page GET /, within the minute", cached)]
+        results += erase_times(store)
         store.close()
     print(f"store: {args.officers:,} officers, {args.events:,} events, 26 weeks "
           f"(built in {built:.1f} s)")

@@ -67,12 +67,15 @@ def seed(db: Database) -> None:
         ev(EventType.QUERY, 200, start + timedelta(hours=1), count=0)
         ev(EventType.CARD_OPENED, 201, start + timedelta(hours=2), card_id="nna")
     ev(EventType.QUERY, 300, W10 + timedelta(weeks=1, hours=1), count=2)  # centro: 1 active
+    ev(EventType.CARD_OPENED, 300, W10 + timedelta(weeks=1, hours=2), card_id="quiz-1")
     ev(EventType.FAILED, 300, W10 + timedelta(weeks=2), card_id="trato-digno", campaign_id=1)
     ev(EventType.BLOCKED, 301, W10 + timedelta(weeks=2), card_id="trato-digno", campaign_id=1)
     # read-and-understood of SOP nna, version abc: three in norte, one in sur
     for pid in (100, 101, 102, 200):
         ev(EventType.ACK, pid, W10 + timedelta(days=1), card_id="nna", value="abc")
-    for text, results in [("visa humanitaria", 0), ("Visa  humanitaria", 0),
+    # asked with no result 5 times (listed as a content gap), and once (too few: hidden)
+    for text, results in [("visa humanitaria", 0), ("visa humanitaria", 0),
+                          ("visa humanitaria", 0), ("Visa  humanitaria", 0),
                           ("humanitaria visa", 0), ("comar cita", 0), ("nna", 4)]:
         events.log_query(db, normalized=text, results=results, lang="es", region="norte",
                          at=iso(W10 + timedelta(days=2)))

@@ -70,9 +70,11 @@ async def test_plain_text_is_a_question_answered_with_card_titles_and_buttons(
     assert "Encontré una guía:" in reply.text and "Niñas y niños no acompañados" in reply.text
     assert reply.button_texts == ["📋 Niñas y niños no acompañados"]
     assert [e["count"] for e in events(store, "query")] == [1]
-    logged = list(store.db.query("SELECT * FROM query_log"))
-    assert [(q["results"], q["lang"]) for q in logged] == [(1, "es")]
-    assert "menor" in logged[0]["normalized"] and "user" not in logged[0]
+    logged = list(store.db.query("SELECT * FROM query_texts"))
+    assert [(q["asked"], q["zero"], q["lang"]) for q in logged] == [(1, 0, "es")]
+    assert "menor" in logged[0]["normalized"]
+    assert set(logged[0]) == {"day", "lang", "normalized", "asked", "zero"}  # nobody, no time
+    assert [e["officer_id"] for e in events(store, "query")] == [None]
 
 
 async def test_search_command_takes_words_or_asks_for_them(enroll, content) -> None:
@@ -105,7 +107,8 @@ async def test_anything_typed_gets_results_or_a_polite_nothing_found_with_topics
     assert reply.text.startswith("No encontré nada con eso.")
     assert "Ninez (1)" in reply.button_texts
     assert [e["count"] for e in events(store, "query")] == [0]
-    assert [q["results"] for q in store.db.query("SELECT results FROM query_log")] == [0]
+    assert [(q["asked"], q["zero"]) for q in store.db.query("SELECT * FROM query_texts")] == [
+        (1, 1)]
 
 
 async def test_back_to_results_after_a_restart_says_the_button_expired(
@@ -142,7 +145,7 @@ async def test_hola_gets_a_friendly_hint_and_no_content_gap_is_logged(
     assert reply.text == ("¡Hola! Escribe tu pregunta con tus palabras, por ejemplo: solicitud "
                           "de asilo. O explora las guías con /temas.")
     assert (await user.ask("gracias!")).text.startswith("¡Con gusto!")
-    assert store.db["query_log"].count == 0
+    assert store.db["query_texts"].count == 0
 
 
 def test_page_buttons_belong_to_the_results_their_message_shows() -> None:

@@ -97,7 +97,7 @@ def test_content_gaps_suggest_proposes_glossary_entries_from_frequent_unknown_wo
                          at=NOW)
     store.close()
     code, out, _ = run(capsys, "content", "gaps")
-    assert code == 0 and "troka con migrantes" in out
+    assert code == 0 and "troka con migrantes" not in out  # asked once: too few to list
     code, out, _ = run(capsys, "content", "gaps", "--suggest")
     assert code == 0
     lines = [line for line in out.splitlines() if line.startswith("- es:")]
@@ -107,3 +107,10 @@ def test_content_gaps_suggest_proposes_glossary_entries_from_frequent_unknown_wo
     assert not any("pasaporte" in line.split("#")[0] for line in lines)  # known words
     code, out, _ = run(capsys, "content", "gaps", "--suggest", "--json", "--min-count", "3")
     assert [p["word"] for p in json.loads(out)] == ["troka"]
+    store = Store.open(loaded)
+    for _ in range(4):
+        events.log_query(store.db, normalized="troka con migrantes", results=0, lang="es",
+                         at=NOW)
+    store.close()
+    code, out, _ = run(capsys, "content", "gaps")
+    assert code == 0 and "    5  troka con migrantes" in out  # five times: listed

@@ -12,7 +12,7 @@ def test_a_new_database_gets_every_migration_and_wal(db_path: Path) -> None:
     store = Store.open(db_path)
     try:
         assert migrations.pending(store.db) == []
-        assert {"officers", "invites", "events", "query_log", "kv"} <= set(store.db.table_names())
+        assert {"officers", "invites", "events", "query_texts", "kv"} <= set(store.db.table_names())
         assert store.db.journal_mode == "wal"
     finally:
         store.close()

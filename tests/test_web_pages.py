@@ -95,11 +95,19 @@ async def test_the_content_page_shows_content_check_errors(client, store, tmp_pa
 
 async def test_the_gaps_page_groups_queries_with_no_result_and_lists_not_useful_cards(
         client, store):
+    from bot.store import events
+    from bot.store.events import Event, EventType
+
     await sign_in(client, store, COMMS_ID)
     text = text_of(await (await client.get("/gaps")).text())
-    assert "visa humanitaria" in text.lower()
-    assert "comar cita" in text
-    assert "Niñas, niños y adolescentes no acompañados" in text  # rated not useful 3 times
+    assert "visa humanitaria" in text.lower()  # 5 times with no result
+    assert "comar cita" not in text  # once: too few to show
+    assert "Niñas, niños y adolescentes no acompañados" not in text  # one person's ratings
+    for pid in (102, 103, 104, 200):
+        events.record(store.db, Event(EventType.FEEDBACK, "2026-03-17T10:00:00+00:00",
+                                      officer_id=pid, card_id="nna", value="not_useful"))
+    text = text_of(await (await client.get("/gaps")).text())
+    assert "Niñas, niños y adolescentes no acompañados" in text  # five people rated it
 
 
 async def test_the_officers_page_shows_counts_and_never_person_ids(client, store):

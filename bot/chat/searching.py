@@ -2,9 +2,11 @@
 
 The reply names the best cards by title, one button per card. Nothing found: a polite answer
 and the topics to browse. Every query is logged twice, apart: its normalised text with the
-result count, language and region in `query_log` (content gaps, no user id), and a `query`
-event with the officer and the count (no text). The last results stay in memory (per user) so
-a card's "back to results" button and the page buttons work; after a restart they say so.
+result count and language in `query_texts` (content gaps: a daily count per text, no person
+or region), and a `query` event with the count and the officer's role, region, port and
+language (no text, and no officer id: `bot.store.events.record` drops it). The last results
+stay in memory (per user) so a card's "back to results" button and the page buttons work;
+after a restart they say so.
 """
 
 from __future__ import annotations

@@ -88,10 +88,16 @@ def gaps(suggest: bool, min_count: int, limit: int, as_json: bool) -> None:
     """Searches that found nothing, most asked first; --suggest proposes glossary entries
     (for a person to check and add to the content folder's glossary.yml; nothing is written)."""
     from bot.search.gaps import suggest as suggest_entries
+    from bot.store.events import zero_result_texts
     from bot.store.stats import zero_result_queries
     store = open_store()
     try:
-        found = zero_result_queries(store.db, limit=10_000 if suggest else limit)
+        # The list shows what the web page shows: a search only after 5 times with no result
+        # (privacy); suggestions count words over every such search, rare ones included.
+        found = zero_result_queries(store.db, limit=limit) if not suggest else [
+            {"query": t["normalized"], "langs": [t["lang"]] if t["lang"] else [],
+             "count": t["count"]}
+            for t in zero_result_texts(store.db, min_count=1, limit=10_000)]
         if not suggest:
             if as_json:
                 print_json(found)

@@ -36,6 +36,20 @@ MAX_ACK_DAYS = 365
 _DAY_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DAY_FIRST = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]")
 PAST_TOLERANCE = timedelta(minutes=1)
+# Dates further ahead than this are typos (9999-12-31), and near the end of the calendar
+# they overflow when moved to UTC or planned week by week.
+MAX_YEARS_AHEAD = 10
+MIN_YEAR = 2000
+
+
+def _check_year(year: int, field: str, value: str, now: datetime) -> None:
+    if year > now.year + MAX_YEARS_AHEAD:
+        raise CampaignInputError(_("%(field)s %(value)s is too far ahead: at most %(years)s "
+                                   "years from now"), field=field, value=value,
+                                 years=MAX_YEARS_AHEAD)
+    if year < MIN_YEAR:
+        raise CampaignInputError(_("%(field)s %(value)s is in the past (now is %(now)s)"),
+                                 field=field, value=value, now=iso(now))
 _ = N_  # marks the messages below for translation; CampaignInputError.localized translates
 # How the web app names the command-line options that error messages mention.
 FIELD_NAMES = {
@@ -87,6 +101,7 @@ def parse_when(text: str, *, default_tz: str, now: datetime) -> datetime:
         raise CampaignInputError(
             _("%(field)s %(value)s is not an ISO 8601 time (e.g. 2026-12-01T09:00 or "
               "2026-12-01T09:00-06:00)"), field="--at", value=repr(text)) from None
+    _check_year(moment.year, "--at", repr(text), now)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(default_tz))
     moment = moment.astimezone(UTC)
@@ -117,15 +132,17 @@ def parse_time(text: str) -> str:
     return f"{t.hour:02d}:{t.minute:02d}"
 
 
-def parse_date(text: str, what: str) -> str:
+def parse_date(text: str, what: str, now: datetime | None = None) -> str:
     try:
-        return date.fromisoformat(text.strip()).isoformat()
+        day = date.fromisoformat(text.strip())
     except ValueError as exc:
         if _DAY_ONLY.match(text.strip()) and "out of range" in str(exc):
             raise CampaignInputError(_("%(field)s %(value)s: there is no such day"),
                                      field=what, value=repr(text.strip())) from None
         raise CampaignInputError(_("%(field)s %(value)s is not a date: use YYYY-MM-DD"),
                                  field=what, value=repr(text)) from None
+    _check_year(day.year, what, repr(text.strip()), now or datetime.now(UTC))
+    return day.isoformat()
 
 
 def check_cards(db: Database, card_ids: list[str]) -> None:
@@ -176,7 +193,7 @@ def new_series(db: Database, *, name: str, card_ids: list[str], day: str, time: 
     check_cards(db, card_ids)
     seg = str(segments.parse(segment))
     audience(db, seg, reminders=True)
-    start_date = parse_date(start, "--start") if start else now.astimezone(
+    start_date = parse_date(start, "--start", now) if start else now.astimezone(
         zone(default_tz)).date().isoformat()
     today = now.astimezone(zone(default_tz)).date().isoformat()
     if mode == "drip" and start_date < today:
@@ -184,7 +201,7 @@ def new_series(db: Database, *, name: str, card_ids: list[str], day: str, time: 
         # today. Kept as given, the engine would plan the latest weekday before today at
         # once and, past the grace window, record it as skipped: first cards lost.
         start_date = today
-    end_date = parse_date(end, "--end") if end else None
+    end_date = parse_date(end, "--end", now) if end else None
     if end_date is not None and end_date < start_date:
         raise CampaignInputError(_("%(field)s %(value)s is before %(other)s %(start)s"),
                                  field="--end", value=end_date, other="--start",

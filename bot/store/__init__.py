@@ -41,6 +41,9 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, so an erased person's id does not linger
+        # in free pages (see `officers.forget`).
+        conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA busy_timeout = 30000")
         db = Database(conn)
         if str(path) != ":memory:":

@@ -155,6 +155,7 @@ MIGRATIONS = [("0040_delivery", _create)]
 officers.FORGET_TABLES.extend([
     ("outbox", "officer_id", "delete"),
     ("series_progress", "officer_id", "delete"),
+    ("campaigns", "created_by", "detach"),
 ])
 
 

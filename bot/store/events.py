@@ -1,7 +1,13 @@
 """The engagement log: one row per thing that happened, carrying ids and categories only.
 
-Message texts are never stored here. The search text officers type goes to `query_log`,
-normalised and without any user id, so the comms team can see content gaps.
+Message texts are never stored here. What officers search for is kept apart, built so that
+nothing leads back to a person (content gaps):
+
+- a `query` event never carries the officer's id (`record` drops it): it says that someone
+  of this role, region, port and language asked something, and how many results it found;
+- the words go to `query_texts`, one row per day, language and normalised text with how
+  many times it was asked and found nothing: no person, no region, no time of day, so no
+  join with the events (by time, region or anything else) can tell who typed it.
 """
 
 from __future__ import annotations
@@ -79,23 +85,84 @@ def _create(db: Database) -> None:
     db.execute("CREATE INDEX query_log_at ON query_log(at)")
 
 
-MIGRATIONS = [("0002_events", _create)]
+def _query_texts(db: Database) -> None:
+    """Query texts as daily aggregates (no region, no time of day), and no officer id on
+    `query` events: the old per-query rows could be joined to the events by second and
+    region, which named who asked what."""
+    db.execute(
+        """
+        CREATE TABLE query_texts (
+            day TEXT NOT NULL,
+            lang TEXT NOT NULL DEFAULT '',
+            normalized TEXT NOT NULL,
+            asked INTEGER NOT NULL DEFAULT 0,
+            zero INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, lang, normalized)
+        ) WITHOUT ROWID
+        """
+    )
+    if "query_log" in db.table_names():
+        db.execute(
+            "INSERT INTO query_texts (day, lang, normalized, asked, zero) "
+            "SELECT substr(at, 1, 10), coalesce(lang, ''), normalized, count(*), "
+            "sum(results = 0) FROM query_log GROUP BY 1, 2, 3"
+        )
+        db.execute("DROP TABLE query_log")
+    db.execute("UPDATE events SET officer_id = NULL WHERE type = 'query'")
+
+
+MIGRATIONS = [("0002_events", _create), ("0004_query_texts", _query_texts)]
+QUERY_TEXT_LIMIT = 200
 
 
 def record(db: Database, event: Event) -> None:
     row = asdict(event)
     row["type"] = str(event.type)
+    if event.type == EventType.QUERY:
+        row["officer_id"] = None  # by construction: a question is never tied to a person
     db["events"].insert(row)
 
 
-def log_query(
-    db: Database, *, normalized: str, results: int, lang: str | None, region: str | None, at: str
-) -> None:
-    """Keep a normalised query text for content-gap reports. Never with a user id."""
-    db["query_log"].insert(
-        {"at": at, "lang": lang, "region": region, "normalized": normalized[:200],
-         "results": results}
+def log_query(db: Database, *, normalized: str, results: int, lang: str | None,
+              at: str, region: str | None = None) -> None:
+    """Count a normalised query text for content-gap reports, on its day (UTC).
+
+    Kept without any person, region or time of day (`region` is accepted and ignored)."""
+    del region
+    text = normalized.strip()[:QUERY_TEXT_LIMIT]
+    db.execute(
+        "INSERT INTO query_texts (day, lang, normalized, asked, zero) VALUES (?, ?, ?, 1, ?) "
+        "ON CONFLICT (day, lang, normalized) DO UPDATE SET asked = asked + 1, "
+        "zero = zero + excluded.zero",
+        [at[:10], lang or "", text, int(results == 0)],
     )
+
+
+def zero_result_texts(db: Database, *, since: str | None = None, until: str | None = None,
+                      lang: str | None = None, min_count: int = 5,
+                      limit: int = 100) -> list[dict]:
+    """Normalised texts that found nothing at least `min_count` times in the period, most
+    often first: `{"normalized", "lang", "count", "last_day"}`. `since`/`until` are ISO times
+    or days (compared by day). What content gaps and suggestions are built from."""
+    clauses, args = ["zero > 0"], []
+    if since:
+        clauses.append("day >= ?")
+        args.append(since[:10])
+    if until:  # exclusive; a time after midnight still counts its own day
+        at_midnight = until[10:].startswith(("T00:00:00", "")) and until[11:19] in ("",
+                                                                                   "00:00:00")
+        clauses.append("day < ?" if at_midnight else "day <= ?")
+        args.append(until[:10])
+    if lang:
+        clauses.append("lang = ?")
+        args.append(lang)
+    rows = db.query(
+        f"SELECT normalized, lang, sum(zero) AS count, max(day) AS last_day FROM query_texts "
+        f"WHERE {' AND '.join(clauses)} GROUP BY normalized, lang "
+        f"HAVING sum(zero) >= ? ORDER BY count DESC, normalized LIMIT ?",
+        [*args, min_count, limit],
+    )
+    return [dict(r) for r in rows]
 
 
 def count_by_type(db: Database, since: str | None = None) -> dict[str, int]:

@@ -322,7 +322,11 @@ def set_profile(
 
 
 def set_role(db: Database, user_id: int, role: Role) -> None:
-    db.execute("UPDATE officers SET role = ? WHERE id = ?", [str(role), user_id])
+    with db.atomic():
+        changed = db.execute("UPDATE officers SET role = ? WHERE id = ? AND role != ?",
+                             [str(role), user_id, str(role)]).rowcount
+        if changed:
+            end_sessions(db, user_id)
 
 
 def set_reminders_paused(db: Database, user_id: int, paused: bool) -> None:
@@ -330,21 +334,42 @@ def set_reminders_paused(db: Database, user_id: int, paused: bool) -> None:
 
 
 def mark_blocked(db: Database, user_id: int) -> None:
-    """Telegram said 403: the person blocked the bot or is gone. Stop sending to them."""
-    db.execute("UPDATE officers SET status = 'blocked' WHERE id = ? AND status = 'active'",
-               [user_id])
+    """Telegram said 403: the person blocked the bot or is gone. Stop sending to them, and
+    end their web sessions (unblocking the bot does not bring those back)."""
+    with db.atomic():
+        db.execute("UPDATE officers SET status = 'blocked' WHERE id = ? AND status = 'active'",
+                   [user_id])
+        end_sessions(db, user_id)
 
 
 def leave(db: Database, user_id: int, *, now: str) -> None:
-    """The officer left with /baja but keeps their history (they may come back)."""
-    db.execute("UPDATE officers SET status = 'left', left_at = ? WHERE id = ?", [now, user_id])
+    """The officer left with /baja but keeps their history (they may come back). Their web
+    sessions and sign-in links end for good: enrolling again does not revive them."""
+    with db.atomic():
+        db.execute("UPDATE officers SET status = 'left', left_at = ? WHERE id = ?",
+                   [now, user_id])
+        end_sessions(db, user_id)
+
+
+# (table, column) of sessions and sign-in links, deleted when their person leaves, is
+# blocked, changes role or is erased. The web store registers its tables.
+SESSION_TABLES: list[tuple[str, str]] = []
+
+
+def end_sessions(db: Database, user_id: int) -> None:
+    names = set(db.table_names())
+    for table, column in SESSION_TABLES:
+        if table in names:
+            db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", [user_id])
 
 
 def forget(db: Database, user_id: int) -> None:
     """Erase the person: delete their row and every per-person record that names them.
 
-    Aggregate events keep their categories (region, role, card) with no person attached.
-    Every store module that keeps per-person rows registers a table in FORGET_TABLES.
+    Aggregate events keep their categories (region, role, card) with no person attached;
+    campaigns they created stay, without their creator. Every store module that keeps
+    per-person rows registers a table in FORGET_TABLES. Then `scrub`: no copy of the id is
+    left in the database file, its write-ahead log or its free pages.
     """
     with db.atomic():
         for table, column, action in FORGET_TABLES:
@@ -356,6 +381,38 @@ def forget(db: Database, user_id: int) -> None:
             else:
                 db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", [user_id])
         db.execute("DELETE FROM officers WHERE id = ?", [user_id])
+    scrub(db)
+
+
+def _indexes_on(db: Database, table: str, column: str) -> list[str]:
+    """Indexes of `table` whose key holds `column` (or, for "rowid", every index)."""
+    found = []
+    for index in db.conn.execute(f"PRAGMA index_list([{table}])").fetchall():
+        name = index[1]
+        columns = {row[2] for row in db.conn.execute(f"PRAGMA index_info([{name}])")}
+        if column == "rowid" or column in columns:
+            found.append(name)
+    return found
+
+
+def scrub(db: Database) -> None:
+    """Leave no copy of an erased person's id in the files.
+
+    The store runs with `secure_delete`, so deleted rows are overwritten with zeros; the
+    indexes keyed by a person's id are rebuilt (an index's inner pages keep copies of the
+    keys that divided its pages, deleted ones included); the write-ahead log, which still
+    holds the pages as they were, is checkpointed into the database and truncated.
+    """
+    if db.conn.in_transaction:
+        return  # inside the caller's transaction: the caller scrubs when it is done
+    names = set(db.table_names())
+    indexes = _indexes_on(db, "officers", "rowid")
+    for table, column, _action in FORGET_TABLES:
+        if table in names:
+            indexes.extend(_indexes_on(db, table, column))
+    for name in dict.fromkeys(indexes):
+        db.execute(f"REINDEX [{name}]")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 # (table, column, "delete" | "detach"). Store modules append their own per-person tables.

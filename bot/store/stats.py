@@ -1,8 +1,8 @@
 """Aggregate figures for `pregonero stats`, the web overview and the CSV export.
 
 Everything is counted from `officers` (who is enrolled now), `events` (what happened, with
-the person's role, region, port and language at the time) and `query_log` (normalised query
-texts without any person). Nothing here returns a person id.
+the person's role, region, port and language at the time) and `query_texts` (normalised query
+texts per day, without any person or region). Nothing here returns a person id.
 
 Weeks are ISO weeks (Monday to Sunday, UTC). Reporting rows for a region or any other group
 of fewer than `MIN_GROUP` officers are suppressed (see `suppress`).
@@ -18,11 +18,14 @@ from datetime import date, datetime, timedelta
 
 from sqlite_utils import Database
 
+from bot.store import events
+
 MIN_GROUP = 5
 SUPPRESSED = "<5"
 UNASSIGNED = "unassigned"
 # Event types that show a person used the bot in a week (their "active" weeks).
-INTERACTIONS = ("query", "card_opened", "feedback", "quiz_answer", "ack")
+# Questions are not among them: a `query` event carries no person (see `bot.store.events`).
+INTERACTIONS = ("card_opened", "feedback", "quiz_answer", "ack")
 
 WEEKLY_COLUMNS = [
     "week", "week_start", "region", "officers_enrolled", "officers_active",
@@ -287,9 +290,47 @@ def suppress(row: dict) -> dict:
     return out
 
 
+def _hidden_activity(row: dict) -> bool:
+    return row["officers_enrolled"] == SUPPRESSED or row["officers_active"] == SUPPRESSED
+
+
+def complementary(raw: list[dict], out: list[dict]) -> None:
+    """Secondary suppression, week by week: the overview's totals minus the rows a week shows
+    must not give back a hidden row's figures.
+
+    When a week hides what the people of some regions did (primary suppression) and the
+    hidden regions are a single one, or together fewer than `MIN_GROUP` active people, the
+    activity of the next smallest visible regions (fewest active people first) is blanked
+    too (their `officers_active` stays: it is 5 or more), until the hidden ones are at least
+    two with at least `MIN_GROUP` active people between them (or nothing is left to hide).
+    `raw` and `out` are the same rows before and after `suppress`, in the same order.
+    """
+    weeks: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(raw):
+        weeks[r["monday"]].append(i)
+    for rows in weeks.values():
+        hidden = [i for i in rows if _hidden_activity(out[i]) and raw[i]["officers_active"]]
+        if not hidden:
+            continue
+        visible = sorted((i for i in rows if i not in hidden and raw[i]["officers_active"]),
+                         key=lambda i: (raw[i]["officers_active"], raw[i]["region"]))
+
+        while visible and not (
+                len(hidden) >= 2
+                and sum(raw[i]["officers_active"] for i in hidden) >= MIN_GROUP):
+            i = visible.pop(0)
+            hidden.append(i)
+            for c in _ACTIVITY_COLUMNS:
+                out[i][c] = ""
+
+
 def weekly_report(db: Database, f: Filters, *, now: datetime) -> list[dict]:
-    """Weekly indicators per region, suppressed, in `WEEKLY_COLUMNS` order (CSV export)."""
-    return [suppress(r) for r in weekly(db, f, now=now, by_region=True)]
+    """Weekly indicators per region, suppressed (primary, then secondary: `complementary`),
+    in `WEEKLY_COLUMNS` order (CSV export)."""
+    raw = weekly(db, f, now=now, by_region=True)
+    out = [suppress(r) for r in raw]
+    complementary(raw, out)
+    return out
 
 
 def reach(db: Database, f: Filters = Filters(), *, limit: int = 5) -> list[dict]:
@@ -407,7 +448,9 @@ def card_usage(db: Database, f: Filters = Filters()) -> list[dict]:
                   coalesce(sum(e.type = 'feedback' AND e.value = 'not_useful'), 0) AS not_useful,
                   coalesce(sum(e.type = 'ack'), 0) AS acks,
                   coalesce(sum(e.type = 'quiz_answer'), 0) AS quiz_answers,
-                  coalesce(sum(e.type = 'quiz_answer' AND e.value = 'correct'), 0) AS quiz_correct
+                  coalesce(sum(e.type = 'quiz_answer' AND e.value = 'correct'), 0) AS quiz_correct,
+                  count(DISTINCT CASE WHEN e.type IN {INTERACTIONS}
+                        THEN coalesce(e.officer_id, -e.id) END) AS people
             FROM events e WHERE e.card_id IS NOT NULL AND {where}
             GROUP BY e.card_id""",
         args,
@@ -417,8 +460,13 @@ def card_usage(db: Database, f: Filters = Filters()) -> list[dict]:
         item = dict(r)
         item["useful_share"] = share(r["useful"], r["useful"] + r["not_useful"])
         item["quiz_correct_share"] = share(r["quiz_correct"], r["quiz_answers"])
+        if r["people"] < MIN_GROUP:  # a card few people used: its figures are theirs
+            for c in ("opens", "useful", "not_useful", "acks", "quiz_answers", "quiz_correct"):
+                item[c] = SUPPRESSED
+            item["useful_share"] = item["quiz_correct_share"] = None
         usage[r["card_id"]] = item
-    return sorted(usage.values(), key=lambda u: (-u["opens"], u["card_id"]))
+    return sorted(usage.values(), key=lambda u: (
+        -(u["opens"] if isinstance(u["opens"], int) else 0), u["card_id"]))
 
 
 def officer_breakdown(db: Database, by: str, f: Filters = Filters()) -> list[dict]:
@@ -459,54 +507,51 @@ def gap_key(text: str) -> str:
 
 
 def zero_result_queries(db: Database, f: Filters = Filters(), *, limit: int = 50) -> list[dict]:
-    """Queries that found nothing, grouped (see `gap_key`), most asked first."""
-    clauses, args = ["results = 0"], []
-    for column, value in (("region", f.region), ("lang", f.lang)):
-        if value:
-            clauses.append(f"{column} = ?")
-            args.append(value)
-    if f.since:
-        clauses.append("at >= ?")
-        args.append(f.since)
-    if f.until:
-        clauses.append("at < ?")
-        args.append(f.until)
-    rows = db.query(
-        f"SELECT normalized, lang, count(*) AS n, max(at) AS last_at FROM query_log "
-        f"WHERE {' AND '.join(clauses)} GROUP BY normalized, lang",
-        args,
-    )
+    """Queries that found nothing, grouped (see `gap_key`), most asked first.
+
+    Privacy: texts are kept per day without any person or region (`events.query_texts`), so
+    the region, port and role filters do not apply here; a group is listed only when it found
+    nothing at least `MIN_GROUP` times in the period, and among its variants only those
+    typed that often themselves are shown. Dates are days (UTC).
+    """
+    rows = events.zero_result_texts(db, since=f.since, until=f.until, lang=f.lang,
+                                    min_count=1, limit=100_000)
     groups: dict[str, dict] = {}
     for r in rows:
         key = gap_key(r["normalized"])
         if not key:
             continue
-        g = groups.setdefault(key, {"query": r["normalized"], "count": 0, "last_at": "",
-                                    "langs": set(), "variants": Counter()})
-        g["count"] += r["n"]
-        g["last_at"] = max(g["last_at"], r["last_at"])
+        g = groups.setdefault(key, {"count": 0, "last_at": "", "langs": set(),
+                                    "variants": Counter()})
+        g["count"] += r["count"]
+        g["last_at"] = max(g["last_at"], r["last_day"])
         g["langs"].add(r["lang"] or "")
-        g["variants"][r["normalized"]] += r["n"]
+        g["variants"][r["normalized"]] += r["count"]
     out = []
     for g in groups.values():
-        variants = [v for v, _ in g["variants"].most_common()]
-        out.append({"query": variants[0], "count": g["count"], "last_at": g["last_at"],
-                    "langs": sorted(x for x in g["langs"] if x), "variants": variants[1:6]})
+        if g["count"] < MIN_GROUP:
+            continue
+        ranked = g["variants"].most_common()
+        variants = [v for v, n in ranked[1:] if n >= MIN_GROUP][:5]
+        out.append({"query": ranked[0][0], "count": g["count"], "last_at": g["last_at"],
+                    "langs": sorted(x for x in g["langs"] if x), "variants": variants})
     out.sort(key=lambda g: (-g["count"], g["query"]))
     return out[:limit]
 
 
 def not_useful_cards(db: Database, f: Filters = Filters(), *, limit: int = 50) -> list[dict]:
-    """Cards rated not useful, most often first, with their useful count for comparison."""
+    """Cards rated not useful, most often first, with their useful count for comparison;
+    only cards that at least `MIN_GROUP` people rated (fewer would show their ratings)."""
     where, args = _event_where(f)
     return [dict(r) for r in db.query(
         f"""SELECT e.card_id,
                    coalesce(sum(e.value = 'not_useful'), 0) AS not_useful,
                    coalesce(sum(e.value = 'useful'), 0) AS useful
             FROM events e WHERE e.type = 'feedback' AND e.card_id IS NOT NULL AND {where}
-            GROUP BY e.card_id HAVING not_useful > 0
+            GROUP BY e.card_id
+            HAVING not_useful > 0 AND count(DISTINCT coalesce(e.officer_id, -e.id)) >= ?
             ORDER BY not_useful DESC, e.card_id LIMIT ?""",
-        [*args, limit],
+        [*args, MIN_GROUP, limit],
     )]
 
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from bot.clock import iso
-from bot.store.officers import FORGET_TABLES
+from bot.store.officers import FORGET_TABLES, SESSION_TABLES
 
 LOGIN_TTL = timedelta(minutes=10)
 SESSION_TTL = timedelta(hours=12)
@@ -76,6 +76,7 @@ MIGRATIONS = [("0050_web_sessions", _create), ("0051_stats_indexes", _stats_inde
 FORGET_TABLES.extend(
     [("web_login_tokens", "officer_id", "delete"), ("web_sessions", "officer_id", "delete")]
 )
+SESSION_TABLES.extend([("web_login_tokens", "officer_id"), ("web_sessions", "officer_id")])
 
 
 def token_hash(token: str) -> str:
@@ -84,10 +85,12 @@ def token_hash(token: str) -> str:
 
 def create_login_token(db: Database, officer_id: int, *, now: datetime,
                        ttl: timedelta = LOGIN_TTL) -> str:
-    """A fresh one-time sign-in token for this person; only its hash is stored."""
+    """A fresh one-time sign-in token for this person; only its hash is stored. Their older
+    links stop working: only the latest `/panel` link signs in."""
     token = secrets.token_urlsafe(32)
     with db.atomic():
-        db.execute("DELETE FROM web_login_tokens WHERE expires_at <= ?", [iso(now)])
+        db.execute("DELETE FROM web_login_tokens WHERE expires_at <= ? OR officer_id = ?",
+                   [iso(now), officer_id])
         db["web_login_tokens"].insert(
             {"token_hash": token_hash(token), "officer_id": officer_id, "created_at": iso(now),
              "expires_at": iso(now + ttl), "used_at": None}

@@ -17,6 +17,7 @@ from bot.web import render
 log = logging.getLogger(__name__)
 
 TITLES = {
+    400: N_("Out of range"),
     401: N_("Sign in first"),
     403: N_("Not allowed"),
     404: N_("Page not found"),
@@ -32,8 +33,14 @@ async def error_middleware(request: web.Request, handler: render.Any) -> web.Str
     except web.HTTPException as exc:
         if exc.status < 400 or exc.status not in TITLES or request.path.startswith("/static/"):
             raise
-        return _error_page(request, exc.status, exc.reason if exc.status == 403 else None)
-    except Exception:
+        return _error_page(request, exc.status, exc.reason if exc.status in (400, 403) else None)
+    except Exception as exc:
+        if isinstance(exc, OverflowError) or (
+                isinstance(exc, ValueError) and "out of range" in str(exc)):
+            # A number or a date beyond what the store or the calendar takes (an id of 30
+            # digits, the year 9999): the person's input, not a fault of the app.
+            _ = render.gettext(request)
+            return _error_page(request, 400, _("A number or a date is out of range."))
         route = request.match_info.route.name if request.match_info.route else None
         log.exception("web request failed: %s %s", request.method, route)
         return _error_page(request, 500, None)

@@ -50,7 +50,9 @@ NAV = (
 
 def _filters(lang: str, tz: str) -> dict[str, Any]:
     def number(value: Any) -> str:
-        return "–" if value is None or value == "" else format_number(value, lang)
+        if isinstance(value, str):  # "<5": a figure suppressed for privacy, shown as it is
+            return value or "–"
+        return "–" if value is None else format_number(value, lang)
 
     def share(value: Any) -> str:
         return "–" if value is None or value == "" else format_share(value, lang)
@@ -145,7 +147,7 @@ def page(request: web.Request, template: str, context: dict[str, Any] | None = N
                             samesite="Lax", path="/")
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
 
 

@@ -4,10 +4,11 @@
   origin's `/static/`, no inline script, no inline style attribute, no frames),
   `X-Content-Type-Options: nosniff`, and a `Server` header without a version.
 - Every request that changes something (any method but GET, HEAD and OPTIONS) must come from
-  this site: a browser's `Origin` must be this app's own (never `null`), and its
-  `Sec-Fetch-Site` must be `same-origin` (or `none`: typed by the person). Requests without
-  either header (command-line clients, Telegram's webhook) pass this check; the CSRF token
-  and the sign-in token still apply to them.
+  this site: a browser's `Origin` must be this app's own (`null` only when `Sec-Fetch-Site`
+  says `same-origin`), and its `Sec-Fetch-Site` must be `same-origin` (or `none`: typed by
+  the person). Pages use `Referrer-Policy: same-origin`, so the browser sends the real
+  origin. Requests without either header (command-line clients, Telegram's webhook) pass
+  this check; the CSRF token and the sign-in token still apply to them.
 
 The rule for page authors: no `<script>` blocks, no `on...=` handlers and no `style=`
 attributes in templates. Put scripts and styles in `bot/web/static/` and link them.
@@ -45,7 +46,9 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Server"] = SERVER
     headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # `same-origin`, not `no-referrer`: under `no-referrer` a browser sends `Origin: null`
+    # with the app's own form posts, which could not be told from another site's.
+    headers["Referrer-Policy"] = "same-origin"
 
 
 def same_secret(given: str, expected: str) -> bool:
@@ -77,7 +80,14 @@ def cross_site(request: web.Request) -> str | None:
     if fetch_site is not None and fetch_site.lower() not in SAME_SITE:
         return f"Sec-Fetch-Site: {fetch_site[:20]}"
     origin = request.headers.get("Origin")
-    if origin is not None and origin.lower() not in allowed_origins(request):
+    if origin is None:
+        return None
+    if origin == "null":
+        # A sandboxed frame, a data: page or a no-referrer page, anywhere: refused unless the
+        # browser also says the request is this site's own (an old policy cached in a tab).
+        return None if fetch_site is not None and fetch_site.lower() == "same-origin" \
+            else "Origin: null"
+    if origin.lower() not in allowed_origins(request):
         return "Origin"
     return None
 

@@ -111,7 +111,7 @@ def create_or_preview(db: Database, form: dict[str, str], action: str, *, now: d
     with db.atomic():
         created = lib.add(db, campaign)
         replaces = form.get("replaces", "")
-        if replaces.isdigit() and lib.get(db, int(replaces)).status in (
+        if replaces.isdigit() and len(replaces) <= 18 and lib.get(db, int(replaces)).status in (
                 "active", "scheduled", "paused", "sending"):
             lib.change(db, int(replaces), "cancel", now=now)
     return {"created": created.id}
