@@ -2,9 +2,12 @@
 used by the chat handlers (`context.cards`) and by the delivery engine's outbox sender.
 
 Materials go first (an image, then a document), the card's text as the caption of the last
-one when it fits, else in its own message. Each file is uploaded once: Telegram's `file_id`
-is kept in the store by the file's sha256 (computed at import; `bot.store.engagement`) and
-reused, and one upload of a file runs at a time, however many sends wait for it. The chat's
+one when it fits, else in its own message. A material is uploaded only while its bytes still
+have the sha256 taken at import, read without following a link put in its place
+(`read_verified`); otherwise the card goes without it. Each file is uploaded once:
+Telegram's `file_id` is kept in the store by the file's sha256 (computed at import;
+`bot.store.engagement`) and reused, and one upload of a file runs at a time, however many
+sends wait for it. The chat's
 sender and the outbox's are two objects on the same store: they share the file_ids, not the
 upload locks (two first sends of a new file at the same moment may both upload it).
 """
@@ -12,6 +15,7 @@ upload locks (two first sends of a new file at the same moment may both upload i
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -29,6 +33,30 @@ from bot.store import Store, engagement
 from bot.telegram_request import post_without_reply
 
 log = logging.getLogger(__name__)
+
+
+class MaterialChanged(Exception):
+    """A card's image or document is no longer the file checked and hashed at import."""
+
+
+MATERIAL_LIMIT = 50 * 1024 * 1024  # Telegram's sendDocument limit; photos are smaller
+
+
+def read_verified(path: str, sha: str | None) -> bytes:
+    """The material's bytes, when they are still those hashed at import; else
+    `MaterialChanged`. A link put in the file's place is not followed (O_NOFOLLOW), so a
+    changed attachment can never send another file of the server to officers."""
+    if not sha:
+        raise MaterialChanged("no hash recorded at import")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise MaterialChanged(f"cannot open it: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read(MATERIAL_LIMIT + 1)
+    if len(data) > MATERIAL_LIMIT or hashlib.sha256(data).hexdigest() != sha:
+        raise MaterialChanged("its content changed since the import")
+    return data
 
 
 def _file_id(message: Message, kind: str) -> str | None:
@@ -54,12 +82,18 @@ class CardSender:
         present: list[tuple[str, str, str]] = []  # (kind, path, sha256) of files on disk
         for kind, path, sha in (("photo", card.image_path, card.image_sha256),
                                 ("document", card.document_path, card.document_sha256)):
-            if not path or not sha:
+            if not path:
                 continue
-            if await asyncio.to_thread(os.path.isfile, path):
-                present.append((kind, path, sha))
-            else:
-                log.warning("card %s: material missing on disk: %s", card.card_id, path)
+            if sha and await self.store.run(engagement.cached_file_id, sha):
+                present.append((kind, path, sha))  # Telegram has it, checked at its upload
+                continue
+            try:
+                await asyncio.to_thread(read_verified, path, sha)
+            except MaterialChanged as exc:
+                log.warning("card %s: %s %s not sent: %s (run content import)",
+                            card.card_id, kind, Path(path).name, exc)
+                continue
+            present.append((kind, path, sha or ""))
         texts = card.texts
         caption_fits = len(texts) == 1 and telegram_length(texts[0]) <= CAPTION_LIMIT
         common: dict[str, Any] = {"disable_notification": disable_notification}
@@ -70,7 +104,12 @@ class CardSender:
             if last and caption_fits:
                 extra.update(caption=texts[0], parse_mode=ParseMode.HTML,
                              reply_markup=card.keyboard)
-            message = await self._send_media(bot, chat_id, kind, path, sha, **extra)
+            try:
+                message = await self._send_media(bot, chat_id, kind, path, sha, **extra)
+            except MaterialChanged as exc:  # changed since the check above: the text still goes
+                log.warning("card %s: %s %s not sent: %s (run content import)",
+                            card.card_id, kind, Path(path).name, exc)
+                continue
             sent.append(message.message_id)
             if last and caption_fits:
                 return sent
@@ -101,13 +140,15 @@ class CardSender:
 
     async def _send_media(self, bot: Bot, chat_id: int, kind: str, path: str, sha: str,
                           **kwargs: Any) -> Message:
-        """Send a photo or document, by cached file_id when Telegram has the file already."""
+        """Send a photo or document, by cached file_id when Telegram has the file already (it
+        was uploaded after the same check); an upload reads the file only if it still matches
+        its import hash (`read_verified`), else raises `MaterialChanged`."""
         send = bot.send_photo if kind == "photo" else bot.send_document
         field = "photo" if kind == "photo" else "document"
         store = self.store
 
         async def upload() -> Message:
-            data = await asyncio.to_thread(Path(path).read_bytes)
+            data = await asyncio.to_thread(read_verified, path, sha)
             upload_file = InputFile(data, filename=Path(path).name)
             message = await send(chat_id, **{field: upload_file}, **kwargs)
             file_id = _file_id(message, kind)

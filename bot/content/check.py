@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.content import safeyaml
 from bot.content.footer import footer_lines, with_footer
 from bot.content.model import (
     CARD_ID,
@@ -27,7 +28,7 @@ from bot.content.model import (
     problem,
     topic_title,
 )
-from bot.content.parse import parse_file, parse_name
+from bot.content.parse import parse_file, parse_name, too_big
 from bot.content.render import card_message_html, telegram_length
 from bot.errors import InvalidInput
 from bot.i18n import N_, gettext_for
@@ -89,6 +90,29 @@ class CheckResult:
         return text
 
 
+MAX_PROBLEMS_PER_FILE = 20
+YAML_FILE_LIMIT = 1024 * 1024  # topics.yml and glossary.yml
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether the file, links followed, is inside the content folder."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
+def _unsafe_extra(path: Path, root: Path, shown: str) -> Problem | None:
+    """Why topics.yml or glossary.yml may not be read (a link out, too big), or None."""
+    if not _inside(path, root):
+        return problem(shown, 1, N_("a link to a file outside the content folder: refused "
+                                    "(copy the file in)"))
+    size = path.stat().st_size
+    if size > YAML_FILE_LIMIT:
+        return too_big(shown, size, YAML_FILE_LIMIT)
+    return None
+
+
 def card_files(folder: Path) -> list[Path]:
     """The card files under a folder: `*.md`, skipping hidden paths, `_*` files and READMEs."""
     found = []
@@ -113,6 +137,7 @@ def check_folder(folder: Path | str, shown: str | None = None, today: date | Non
         raise InvalidInput(f"no content folder at {folder}")
     base = Path(shown) if shown is not None else folder
     result = CheckResult(folder=folder)
+    root = folder.resolve()
     files = card_files(folder)
     result.files = len(files)
     if not files:
@@ -141,8 +166,18 @@ def check_folder(folder: Path | str, shown: str | None = None, today: date | Non
                     "duplicate card id %(id)r: also used in %(other)s (card ids are unique "
                     "across topics)"), id=name.card_id, other=first[1]))
                 continue
+        if not _inside(path, root):
+            result.problems.append(problem(path_shown, 1, N_(
+                "a link to a file outside the content folder: refused (copy the file in)")))
+            continue
         translation, problems = parse_file(path, topic_folder, path_shown, folder)
-        result.problems.extend(sorted(problems, key=lambda p: p.line))  # top to bottom
+        problems = sorted(problems, key=lambda p: p.line)  # top to bottom
+        if len(problems) > MAX_PROBLEMS_PER_FILE:
+            more = len(problems) - MAX_PROBLEMS_PER_FILE
+            problems = [*problems[:MAX_PROBLEMS_PER_FILE], problem(
+                path_shown, problems[MAX_PROBLEMS_PER_FILE].line,
+                N_("%(n)s more problems in this file are not shown"), n=more)]
+        result.problems.extend(problems)
         if translation is not None:
             parsed.append(translation)
     result.cards = _gather(parsed, result.problems)
@@ -253,7 +288,10 @@ def _topics(folder: Path, base: Path, result: CheckResult) -> list[TopicName]:
     names: dict[str, dict[str, str]] = {}
     path = folder / TOPICS_FILE
     shown = str(base / TOPICS_FILE)
-    if path.is_file():
+    unsafe = _unsafe_extra(path, folder.resolve(), shown) if path.is_file() else None
+    if unsafe is not None:
+        result.problems.append(unsafe)
+    elif path.is_file():
         names = _read_topics(path, shown, result.problems)
         lines = _key_lines(path)
         for slug in sorted(set(names) - set(used)):
@@ -270,7 +308,7 @@ def _topics(folder: Path, base: Path, result: CheckResult) -> list[TopicName]:
 
 def _read_topics(path: Path, shown: str, problems: list[Problem]) -> dict[str, dict[str, str]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = safeyaml.load(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         problems.append(problem(shown, 1, N_("not UTF-8 text: save the file as UTF-8")))
         return {}
@@ -306,7 +344,7 @@ def _read_topics(path: Path, shown: str, problems: list[Problem]) -> dict[str, d
 
 def _key_lines(path: Path) -> dict[str, int]:
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
+        node = safeyaml.compose(path.read_text(encoding="utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError):
         return {}
     if not isinstance(node, yaml.MappingNode):

@@ -123,9 +123,44 @@ class Problem:
                 "level": str(self.level)}
 
 
+EXCERPT = 60  # characters of a contributor's text quoted in a problem, at most
+OWN_PARAMS = ("known", "keys", "types")  # parameters that list our own names, not the file's
+
+
+class Excerpt:
+    """A short stand-in for a long or structured value in a problem's message: `%s` and
+    `%r` both show it as given (already quoted when it stands for a repr)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+    def __eq__(self, other: object) -> bool:
+        return str(other) == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+def excerpt(value: object) -> object:
+    """`value` as a problem may quote it: numbers as they are, text and anything else cut
+    to `EXCERPT` characters (a file can hold a key of a million characters)."""
+    if isinstance(value, bool | int | float | Excerpt):
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= EXCERPT else value[:EXCERPT] + "…"
+    text = repr(value)
+    return Excerpt(text if len(text) <= EXCERPT else text[:EXCERPT] + "…")
+
+
 def problem(path: str, line: int, msgid: str, level: Level = Level.ERROR,
             **params: object) -> Problem:
-    """A Problem from an `N_()` msgid and its `%(name)s` parameters."""
+    """A Problem from an `N_()` msgid and its `%(name)s` parameters (long ones cut short)."""
+    params = {k: v if k in OWN_PARAMS else excerpt(v) for k, v in params.items()}
     message = msgid % params if params else msgid
     return Problem(path, line, message, level, msgid, tuple(params.items()))
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from bot.content import safeyaml
 from bot.content.model import (
     BUTTON_TEXT_LIMIT,
     CARD_ID,
@@ -55,6 +56,14 @@ QUESTION_LIMIT = 1024
 EXPLANATION_LIMIT = 1024
 MIN_OPTIONS, MAX_OPTIONS = 2, 6
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: ~10x faster
+# A card is one Telegram message (4096 characters) and its front matter: a file over this
+# is a mistake or an attack, refused before it is read.
+CARD_FILE_LIMIT = 256 * 1024
+
+
+def too_big(shown: str, size: int, limit: int) -> Problem:
+    return problem(shown, 1, N_("the file is %(size)s KB: content files may be at most "
+                                "%(limit)s KB"), size=f"{size / 1024:,.0f}", limit=limit // 1024)
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,7 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
 
 def _python_yaml_error(yaml_text: str) -> yaml.YAMLError:
     try:
-        yaml.safe_load(yaml_text)
+        yaml.compose(yaml_text, Loader=yaml.SafeLoader)  # composing builds nothing big
     except yaml.YAMLError as exc:
         return exc
     return yaml.YAMLError("cannot be read")
@@ -106,7 +115,7 @@ def _python_yaml_error(yaml_text: str) -> yaml.YAMLError:
 def _key_lines(yaml_text: str) -> dict[str, int]:
     """Line (1-based, in the file) of each top-level key of the front matter."""
     try:
-        node = yaml.compose(yaml_text, Loader=_Loader)
+        node = safeyaml.compose(yaml_text)
     except yaml.YAMLError:
         return {}
     if not isinstance(node, yaml.MappingNode):
@@ -144,10 +153,16 @@ def parse_file(path: Path, topic_folder: str | None, shown: str, root: Path | No
         msgid, params = why or (N_("bad file name"), {})
         return None, [problem(shown, 1, msgid, **params)]
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size > CARD_FILE_LIMIT:
+            return None, [too_big(shown, size, CARD_FILE_LIMIT)]
+        with path.open("rb") as fh:
+            raw = fh.read(CARD_FILE_LIMIT + 1)
     except OSError as exc:
         return None, [problem(shown, 1, N_("cannot read the file: %(reason)s"),
                               reason=exc.strerror or str(exc))]
+    if len(raw) > CARD_FILE_LIMIT:  # it grew while being read
+        return None, [too_big(shown, len(raw), CARD_FILE_LIMIT)]
     try:
         text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
@@ -158,7 +173,9 @@ def parse_file(path: Path, topic_folder: str | None, shown: str, root: Path | No
     except ValueError as exc:
         return None, [problem(shown, 1, str(exc))]
     try:
-        meta = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else None
+        meta = safeyaml.load(yaml_text) if yaml_text.strip() else None
+    except safeyaml.RefusedYaml as refused:
+        meta, exc = None, refused
     except yaml.YAMLError:
         meta = None
         exc = _python_yaml_error(yaml_text)  # the pure-Python parser points at better lines

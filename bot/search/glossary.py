@@ -109,10 +109,17 @@ def _entry(node: yaml.Node, source: str) -> tuple[Entry | None, list[ContentErro
     return Entry(terms=terms, source=source, line=line), []
 
 
+FILE_LIMIT = 1024 * 1024
+
+
 def load_file(path: Path, label: str | None = None) -> tuple[list[Entry], list[ContentError]]:
     """Entries of one glossary file (`label` names it in messages; default the path)."""
     label = label or str(path)
     try:
+        size = path.stat().st_size
+        if size > FILE_LIMIT:  # content is untrusted input: refused before it is read
+            return [], [ContentError(label, 1, f"the file is {size / 1024:,.0f} KB: a glossary "
+                                               f"may be at most {FILE_LIMIT // 1024} KB")]
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return [], [ContentError(label, 1, "not UTF-8 text")]
@@ -133,4 +140,7 @@ def check_folder(folder: Path) -> list[ContentError]:
     path = Path(folder) / FILENAME
     if not path.is_file():
         return []
+    if not path.resolve().is_relative_to(Path(folder).resolve()):
+        return [ContentError(str(path), 1, "a link to a file outside the content folder: "
+                                           "refused (copy the file in)")]
     return load_file(path)[1]

@@ -83,6 +83,7 @@ def init_app(settings: Settings, store: Store, application: Any = None, *,
     app[keys.APPLICATION] = application
     app[keys.CLOCK] = clock
     app[keys.OVERVIEW_CACHE] = {}
+    app[keys.CONTENT_CHECK] = content.CheckCache()
     render.setup(app)
     app.add_routes(routes())
     app.cleanup_ctx.append(_purge_expired)

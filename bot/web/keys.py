@@ -21,3 +21,5 @@ STARTED = web.AppKey("started", datetime)
 SESSION = web.RequestKey("session", Any)
 # The overview's figures for a minute, per filters and language (see views/overview.py).
 OVERVIEW_CACHE = web.AppKey("overview_cache", dict)
+# The content check's last result, by folder fingerprint (see views/content.py).
+CONTENT_CHECK = web.AppKey("content_check", Any)
