@@ -7,6 +7,8 @@ revoked codes get a clear bilingual answer. `/start` from an officer shows the w
 
 from __future__ import annotations
 
+import math
+
 from telegram import Update
 
 from bot.callbacks import button, keyboard
@@ -16,7 +18,7 @@ from bot.chat.track import track
 from bot.chatkit.commands import command
 from bot.chatkit.context import ChatContext
 from bot.chatkit.ui import bilingual, esc, reply
-from bot.clock import iso, utcnow
+from bot.clock import iso, parse_iso, utcnow
 from bot.i18n import N_, gettext_for, normalize_lang
 from bot.store import officers
 from bot.store.events import EventType
@@ -30,6 +32,10 @@ REFUSED = {
                              "coordinator for a new one."),
     EnrollResult.REVOKED: N_("This invitation was cancelled. Ask your coordinator for a new one."),
 }
+
+
+SLOWED = N_("Too many wrong invitation codes. Wait %(minutes)s minutes, then open the "
+            "invitation link your coordinator sent you.")
 
 
 def welcome(lang: str, *, first_time: bool) -> tuple[str, list]:
@@ -60,10 +66,16 @@ async def start(update: Update, context: ChatContext) -> None:
         if code is None:  # the gate refuses this already; kept for direct calls
             await reply(update, esc(bilingual(REFUSAL)))
             return
+        now = utcnow()
         result, officer = await context.store.run(
             officers.enroll, user.id, code, language=normalize_lang(user.language_code),
-            timezone=context.settings.timezone, now=iso(utcnow()),
+            timezone=context.settings.timezone, now=iso(now),
         )
+        if result == EnrollResult.SLOWED:
+            until = await context.store.run(officers.invite_wait, user.id, iso(now))
+            left = (parse_iso(until) - now).total_seconds() if until else 60
+            await reply(update, esc(bilingual(SLOWED, minutes=max(1, math.ceil(left / 60)))))
+            return
         if officer is None:
             await reply(update, esc(bilingual(REFUSED[result])))
             return

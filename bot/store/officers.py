@@ -7,14 +7,19 @@ no usernames, no phone numbers. `forget()` deletes the row and detaches the pers
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from sqlite_utils import Database
 
+from bot.clock import iso, parse_iso
 from bot.errors import InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
 
 # Region and port of entry names: the rule segment expressions use (`region=norte`), so
 # whatever an invite gives a person can be named in a segment, and no text that a
@@ -55,6 +60,7 @@ class EnrollResult(StrEnum):
     EXPIRED = "expired"
     USED_UP = "used_up"
     REVOKED = "revoked"
+    SLOWED = "slowed"  # too many wrong codes lately: this one was not looked at
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,31 @@ def _create(db: Database) -> None:
     )
 
 
-MIGRATIONS = [("0001_officers_invites", _create)]
+def _invite_failures(db: Database) -> None:
+    """Wrong invite codes per Telegram user: counted, and slowed down after a few."""
+    db.execute(
+        """
+        CREATE TABLE invite_failures (
+            user_id INTEGER PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            first_at TEXT NOT NULL,
+            last_at TEXT NOT NULL,
+            locked_until TEXT
+        )
+        """
+    )
+
+
+MIGRATIONS = [("0001_officers_invites", _create), ("0005_invite_failures", _invite_failures)]
+
+# Wrong invite codes: the first FREE_FAILURES are answered at once; after that each wrong
+# code makes the person wait twice as long as the last (1, 2, 4... minutes, at most a day)
+# before any code of theirs is looked at. A streak is forgotten a day after its last try;
+# rows go after KEEP_FAILURES. Codes have 72 bits: this is about noticing, not odds.
+FREE_FAILURES = 5
+MAX_WAIT = timedelta(days=1)
+FORGET_STREAK = timedelta(days=1)
+KEEP_FAILURES = timedelta(days=30)
 
 
 def _officer(row: dict) -> Officer:
@@ -190,7 +220,9 @@ def create_invite(
         raise InvalidInput("--uses must be 1 or more")
     region = check_place("region", region)
     port = check_place("port", port)
-    code = secrets.token_urlsafe(9)  # 12 characters of A-Z a-z 0-9 _ -, fits a deep link
+    code = "-"
+    while code.startswith("-"):  # a code like "-Dx..." would read as an option on a command line
+        code = secrets.token_urlsafe(9)  # 12 characters of A-Z a-z 0-9 _ -, fits a deep link
     db["invites"].insert(
         {
             "code": code,
@@ -248,13 +280,18 @@ def enroll(
             if existing.status == Status.BLOCKED:
                 db.execute("UPDATE officers SET status = 'active' WHERE id = ?", [user_id])
             return EnrollResult.ALREADY, get_officer(db, user_id)
+        if invite_wait(db, user_id, now) is not None:
+            return EnrollResult.SLOWED, None
         try:
             invite: Invite | None = get_invite(db, code)
         except NotFound:
             invite = None
         problem = check_invite(invite, now)
         if problem is not None:
+            if problem == EnrollResult.UNKNOWN:
+                _count_failure(db, user_id, now)
             return problem, None
+        db.execute("DELETE FROM invite_failures WHERE user_id = ?", [user_id])
         assert invite is not None
         db.execute("UPDATE invites SET uses = uses + 1 WHERE code = ?", [code])
         db["officers"].upsert(
@@ -275,6 +312,48 @@ def enroll(
         )
         result = EnrollResult.REJOINED if existing is not None else EnrollResult.ENROLLED
         return result, get_officer(db, user_id)
+
+
+def invite_wait(db: Database, user_id: int, now: str) -> str | None:
+    """Until when (ISO) this person's invite codes are not looked at, or None."""
+    rows = db.execute("SELECT locked_until FROM invite_failures WHERE user_id = ? "
+                      "AND locked_until > ?", [user_id, now]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _count_failure(db: Database, user_id: int, now: str) -> int:
+    """Count one wrong code; after FREE_FAILURES, lock the person out for a while."""
+    at = parse_iso(now)
+    db.execute("DELETE FROM invite_failures WHERE last_at < ?", [iso(at - KEEP_FAILURES)])
+    rows = db.execute("SELECT failures, last_at FROM invite_failures WHERE user_id = ?",
+                      [user_id]).fetchall()
+    failures = 1
+    if rows and rows[0][1] >= iso(at - FORGET_STREAK):
+        failures = rows[0][0] + 1
+    locked = None
+    if failures >= FREE_FAILURES:
+        wait = min(timedelta(minutes=2 ** (failures - FREE_FAILURES)), MAX_WAIT)
+        locked = iso(at + wait)
+        log.warning("wrong invite codes: %d in a row from one person; their next code is "
+                    "looked at after %s", failures, locked)
+    db.execute(
+        "INSERT INTO invite_failures (user_id, failures, first_at, last_at, locked_until) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+        "failures = excluded.failures, last_at = excluded.last_at, "
+        "locked_until = excluded.locked_until, "
+        "first_at = CASE WHEN excluded.failures = 1 THEN excluded.first_at ELSE first_at END",
+        [user_id, failures, now, now, locked])
+    return failures
+
+
+def invite_failure_summary(db: Database, now: str, days: int = 7) -> dict[str, int]:
+    """Wrong invite codes lately, as counts (never who, never the codes): `attempts` and
+    `people` in the last `days` days, and `waiting`: people slowed down right now."""
+    since = iso(parse_iso(now) - timedelta(days=days))
+    row = db.execute(
+        "SELECT coalesce(sum(failures), 0), count(*), coalesce(sum(locked_until > ?), 0) "
+        "FROM invite_failures WHERE last_at >= ?", [now, since]).fetchone()
+    return {"attempts": row[0], "people": row[1], "waiting": row[2], "days": days}
 
 
 def ensure_admin(db: Database, user_id: int, *, language: str, timezone: str, now: str) -> Officer:
@@ -416,7 +495,8 @@ def scrub(db: Database) -> None:
 
 
 # (table, column, "delete" | "detach"). Store modules append their own per-person tables.
-FORGET_TABLES: list[tuple[str, str, str]] = [("events", "officer_id", "detach")]
+FORGET_TABLES: list[tuple[str, str, str]] = [("events", "officer_id", "detach"),
+                                             ("invite_failures", "user_id", "delete")]
 
 
 def active_officer_ids(db: Database) -> list[int]:

@@ -43,10 +43,12 @@ def gather(db: Database, now_iso: str) -> list[dict]:
 
 async def _page(request: web.Request, error: str | None = None, status: int = 200
                 ) -> web.Response:
-    rows = await render.store(request).run(gather, iso(render.now(request)))
+    now = iso(render.now(request))
+    rows = await render.store(request).run(gather, now)
+    failures = await render.store(request).run(officers.invite_failure_summary, now)
     return render.page(request, "invites.html",
-                       {"rows": rows, "error": error, "expiry_choices": EXPIRY_CHOICES},
-                       status=status)
+                       {"rows": rows, "error": error, "expiry_choices": EXPIRY_CHOICES,
+                        "failures": failures}, status=status)
 
 
 @auth.require(*auth.ADMIN)
