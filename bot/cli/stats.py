@@ -35,6 +35,8 @@ def parse_since(text: str | None) -> str | None:
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"--since {text!r} is not a date: use YYYY-MM-DD") from None
+    if not 2000 <= day.year <= datetime.now(UTC).year + 10:  # weeks are counted one by one
+        raise InvalidInput(f"--since {text!r} is out of range: use a day from 2000 on")
     return iso(datetime(day.year, day.month, day.day, tzinfo=UTC))
 
 
