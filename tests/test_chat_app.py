@@ -543,3 +543,16 @@ async def test_a_topic_word_typed_as_a_command_is_searched(enroll, content) -> N
     user = await enroll()
     assert "Niñas y niños no acompañados" in (await user.ask("/nna")).text
     assert (await user.ask("/xyzzy")).text.startswith("No conozco ese comando. Envía /ayuda")
+
+
+def test_every_command_of_the_table_is_answered_by_exactly_one_area(settings, store) -> None:
+    from telegram.ext import CommandHandler
+
+    from bot.chat.app import build_application
+    from bot.chatkit.commands import COMMANDS
+    from bot.runtime import chat_areas
+
+    application = build_application(settings, store, areas=chat_areas())
+    answered = [name for handler in application.handlers[0]
+                if isinstance(handler, CommandHandler) for name in handler.commands]
+    assert sorted(answered) == sorted(n for c in COMMANDS for n in c.names)

@@ -7,11 +7,9 @@ import pytest
 from bot.chatkit.commands import (
     COMMANDS,
     Command,
-    add_command,
     all_names,
     bot_commands,
     help_lines,
-    markdown_table,
     names,
     parse_command,
 )
@@ -51,11 +49,14 @@ def test_both_names_of_a_command_are_handled() -> None:
     assert names("panel") == ("panel",)
 
 
-def test_other_areas_can_add_a_command_but_not_reuse_a_name() -> None:
-    with pytest.raises(ValueError, match="taken"):
-        add_command(Command("other", "temas", "other", "x"))
+def test_a_name_telegram_refuses_is_refused_when_declared() -> None:
     with pytest.raises(ValueError, match="invalid"):
         Command("x", "Próximos", "next", "x")
+
+
+def test_every_area_s_command_is_in_the_table_from_the_start() -> None:
+    assert names("timezone") == ("zona", "timezone")
+    assert names("directory") == ("directorio", "directory")
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -73,12 +74,6 @@ def test_commands_are_parsed_with_their_arguments(text: str, expected: tuple) ->
 @pytest.mark.parametrize("text", [None, "", "hola", "/", "/ñandú", "/a-b"])
 def test_text_that_is_not_a_command_is_not_parsed(text: str | None) -> None:
     assert parse_command(text) is None
-
-
-def test_the_readme_table_lists_every_command() -> None:
-    table = markdown_table()
-    for c in COMMANDS:
-        assert f"/{c.name_es}" in table and f"/{c.name_en}" in table
 
 
 def test_the_chat_documentation_lists_every_command() -> None:

@@ -10,19 +10,19 @@ from telegram import Update
 
 from bot.chat.opening import load_card, refresh_card, render_for
 from bot.chat.track import track
-from bot.chatkit.context import ChatContext
+from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer, stale_text
 from bot.clock import iso, utcnow
 from bot.content.cardview import CardContext, version_tag
 from bot.store import engagement
 from bot.store.events import EventType
+from bot.store.officers import Officer
 
 
-async def acknowledge(update: Update, context: ChatContext, card_id: str, tag: str) -> None:
+@requires_officer
+async def acknowledge(update: Update, context: ChatContext, officer: Officer,
+                      card_id: str, tag: str) -> None:
     """Record "read and understood" for the version shown, or show the new version."""
-    officer = context.officer
-    if officer is None:
-        return
     card = await load_card(update, context, card_id)
     if card is None:
         return

@@ -19,7 +19,6 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
-    CommandHandler,
     MessageHandler,
     filters,
 )
@@ -43,7 +42,7 @@ from bot.chat import (
 from bot.chat.errors import on_error
 from bot.chat.menus import set_chat_menu, set_default_menus
 from bot.chatkit.cards import CardSender
-from bot.chatkit.commands import names
+from bot.chatkit.commands import command_handlers
 from bot.chatkit.context import (
     CARDS_KEY,
     CONTEXT_TYPES,
@@ -104,9 +103,7 @@ Area = Callable[[Application], None]  # type: ignore[type-arg]
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add this package's commands and buttons (handler group 0)."""
-    only_messages = filters.UpdateType.MESSAGE
-    for key, callback in COMMAND_HANDLERS.items():
-        application.add_handler(CommandHandler(names(key), callback, filters=only_messages))
+    application.add_handlers(command_handlers(COMMAND_HANDLERS))
     application.add_handler(button_handler(ROUTES))
 
 

@@ -6,16 +6,15 @@ from telegram import Update
 
 from bot.chat.searching import run_search
 from bot.chatkit.commands import closest, command, parse_command
-from bot.chatkit.context import ChatContext
+from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer, esc, reply, stale_text
+from bot.store.officers import Officer
 
 
-async def unknown_command(update: Update, context: ChatContext) -> None:
+@requires_officer
+async def unknown_command(update: Update, context: ChatContext, officer: Officer) -> None:
     """A command the bot does not have: a near miss gets "did you mean", a topic word typed as
     a command ("/nna") is searched, anything else gets a pointer to the help."""
-    officer = context.officer
-    if officer is None:
-        return
     _ = context._
     message = update.effective_message
     parsed = parse_command(message.text if message is not None else None)
@@ -33,11 +32,10 @@ async def unknown_command(update: Update, context: ChatContext) -> None:
     await reply(update, unknown)
 
 
-async def not_text(update: Update, context: ChatContext) -> None:
+@requires_officer
+async def not_text(update: Update, context: ChatContext, officer: Officer) -> None:
     """A photo, sticker, voice note...: the bot reads text only. A photo or file sent with a
     caption ("¿es válido este pasaporte?") is answered as that question."""
-    if context.officer is None:
-        return
     message = update.effective_message
     caption = (message.caption or "").strip() if message is not None else ""
     if caption:

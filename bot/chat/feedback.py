@@ -6,21 +6,21 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot.chat.track import track
-from bot.chatkit.context import ChatContext
+from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer
 from bot.clock import iso, utcnow
 from bot.content.cardview import feedback_marked
 from bot.store import cards, engagement
 from bot.store.events import EventType
+from bot.store.officers import Officer
 
 VALUES = {"y": "useful", "n": "not_useful"}
 
 
-async def give_feedback(update: Update, context: ChatContext, card_id: str, flag: str) -> None:
+@requires_officer
+async def give_feedback(update: Update, context: ChatContext, officer: Officer,
+                        card_id: str, flag: str) -> None:
     """Record the tap, thank the officer, tick their choice on the card's buttons."""
-    officer = context.officer
-    if officer is None:
-        return
     _ = context._
     exists = await context.store.run(cards.get_card, card_id, officer.language)
     if exists is None:

@@ -6,10 +6,10 @@ from telegram import Update
 
 from bot.callbacks import button, keyboard
 from bot.chatkit.commands import help_lines
-from bot.chatkit.context import ChatContext
+from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer, esc, reply
 from bot.i18n import gettext_for
-from bot.store.officers import Role
+from bot.store.officers import Officer, Role
 
 
 def help_text(lang: str, role: Role) -> str:
@@ -27,12 +27,10 @@ def help_text(lang: str, role: Role) -> str:
     return "\n".join(lines)
 
 
-async def show_help(update: Update, context: ChatContext) -> None:
+@requires_officer
+async def show_help(update: Update, context: ChatContext, officer: Officer) -> None:
     """Send the help (command or button)."""
     await answer(update)
-    officer = context.officer
-    if officer is None:
-        return
     _ = context._
     rows = [[button("📚 " + _("Topics"), "topics")]]
     await reply(update, help_text(officer.language, officer.role), keyboard(rows))

@@ -7,37 +7,35 @@ from telegram import Update
 from bot.callbacks import button, keyboard
 from bot.chat.menus import set_chat_menu
 from bot.chat.track import track
-from bot.chatkit.context import ChatContext
+from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer, bilingual, esc, reply
 from bot.i18n import N_, gettext_for
 from bot.store import officers
 from bot.store.events import EventType
+from bot.store.officers import Officer
 
 CHOOSE = N_("Choose your language:")
 NAMES = {"es": "🇲🇽 Español", "en": "🇬🇧 English"}
 
 
-async def choose_language(update: Update, context: ChatContext) -> None:
+@requires_officer
+async def choose_language(update: Update, context: ChatContext, officer: Officer) -> None:
     """Offer both languages as buttons (the question in both languages)."""
-    if context.officer is None:
-        return
     rows = [[button(NAMES["es"], "lang", "es"), button(NAMES["en"], "lang", "en")]]
     await reply(update, esc(bilingual(CHOOSE, sep="\n")), keyboard(rows))
 
 
-async def set_language(update: Update, context: ChatContext, lang: str) -> None:
+@requires_officer
+async def set_language(update: Update, context: ChatContext, officer: Officer, lang: str) -> None:
     """Switch the officer's language, their command menu, and confirm in the new language."""
-    officer = context.officer
-    if officer is None:
-        return
     store = context.store
     await store.run(officers.set_language, officer.id, lang)
-    officer = await store.run(officers.get_officer, officer.id)
-    if officer is None:
+    updated = await store.run(officers.get_officer, officer.id)
+    if updated is None:
         return
-    context.officer = officer
+    context.officer = updated
     await track(context, EventType.LANGUAGE, value=lang)
     _ = gettext_for(lang)
     await answer(update, "✓ " + NAMES[lang])
-    await set_chat_menu(context.bot, officer)
+    await set_chat_menu(context.bot, updated)
     await reply(update, esc(_("Done: I will write to you in English.")), edit=True)

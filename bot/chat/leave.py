@@ -7,19 +7,19 @@ from telegram import Update
 from bot.callbacks import button, keyboard
 from bot.chat.menus import clear_chat_menu
 from bot.chat.track import track
-from bot.chatkit.context import ChatContext
+from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer, esc, reply, stale_text
 from bot.clock import iso, utcnow
 from bot.store import officers
 from bot.store.events import EventType
+from bot.store.officers import Officer
 
 CHOICES = ("keep", "forget", "cancel")
 
 
-async def ask_leave(update: Update, context: ChatContext) -> None:
+@requires_officer
+async def ask_leave(update: Update, context: ChatContext, officer: Officer) -> None:
     """Ask what leaving should mean, with three buttons."""
-    if context.officer is None:
-        return
     _ = context._
     text = "<b>" + esc(_("Do you want to leave Pregonero?")) + "</b>\n" + esc(
         _("You will stop receiving reminders and answers. You can come back later with a new "
@@ -32,11 +32,10 @@ async def ask_leave(update: Update, context: ChatContext) -> None:
     await reply(update, text, keyboard(rows))
 
 
-async def confirm_leave(update: Update, context: ChatContext, choice: str) -> None:
+@requires_officer
+async def confirm_leave(update: Update, context: ChatContext, officer: Officer,
+                        choice: str) -> None:
     """Carry out the choice and say what happened."""
-    officer = context.officer
-    if officer is None:
-        return
     _ = context._
     if choice not in CHOICES:
         await answer(update, stale_text(officer.language))

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler, TypeHandler, filters
+from telegram.ext import Application, TypeHandler
 
-from bot.chatkit.commands import names
-from bot.chatkit.context import ChatContext
+from bot.chatkit.commands import command_handlers
+from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import esc
 from bot.clock import utcnow
 from bot.store import web as web_store
+from bot.store.officers import Officer
 
 LAST_UPDATE_KEY = "pregonero.last_update_at"
 TRACK_GROUP = -2  # before the enrollment gate, so every update counts
@@ -25,10 +26,11 @@ def login_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/login/{token}"
 
 
-async def panel(update: Update, context: ChatContext) -> None:
+@requires_officer
+async def panel(update: Update, context: ChatContext, officer: Officer) -> None:
     """Send a comms or admin person a one-time sign-in link to the web app."""
-    officer, chat = context.officer, update.effective_chat
-    if chat is None or officer is None:
+    chat = update.effective_chat
+    if chat is None:
         return
     _ = context._
     if not officer.can_manage_content:
@@ -51,5 +53,4 @@ async def track_update(update: Update, context: ChatContext) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Add /panel (group 0) and the last-update tracker (group -2)."""
     application.add_handler(TypeHandler(Update, track_update, block=False), group=TRACK_GROUP)
-    application.add_handler(CommandHandler(names("panel"), panel,
-                                           filters=filters.UpdateType.MESSAGE))
+    application.add_handlers(command_handlers({"panel": panel}))

@@ -9,11 +9,12 @@ from telegram import Update
 
 from bot.chat.opening import load_card, refresh_card
 from bot.chat.track import track
-from bot.chatkit.context import ChatContext
+from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer, stale_text
 from bot.clock import iso, utcnow
 from bot.store import engagement
 from bot.store.events import EventType
+from bot.store.officers import Officer
 
 
 def is_correct(answer_index: int, choice: int) -> bool:
@@ -21,11 +22,10 @@ def is_correct(answer_index: int, choice: int) -> bool:
     return answer_index == choice
 
 
-async def answer_quiz(update: Update, context: ChatContext, card_id: str, option: str) -> None:
+@requires_officer
+async def answer_quiz(update: Update, context: ChatContext, officer: Officer,
+                      card_id: str, option: str) -> None:
     """Record the officer's answer (the first counts) and show the result."""
-    officer = context.officer
-    if officer is None:
-        return
     card = await load_card(update, context, card_id)
     if card is None:
         return

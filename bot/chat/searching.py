@@ -22,7 +22,7 @@ from bot.chat.help import show_help
 from bot.chat.topics import show_topics, topic_rows
 from bot.chat.track import track
 from bot.chatkit.commands import command, parse_command
-from bot.chatkit.context import ChatContext
+from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer, esc, reply, short_label, stale_text
 from bot.clock import iso, utcnow
 from bot.i18n import format_number, gettext_for
@@ -30,6 +30,7 @@ from bot.metrics import SEARCH_LATENCY
 from bot.search import search_async
 from bot.store import cards, events
 from bot.store.events import EventType
+from bot.store.officers import Officer
 
 MAX_RESULTS = 10
 PAGE_SIZE = 5
@@ -102,10 +103,11 @@ def nothing_found_text(lang: str) -> str:
                  "browse the topics:") % {"example": _("asylum request")})
 
 
-async def search_command(update: Update, context: ChatContext) -> None:
+@requires_officer
+async def search_command(update: Update, context: ChatContext, officer: Officer) -> None:
     """`/buscar words`: search; `/buscar` alone: ask for the words."""
     message = update.effective_message
-    if message is None or context.officer is None:
+    if message is None:
         return
     parsed = parse_command(message.text)
     query = parsed.args if parsed else ""

@@ -1,20 +1,22 @@
-"""The bot's commands: ONE declared table feeds setMyCommands (per language and role), /ayuda,
-the handlers' registration and the README.
+"""The bot's commands: ONE declared table, `COMMANDS`, feeds setMyCommands (per language and
+role), /ayuda, "did you mean", the handlers' registration and the README.
 
 Every command has a Spanish and an English name; both work whatever the officer's language,
-and the menu shows the names of the officer's language. Other areas add their rows with
-`add_command()` before the Application is built (the delivery engineer's /recordatorios and
-/proximos, the web engineer's /panel are declared here already) and register their handler
-for `names(key)` themselves, in handler group 0.
+and the menu shows the names of the officer's language. Every command of every area is a row
+here, fixed at import. The area that answers a command (chat, delivery, panel) maps its key to
+its handler and registers it with `command_handlers()`, when the runtime asks
+(`bot.runtime.chat_areas()`); `tests/test_chat_app.py` checks that every row is answered once.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from telegram import BotCommand
+from telegram.ext import CommandHandler, filters
 
 from bot.i18n import N_, gettext_for
 from bot.store.officers import Role
@@ -46,7 +48,7 @@ class Command:
         return self.name_en if lang == "en" else self.name_es
 
 
-COMMANDS: list[Command] = [
+COMMANDS: tuple[Command, ...] = (
     Command("start", "start", "start", N_("Welcome and main menu"), in_menu=False),
     Command("help", "ayuda", "help", N_("What the bot does and how to use it")),
     Command("search", "buscar", "search", N_("Search the guides (add a few words)")),
@@ -54,22 +56,13 @@ COMMANDS: list[Command] = [
     Command("reminders", "recordatorios", "reminders", N_("Pause or resume weekly reminders")),
     Command("directory", "directorio", "directory", N_("Whom to call: national and regional "
                                                         "contacts")),
+    Command("timezone", "zona", "timezone", N_("Choose your time zone")),
     Command("language", "idioma", "language", N_("Change language (español / English)")),
     Command("upcoming", "proximos", "upcoming", N_("Upcoming campaign sends and previews"),
             roles=STAFF),
     Command("panel", "panel", "panel", N_("Sign in to the web panel"), roles=STAFF),
     Command("stop", "baja", "stop", N_("Leave the bot (optionally erase your data)")),
-]
-
-
-def add_command(command: Command) -> None:
-    """Declare a command from another area (before `build_application`)."""
-    if any(c.key == command.key for c in COMMANDS):
-        raise ValueError(f"command {command.key!r} is declared already")
-    taken = {n for c in COMMANDS for n in c.names}
-    if taken & set(command.names):
-        raise ValueError(f"command name taken: {sorted(taken & set(command.names))}")
-    COMMANDS.append(command)
+)
 
 
 def command(key: str) -> Command:
@@ -77,6 +70,14 @@ def command(key: str) -> Command:
         if c.key == key:
             return c
     raise KeyError(key)
+
+
+def command_handlers(handlers: Mapping[str, Callable[..., Awaitable[None]]]
+                     ) -> list[CommandHandler]:  # type: ignore[type-arg]
+    """One `CommandHandler` per command key of an area (both names, private messages only);
+    a key missing from `COMMANDS` is a KeyError at start-up."""
+    return [CommandHandler(names(key), callback, filters=filters.UpdateType.MESSAGE)
+            for key, callback in handlers.items()]
 
 
 def names(key: str) -> tuple[str, ...]:
@@ -132,14 +133,3 @@ def parse_command(text: str | None) -> ParsedCommand | None:
         return None
     args = " ".join(part for part in (more, rest) if part).strip()
     return ParsedCommand(name.lower(), args, mention or None)
-
-
-def markdown_table() -> str:
-    """The commands as a Markdown table for the README (both names, who sees them)."""
-    _es = gettext_for("es")
-    rows = ["| Español | English | what it does | who |", "| --- | --- | --- | --- |"]
-    for c in COMMANDS:
-        who = "everyone" if c.roles == EVERYONE else ", ".join(sorted(str(r) for r in c.roles))
-        rows.append(f"| /{c.name_es} | /{c.name_en} | {c.description} ({_es(c.description)})"
-                    f" | {who} |")
-    return "\n".join(rows)

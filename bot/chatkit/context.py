@@ -1,16 +1,20 @@
 """Typed state for chat handlers: the store and settings hang off the Application, the officer
 found by the gate hangs off the update's context. No globals.
 
-Every handler of the bot (ours, the delivery engineer's, the web engineer's) receives a
-`ChatContext`: `context.store`, `context.settings`, `context.officer` (set by the gate in
-handler group -1; None only for updates the gate let through without an officer), `context.lang`
-and `context._` (gettext in the officer's language).
+Every handler of every chat area receives a `ChatContext`: `context.store`,
+`context.settings`, `context.cards`, `context.officer` (set by the gate in handler group -1;
+None only for updates the gate let through without an officer), `context.lang` and
+`context._` (gettext in the officer's language). A handler that needs the officer says so
+with `@requires_officer` and receives it as its third argument.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.chatkit.cards import CardSender
@@ -64,3 +68,26 @@ class ChatContext(CallbackContext[ExtBot, dict, dict, dict]):
 
 
 CONTEXT_TYPES = ContextTypes(context=ChatContext)
+
+
+P = ParamSpec("P")
+
+
+def requires_officer(
+    handler: Callable[Concatenate[Update, ChatContext, Officer, P], Awaitable[None]],
+) -> Callable[Concatenate[Update, ChatContext, P], Awaitable[None]]:
+    """For a handler that needs the officer: it gets `(update, context, officer, *args)`.
+    An update without an officer (only what the gate lets through: /start with a code) gets
+    no answer, but a tapped button's progress bar is stopped."""
+
+    @functools.wraps(handler)
+    async def with_officer(update: Update, context: ChatContext, /, *args: P.args,
+                           **kwargs: P.kwargs) -> None:
+        officer = context.officer
+        if officer is None:
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            return
+        await handler(update, context, officer, *args, **kwargs)
+
+    return with_officer

@@ -18,6 +18,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackContext, CallbackQueryHandler
 
 from bot.callbacks import LABEL_FIT, decode
+from bot.chatkit.commands import command
 from bot.i18n import LANGS, gettext_for
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -92,7 +93,7 @@ def stale_text(lang: str) -> str:
     """The answer to a forged, outdated or expired button."""
     _ = gettext_for(lang)
     return _("This button is no longer valid. Type your question or use /%(help)s.") % {
-        "help": "help" if lang == "en" else "ayuda"}
+        "help": command("help").name(lang)}
 
 
 Route = Callable[..., Awaitable[None]]

@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import Application
 
 from bot.callbacks import button, keyboard
-from bot.chatkit.commands import COMMANDS, Command, add_command, names
-from bot.chatkit.context import ChatContext
+from bot.chatkit.commands import command, command_handlers
+from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer, button_handler, esc, reply, short_label
 from bot.clock import utcnow
 from bot.delivery import campaigns as lib
@@ -23,17 +23,15 @@ from bot.delivery.preview import send_preview
 from bot.delivery.timezones import ZONE_BY_CODE, ZONE_BY_NAME, ZONES
 from bot.i18n import N_, format_datetime
 from bot.store import cards, officers
+from bot.store.officers import Officer
 
 IMPORTANT_STILL_ARRIVE = N_("Important announcements and procedure updates still reach you.")
 
-ZONE_COMMAND = Command("timezone", "zona", "timezone", N_("Choose your time zone"))
 
 
-async def show_reminders(update: Update, context: ChatContext) -> None:
+@requires_officer
+async def show_reminders(update: Update, context: ChatContext, officer: Officer) -> None:
     """Say whether weekly reminders are on, with a button to switch."""
-    officer = context.officer
-    if officer is None:
-        return
     _ = context._
     if officer.reminders_paused:
         text = _("Weekly reminders are paused. You can still ask me anything.") + " " + _(
@@ -47,18 +45,15 @@ async def show_reminders(update: Update, context: ChatContext) -> None:
     await reply(update, esc(text), keyboard(rows))
 
 
-async def set_reminders(update: Update, context: ChatContext, value: str) -> None:
+@requires_officer
+async def set_reminders(update: Update, context: ChatContext, officer: Officer, value: str) -> None:
     """The officer tapped pause or resume."""
-    officer = context.officer
-    if officer is None:
-        await answer(update)
-        return
     paused = value == "off"
     await context.store.run(officers.set_reminders_paused, officer.id, paused)
     _ = context._
     text = (_("Done: weekly reminders are paused. Use /%(cmd)s to resume them.") if paused
             else _("Done: weekly reminders are on again.")) % {
-        "cmd": "reminders" if context.lang == "en" else "recordatorios"}
+        "cmd": command("reminders").name(context.lang)}
     if paused:  # broadcasts and SOP updates are not reminders: say so before one arrives
         text += " " + _(IMPORTANT_STILL_ARRIVE)
     await answer(update, "✓")
@@ -70,11 +65,9 @@ def zone_label(name: str, context: ChatContext) -> str:
     return context._(zone.label) if zone else name
 
 
-async def choose_zone(update: Update, context: ChatContext) -> None:
+@requires_officer
+async def choose_zone(update: Update, context: ChatContext, officer: Officer) -> None:
     """Offer Mexico's time zones as buttons, the current one ticked."""
-    officer = context.officer
-    if officer is None:
-        return
     _ = context._
     now = utcnow()
     rows = []
@@ -86,12 +79,9 @@ async def choose_zone(update: Update, context: ChatContext) -> None:
     await reply(update, esc(text), keyboard(rows), edit=update.callback_query is not None)
 
 
-async def set_zone(update: Update, context: ChatContext, code: str) -> None:
+@requires_officer
+async def set_zone(update: Update, context: ChatContext, officer: Officer, code: str) -> None:
     """The officer tapped a zone (or 'list' to see them)."""
-    officer = context.officer
-    if officer is None:
-        await answer(update)
-        return
     if code == "list":
         await answer(update)
         await choose_zone(update, context)
@@ -114,11 +104,9 @@ def upcoming_lines(db: object, *, now: datetime, tz: str, lang: str) -> list[dic
     return sorted(data, key=lambda d: d["next_send"] or "9999")
 
 
-async def show_upcoming(update: Update, context: ChatContext) -> None:
+@requires_officer
+async def show_upcoming(update: Update, context: ChatContext, officer: Officer) -> None:
     """Comms and admins: the next sends, each with a preview button."""
-    officer = context.officer
-    if officer is None:
-        return
     _ = context._
     if not officer.can_manage_content:
         await reply(update, esc(_("This command is for the communications team.")))
@@ -147,10 +135,11 @@ async def show_upcoming(update: Update, context: ChatContext) -> None:
     await reply(update, "\n".join(lines), keyboard(rows))
 
 
-async def preview_campaign(update: Update, context: ChatContext, campaign_id: str) -> None:
+@requires_officer
+async def preview_campaign(update: Update, context: ChatContext, officer: Officer,
+                           campaign_id: str) -> None:
     """Send the campaign's next card to the comms user who tapped, and nobody else."""
-    officer = context.officer
-    if officer is None or not officer.can_manage_content:
+    if not officer.can_manage_content:
         await answer(update)
         return
     store = context.store
@@ -168,15 +157,15 @@ async def preview_campaign(update: Update, context: ChatContext, campaign_id: st
 # Translated status names for /proximos.
 _STATUSES = (N_("paused"), N_("sending"))
 
+# Button action (bot.callbacks) -> handler(update, context, *args).
 ROUTES = {"rem": set_reminders, "tz": set_zone, "pv": preview_campaign}
+
+# Command key (bot.chatkit.commands) -> handler, for the commands this area answers.
+COMMAND_HANDLERS = {"reminders": show_reminders, "upcoming": show_upcoming,
+                    "timezone": choose_zone}
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add this module's handlers to the application."""
-    if not any(c.key == ZONE_COMMAND.key for c in COMMANDS):
-        add_command(ZONE_COMMAND)
-    only_messages = filters.UpdateType.MESSAGE
-    for key, callback in (("reminders", show_reminders), ("upcoming", show_upcoming),
-                          ("timezone", choose_zone)):
-        application.add_handler(CommandHandler(names(key), callback, filters=only_messages))
+    """Add this area's commands and buttons (handler group 0)."""
+    application.add_handlers(command_handlers(COMMAND_HANDLERS))
     application.add_handler(button_handler(ROUTES))
