@@ -1,6 +1,7 @@
 """scripts/bench_delivery.py runs end to end in quick mode: nobody gets a message twice and
 nobody is left out, and a kill -9 repeats only the sends it caught unrecorded (its timings are
-figures for the README, not assertions)."""
+figures for the README, not assertions). Slow (about 20 seconds): left out of the default run,
+`scripts/test -m slow` runs it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
 
 
 def test_the_quick_benchmark_completes_without_duplicates_or_losses() -> None:

@@ -3,12 +3,10 @@ once per officer and item, across restarts, honouring 403, 429 and 5xx."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from telegram import Bot
 
 from bot.clock import iso
@@ -57,14 +55,6 @@ def add_officers(store: Store, emulator: Emulator, ids: list[int], **invite) -> 
 def content(store: Store, tmp_path: Path) -> None:
     write_cards(tmp_path / "messages")
     import_folder(store.db, tmp_path / "messages", NOW)
-
-
-@pytest_asyncio.fixture
-async def bot(emulator: Emulator) -> AsyncIterator[Bot]:
-    b = Bot(emulator.bot.token, base_url=emulator.base_url, request=AiohttpRequest())
-    await b.initialize()
-    yield b
-    await b.shutdown()
 
 
 def engine_for(store: Store, bot: Bot, settings: Settings) -> DeliveryEngine:

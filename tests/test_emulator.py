@@ -42,12 +42,6 @@ async def call(emu: Emulator, method: str, *, token: str = TOKEN, as_json: bool 
 
 
 @pytest.fixture
-async def bot(emulator: Emulator):
-    async with Bot(TOKEN, base_url=emulator.base_url) as b:
-        yield b
-
-
-@pytest.fixture
 def ana(emulator: Emulator):
     """A user who has started the bot."""
     emulator.add_user(42, "Ana", "es")

@@ -7,10 +7,8 @@ from __future__ import annotations
 import inspect
 import io
 import socket
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter, ExtBot
@@ -21,15 +19,6 @@ from bot.testkit.emulator import Emulator
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
     "0000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
-
-
-@pytest_asyncio.fixture
-async def bot(emulator: Emulator) -> AsyncIterator[Bot]:
-    b = Bot(emulator.bot.token, base_url=emulator.base_url,
-            request=AiohttpRequest(read_timeout=2))
-    await b.initialize()
-    yield b
-    await b.shutdown()
 
 
 def started_user(emulator: Emulator, uid: int = 42) -> int:

@@ -1,4 +1,5 @@
-"""pytest fixtures of the test kit (emulator, bot application). Loaded by tests/conftest.py.
+"""pytest fixtures of the test kit (emulator, a bare bot, the bot application). Loaded by
+tests/conftest.py.
 
 - `emulator`: a started `Emulator` on a free port, stopped after the test. Its flood limits are
   strict (`RateLimits.telegram()`: 30 sends in any sliding second, 3 per chat in any 3 s).
@@ -7,6 +8,8 @@
   test covering a minute of Telegram's time costs only its work. Tests that wait on another
   process (a subprocess, a browser) are marked `real_time` and run on a normal loop; other
   async tests opt in with the `virtual_time` mark.
+- `bot`: a python-telegram-bot `Bot` on the emulator over `AiohttpRequest`, without an
+  Application or a rate limiter, for tests that call the Bot API directly.
 - `emulator_settings`: `Settings` pointing at it (`api_url`, `bot_token`), the test's `db_path`,
   `admins=(999,)` and a free port for the web app.
 - `runtime_factory`: `await runtime_factory(with_web=..., with_delivery=..., webhook_url=...)`
@@ -65,6 +68,19 @@ async def emulator() -> AsyncIterator[Emulator]:
         yield emu
     finally:
         await emu.stop()
+
+
+@pytest_asyncio.fixture
+async def bot(emulator: Emulator) -> AsyncIterator[Any]:
+    """A python-telegram-bot `Bot` on the emulator over the aiohttp transport: no Application
+    and no rate limiter (Telegram's limits and errors reach the test as they are)."""
+    from telegram import Bot
+
+    from bot.telegram_request import AiohttpRequest
+
+    async with Bot(emulator.bot.token, base_url=emulator.base_url,
+                   request=AiohttpRequest(read_timeout=2)) as b:
+        yield b
 
 
 @pytest.fixture

@@ -1,8 +1,0 @@
-"""Moved to `bot.chatkit.context` (delivery uses it too, and may not import the chat package);
-this name stays importable, as the same module, while other work moves to the new one."""
-
-import sys
-
-from bot.chatkit import context
-
-sys.modules[__name__] = context
