@@ -68,10 +68,6 @@ def gettext_for(lang: str) -> Gettext:
     return translations(lang).gettext
 
 
-def ngettext_for(lang: str) -> Callable[[str, str, int], str]:
-    return translations(lang).ngettext
-
-
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated later, where the language is known."""
     return message

@@ -10,7 +10,7 @@ from bot.callbacks import actions_in
 from bot.chat.searching import last_results
 from bot.chat.track import track
 from bot.chatkit.context import ChatContext
-from bot.chatkit.ui import NO_PREVIEW, answer, stale_text
+from bot.chatkit.ui import NO_PREVIEW, answer
 from bot.content.cardview import CardContext, CardMessage, render_card
 from bot.store import cards, engagement
 from bot.store.cards import Card
@@ -80,7 +80,3 @@ async def refresh_card(update: Update, context: ChatContext, card: Card) -> None
     if new.status_html and update.effective_chat is not None:
         await update.effective_chat.send_message(new.status_html, parse_mode=ParseMode.HTML,
                                                  link_preview_options=NO_PREVIEW)
-
-
-async def stale(update: Update, context: ChatContext) -> None:
-    await answer(update, stale_text(context.lang))

@@ -89,10 +89,6 @@ def stem(word: str, lang: str) -> str:
     return _stemmer(lang).stemWord(word)
 
 
-def is_stop(word: str, lang: str) -> bool:
-    return word in stop_words(lang)
-
-
 def analyze(text: str, lang: str) -> list[str]:
     """Stems of the content words of `text`, in order (index and query use this)."""
     stops = stop_words(lang)

@@ -93,12 +93,6 @@ def needed_stems(concepts: list[Concept]) -> dict[str, set[str]]:
     return {lang: {s for c in concepts for p in c.alts[lang] for s in p} for lang in LANGS}
 
 
-def coverage(doc: dict, concepts: list[Concept], needed: dict[str, set[str]] | None = None
-             ) -> float:
-    """Share of the query's weight that the document matches (0..1)."""
-    return _coverage(doc, concepts, needed)[0]
-
-
 def _coverage(doc: dict, concepts: list[Concept], needed: dict[str, set[str]] | None = None
               ) -> tuple[float, int]:
     """(coverage, how many of the concepts the document matches with the very words typed:

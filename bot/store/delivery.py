@@ -242,12 +242,6 @@ def due_broadcasts(db: Database, now: str) -> list[Campaign]:
                           "status = 'scheduled' AND send_at <= ? ORDER BY send_at", [now])
 
 
-def next_broadcast_at(db: Database) -> str | None:
-    rows = list(db.query("SELECT min(send_at) AS at FROM campaigns WHERE kind = 'broadcast' "
-                         "AND status = 'scheduled'"))
-    return rows[0]["at"]
-
-
 # --- recipients and series state ---------------------------------------------------------------
 
 def recipients(db: Database, ids: Iterable[int] | None = None) -> list[Recipient]:
@@ -471,15 +465,6 @@ def outbox_rows(db: Database, *, campaign_id: int | None = None,
         sql += " AND officer_id = ?"
         args.append(officer_id)
     return list(db.query(sql + " ORDER BY id", args))
-
-
-def pending_summary(db: Database, *, limit: int = 20) -> list[dict]:
-    """The next pending rows with their campaign names (for /upcoming)."""
-    return list(db.query(
-        "SELECT o.card_id, o.kind, min(o.due_at) AS due_at, count(*) AS n, c.name "
-        "FROM outbox o LEFT JOIN campaigns c ON c.id = o.campaign_id "
-        "WHERE o.status = 'pending' GROUP BY o.campaign_id, o.card_id "
-        "ORDER BY due_at LIMIT ?", [limit]))
 
 
 # --- acknowledgements (reads the engagement and cards tables) ----------------------------------

@@ -151,20 +151,6 @@ def acked_officer_ids(db: Database, card_id: str, version: str) -> set[int]:
     }
 
 
-def ack_audit(db: Database, card_id: str | None = None) -> list[dict]:
-    """The audit trail: one row per acknowledgement with the officer's region and port."""
-    sql = (
-        "SELECT a.card_id, a.version, o.region, o.port, a.officer_id, a.at "
-        "FROM acks a LEFT JOIN officers o ON o.id = a.officer_id"
-    )
-    args: list[object] = []
-    if card_id is not None:
-        sql += " WHERE a.card_id = ?"
-        args.append(card_id)
-    sql += " ORDER BY a.card_id, a.version, a.at"
-    return list(db.query(sql, args))
-
-
 def cached_file_id(db: Database, sha256: str) -> str | None:
     rows = list(db.query("SELECT file_id FROM media_files WHERE sha256 = ?", [sha256]))
     return rows[0]["file_id"] if rows else None

@@ -164,12 +164,3 @@ def zero_result_texts(db: Database, *, since: str | None = None, until: str | No
     )
     return [dict(r) for r in rows]
 
-
-def count_by_type(db: Database, since: str | None = None) -> dict[str, int]:
-    sql = "SELECT type, count(*) AS n FROM events"
-    args: list[object] = []
-    if since:
-        sql += " WHERE at >= ?"
-        args.append(since)
-    sql += " GROUP BY type"
-    return {r["type"]: r["n"] for r in db.query(sql, args)}

@@ -499,10 +499,6 @@ FORGET_TABLES: list[tuple[str, str, str]] = [("events", "officer_id", "detach"),
                                              ("invite_failures", "user_id", "delete")]
 
 
-def active_officer_ids(db: Database) -> list[int]:
-    return [r["id"] for r in db.query("SELECT id FROM officers WHERE status = 'active'")]
-
-
 def active_staff(db: Database) -> list[Officer]:
     """Active comms and admin people (they get their own command menu)."""
     return [_officer(r) for r in db.query(
