@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlite_utils import Database
 
 from bot.search import fusion, semantic
@@ -280,15 +281,17 @@ def _top_doc(db: Database, ctx: Context, concepts: list[Concept], lang: str,
 
 
 def candidates(p: Pending, qvec: object) -> list[tuple[str, list[float], float]]:
-    """(card id, features, cosine) of every candidate card of a pending question."""
+    """(card id, features, cosine) of every candidate card of a pending question (numpy over
+    all cards, Python only over the few candidates)."""
     matrix = p.ctx.matrix
     assert matrix is not None
     cos = matrix.scores(qvec)  # type: ignore[arg-type]
-    order = sorted(range(len(cos)), key=lambda i: -float(cos[i]))
-    dense_rank = {matrix.cards[i]: r + 1 for r, i in enumerate(order)}
-    cos_of = {matrix.cards[i]: float(cos[i]) for i in range(len(cos))}
-    top_cos = float(cos[order[0]]) if order else 0.0
-    mean, spread = (float(cos.mean()), float(cos.std()) + 1e-6) if len(cos) else (0.0, 1.0)
+    n = len(cos)
+    order = np.argsort(-cos, kind="stable")
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = np.arange(1, n + 1)
+    top_cos = float(cos[order[0]]) if n else 0.0
+    mean, spread = (float(cos.mean()), float(cos.std()) + 1e-6) if n else (0.0, 1.0)
     lex_order = sorted(p.lexical, key=lambda c: (-p.lexical[c][2], c))
     lex_rank = {c: r + 1 for r, c in enumerate(lex_order)}
     answered = {h.card_id for h in p.lexical_hits}
@@ -297,10 +300,11 @@ def candidates(p: Pending, qvec: object) -> list[tuple[str, list[float], float]]
     out = []
     for card in pool:
         _doc, cov, final = p.lexical.get(card, (None, 0.0, 0.0))
-        c = cos_of.get(card, mean)
+        i = matrix.index.get(card)
+        c = float(cos[i]) if i is not None else mean
+        rank = int(ranks[i]) if i is not None else None
         out.append((card, fusion.features(final, cov, lex_rank.get(card), card in answered, c,
-                                          top_cos, (c - mean) / spread, dense_rank.get(card)),
-                    c))
+                                          top_cos, (c - mean) / spread, rank), c))
     return out
 
 

@@ -211,29 +211,31 @@ class Matrix:
     owner: np.ndarray            # (passages,) index into `cards`, grouped
     cards: list[str]
     starts: np.ndarray           # first passage of each card
+    index: dict[str, int]        # card id -> its position in `cards`
 
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, bytes]]) -> Matrix:
         cards: list[str] = []
         index: dict[str, int] = {}
         owner: list[int] = []
-        vecs: list[np.ndarray] = []
+        blobs: list[bytes] = []
+        size = DIM * 4
         for card_id, _lang, blob in rows:
-            vec = np.frombuffer(blob, dtype=np.float32)
-            if vec.shape[0] != DIM:
+            if len(blob) != size:
                 continue
             if card_id not in index:
                 index[card_id] = len(cards)
                 cards.append(card_id)
             owner.append(index[card_id])
-            vecs.append(vec)
-        matrix = np.vstack(vecs) if vecs else np.zeros((0, DIM), dtype=np.float32)
+            blobs.append(blob)
+        matrix = (np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, DIM) if blobs
+                  else np.zeros((0, DIM), dtype=np.float32))
         owners = np.asarray(owner, dtype=np.int64)
         if len(owners) and np.any(np.diff(owners) < 0):  # rows must come grouped by card
             order = np.argsort(owners, kind="stable")
             matrix, owners = matrix[order], owners[order]
         starts = np.flatnonzero(np.r_[True, np.diff(owners) != 0]) if len(owners) else owners
-        return cls(vectors=matrix, owner=owners, cards=cards, starts=starts)
+        return cls(vectors=matrix, owner=owners, cards=cards, starts=starts, index=index)
 
     def __len__(self) -> int:
         return len(self.cards)
