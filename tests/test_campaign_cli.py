@@ -211,3 +211,15 @@ def test_a_drip_series_given_a_past_start_starts_today_so_no_first_card_is_skipp
     assert not [r for r in rows if r["status"] == "skipped"]
     code, out, _ = run(capsys, *args, "--mode", "in-progress")
     assert code == 0 and json.loads(out)["start_date"] == last_year  # sets the current card
+
+
+def test_campaign_preview_without_a_token_names_its_own_option(env, capsys) -> None:
+    code, out, err = run(capsys, "campaign", "create", "--name", "x", "--cards", "nna",
+                         "--day", "mon", "--time", "09:00", "--json")
+    assert code == 0, err
+    campaign_id = str(json.loads(out)["id"])
+    code, out, err = run(capsys, "campaign", "preview", campaign_id, "--to", "3")
+    assert code != 0 and len(err.strip().splitlines()) == 1
+    assert err.startswith("pregonero: --to sends a preview") and "--preview" not in err, err
+    code, out, err = run(capsys, "campaign", "preview", campaign_id, "--to", "1")
+    assert "--to 1: previews go to comms or admin users only" in err

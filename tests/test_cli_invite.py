@@ -56,3 +56,29 @@ def test_bad_arguments_give_one_line_and_a_non_zero_exit(db_path: Path, args: tu
     assert out.stdout == ""
     assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
+
+
+def test_a_staff_invite_without_uses_reads_as_english(db_path: Path) -> None:
+    out = pregonero(db_path, "invite", "create", "--role", "admin")
+    assert "an admin invite" in out.stderr
+    out = pregonero(db_path, "invite", "create", "--role", "comms")
+    assert "a comms invite" in out.stderr
+
+
+def test_invite_list_shows_a_used_up_invite_as_used_up(db_path: Path) -> None:
+    from bot.store import Store, officers
+
+    code = json.loads(pregonero(db_path, "invite", "create", "--uses", "1",
+                                "--json").stdout)["code"]
+    store = Store.open(db_path)
+    try:
+        result, _ = officers.enroll(store.db, 4242, code, language="es",
+                                    timezone="America/Mexico_City", now="2026-01-01T00:00:00Z")
+        assert result == officers.EnrollResult.ENROLLED
+    finally:
+        store.close()
+    out = pregonero(db_path, "invite", "list")
+    line = next(x for x in out.stdout.splitlines() if x.startswith(code))
+    assert "1/1" in line and line.endswith("used up"), line
+    listed = json.loads(pregonero(db_path, "invite", "list", "--json").stdout)
+    assert listed[0]["state"] == "used_up"

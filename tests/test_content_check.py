@@ -155,12 +155,12 @@ def test_unknown_front_matter_keys_are_warnings_that_do_not_fail(folder, capsys)
                    "'autor' is ignored (known: title, kind, keywords, summary, topic, image, "
                    "document, version, question, options, answer, explanation, legal_basis, "
                    "reviewed, contacts, phone, website, verify)"]
-    assert err.strip() == "1 cards, 2 files, 0 errors, 1 warning"
+    assert err.strip() == "1 card, 2 files, 0 errors, 1 warning"
 
 
 def test_a_clean_folder_passes_with_a_one_line_summary(folder, capsys):
     code, out, err = check_output(folder, capsys)
-    assert (code, out, err) == (0, [], "1 cards, 2 files, 0 errors\n")
+    assert (code, out, err) == (0, [], "1 card, 2 files, 0 errors\n")
 
 
 def test_json_lists_the_errors_as_objects(folder, capsys):
@@ -239,3 +239,47 @@ def test_the_problems_of_one_file_are_listed_from_top_to_bottom(folder: Path, ca
     lines = [ln for ln in capsys.readouterr().out.splitlines() if "larga.es.md" in ln]
     numbers = [int(ln.split("larga.es.md:")[1].split(":")[0]) for ln in lines]
     assert len(numbers) == 2 and numbers == sorted(numbers)
+
+
+def test_one_card_is_one_card_not_one_cards(tmp_path, capsys):
+    write(tmp_path / "m", "derechos/trato.es.md", GOOD)
+    code, _out, err = check_output(tmp_path / "m", capsys)
+    assert (code, err) == (0, "1 card, 1 file, 0 errors\n")
+
+
+@pytest.mark.parametrize(("front", "line", "words"), [
+    ('title: "Trato digno\nkind: sop', 2, "a quote is not closed"),
+    ("title: Trato\nkind: 'sop", 3, "a quote is not closed"),
+    ("title: x\nkind: sop\nkeywords: [NNA, menor", 4, "is not closed with ] or }"),
+    ("title: Nota: importante\nkind: sop", 2, "put a value that has ': ' in quotes"),
+])
+def test_yaml_mistakes_are_explained_in_plain_words_at_their_line(folder, capsys, front,
+                                                                  line, words):
+    write(folder, "derechos/a.es.md", f"---\n{front}\n---\nTexto.\n")
+    code, out, _err = check_output(folder, capsys)
+    assert code == 1
+    row = next(r for r in out if "/a.es.md:" in r)
+    assert row.startswith(f"{folder / 'derechos/a.es.md'}:{line}: "), row
+    assert words in row, row
+    assert "unexpected end of stream" not in row and "scanning" not in row
+
+
+def test_a_quiz_reports_every_problem_in_one_run(folder, capsys):
+    write(folder, "derechos/q.es.md",
+          "---\ntitle: x\nkind: quiz\nquestion: q\noptions: [a, a, '']\nanswer: 7\n"
+          "explanation: e\n---\n")
+    code, out, err = check_output(folder, capsys)
+    text = "\n".join(out)
+    assert code == 1
+    assert "option 2 repeats option 1" in text
+    assert "option 3 is empty" in text
+    assert "answer 7 is not an option number (1-3)" in text
+    assert "3 errors" in err
+
+
+def test_an_empty_body_is_reported_on_a_line_the_file_has(folder, capsys):
+    text = "---\ntitle: x\nkind: sop\nsummary: s\nversion: 2\n---\n"  # six lines
+    write(folder, "derechos/a.es.md", text)
+    code, out, _err = check_output(folder, capsys)
+    assert code == 1
+    assert f"{folder / 'derechos/a.es.md'}:6: empty body" in "\n".join(out), out

@@ -286,10 +286,10 @@ def preview_(campaign_id: int, to: int, as_json: bool) -> None:
     store = open_store(s)
     try:
         c = lib.get(store.db, campaign_id)
-        preview_target(store.db, to)
+        preview_target(store.db, to, "--to")
         card = lib.preview_card(c, now_utc())
         kind = "broadcast" if c.kind == "broadcast" else "reminder"
-        asyncio.run(preview_with_settings(s, store, to, card, kind))
+        asyncio.run(preview_with_settings(s, store, to, card, kind, "--to"))
     finally:
         store.close()
     if as_json:

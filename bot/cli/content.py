@@ -70,7 +70,7 @@ def import_(folder: str, as_json: bool) -> None:
         if ids:
             click.echo(f"{label}: {', '.join(ids)}")
     if not report.changed:
-        click.echo(f"no changes ({report.total} cards)")
+        click.echo(f"no changes ({report.total} card{'s' if report.total != 1 else ''})")
     else:
         click.echo(f"{len(report.added)} added, {len(report.updated)} updated, "
                    f"{len(report.removed)} removed, {report.unchanged} unchanged"

@@ -31,8 +31,9 @@ def create(role: str, uses: int | None, expires: str | None, region: str | None,
            port: str | None, as_json: bool) -> None:
     """Create an enrollment code and print its deep link."""
     if role != "officer" and uses is None:
-        raise InvalidInput(f"--role {role}: give --uses (1 for one person): a {role} invite "
-                           "opens the web app to whoever has the link")
+        article = "an" if role[0] in "aeiou" else "a"
+        raise InvalidInput(f"--role {role}: give --uses (1 for one person): {article} {role} "
+                           "invite opens the web app to whoever has the link")
     now = now_utc()
     expires_at = iso(now + parse_duration(expires)) if expires else None
     store = open_store()
@@ -62,17 +63,19 @@ def list_(as_json: bool) -> None:
         rows = officers.list_invites(store.db)
     finally:
         store.close()
+    now = iso(now_utc())
+    # The state as the web page shows it: active, revoked, expired or used up.
     data = [
         {"code": i.code, "role": str(i.role), "uses": i.uses, "max_uses": i.max_uses,
          "expires_at": i.expires_at, "revoked": i.revoked_at is not None, "region": i.region,
-         "port": i.port}
+         "port": i.port, "state": str(officers.check_invite(i, now) or "active")}
         for i in rows
     ]
     if as_json:
         print_json(data)
         return
     for d in data:
-        state = "revoked" if d["revoked"] else "active"
+        state = str(d["state"]).replace("_", " ")
         click.echo(f"{d['code']}  {d['role']:<8} {d['uses']}/{d['max_uses'] or '∞'}  "
                    f"expires {d['expires_at'] or 'never'}  {state}")
 

@@ -83,7 +83,9 @@ class CheckResult:
             if n_warn:
                 text += " · " + _("warnings: %(n)s") % {"n": n_warn}
             return text
-        text = (f"{len(self.cards)} cards, {self.files} files, "
+        n_cards = len(self.cards)
+        text = (f"{n_cards} card{'s' if n_cards != 1 else ''}, "
+                f"{self.files} file{'s' if self.files != 1 else ''}, "
                 f"{n_err} error{'s' if n_err != 1 else ''}")
         if n_warn:
             text += f", {n_warn} warning{'s' if n_warn != 1 else ''}"

@@ -112,6 +112,39 @@ def _python_yaml_error(yaml_text: str) -> yaml.YAMLError:
     return yaml.YAMLError("cannot be read")
 
 
+def _yaml_problem(exc: yaml.YAMLError, shown: str, body_line: int) -> Problem:
+    """A YAML error in words a content writer knows, at the line where it starts."""
+    problem_text = str(getattr(exc, "problem", None) or str(exc).split("\n")[0])
+    context = str(getattr(exc, "context", None) or "")
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    last = max(2, body_line - 2)  # the last line of the front matter
+
+    def at(m: Any) -> int:
+        return min(m.line + 2, last) if m is not None else 1
+
+    if "quoted scalar" in context:
+        return problem(shown, at(context_mark or mark), N_(
+            "bad YAML in the front matter: a quote is not closed; end the text with the "
+            "same quote it starts with (\" or ')"))
+    if "flow sequence" in context or "flow mapping" in context:
+        return problem(shown, at(context_mark or mark), N_(
+            "bad YAML in the front matter: a list [...] or {...} is not closed with ] or }"))
+    if "mapping values are not allowed" in problem_text:
+        return problem(shown, at(mark), N_(
+            "bad YAML in the front matter: a ':' where none is expected; put a value that "
+            "has ': ' in quotes, and check that the line above is 'key: value'"))
+    if "could not find expected ':'" in problem_text or "expected <block end>" in problem_text:
+        return problem(shown, at(context_mark or mark), N_(
+            "bad YAML in the front matter: a line is not 'key: value' (check the colon and "
+            "the indentation)"))
+    if "found character '\\t'" in problem_text:
+        return problem(shown, at(mark), N_(
+            "bad YAML in the front matter: a tab; indent with spaces"))
+    return problem(shown, at(mark), N_("bad YAML in the front matter: %(reason)s"),
+                   reason=problem_text)
+
+
 def _key_lines(yaml_text: str) -> dict[str, int]:
     """Line (1-based, in the file) of each top-level key of the front matter."""
     try:
@@ -182,19 +215,18 @@ def parse_file(path: Path, topic_folder: str | None, shown: str, root: Path | No
     else:
         exc = None
     if exc is not None:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = min(mark.line + 2, max(2, body_line - 2)) if mark is not None else 1
-        reason = getattr(exc, "problem", None) or str(exc).split("\n")[0]
-        return None, [problem(shown, line, N_("bad YAML in the front matter: %(reason)s"),
-                              reason=reason)]
+        return None, [_yaml_problem(exc, shown, body_line)]
     if meta is None:
         return None, [problem(shown, 1, N_("empty front matter: it needs at least title: and "
                                            "kind:"))]
     if not isinstance(meta, dict):
         return None, [problem(shown, 2, N_("the front matter must be key: value lines"))]
     out = _Collector(shown, _key_lines(yaml_text))
-    translation = _validate(meta, name, topic_folder, body, body_line, path, out,
-                            (root or path.parent).resolve())
+    # The body's first line, or the file's last line when nothing follows the front matter
+    # (an "empty body" is reported on a line the file has).
+    last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
+    translation = _validate(meta, name, topic_folder, body, min(body_line, last_line), path,
+                            out, (root or path.parent).resolve())
     return translation, out.problems
 
 
@@ -357,6 +389,10 @@ def _quiz(meta: dict, kind: Kind | None, out: _Collector) -> Quiz | None:
     explanation = _text_field(meta, "explanation", out, required=True,
                               limit=EXPLANATION_LIMIT)
     options = _options(meta, out)
+    # The answer is checked against the options as written, even when some option is wrong,
+    # so that every problem shows in one run (not one more after each fix).
+    listed = meta.get("options")
+    n_listed = len(listed) if isinstance(listed, list) else 0
     answer = meta.get("answer")
     if answer is None:
         out.error(N_("missing answer: the number of the right option (1 for the first)"),
@@ -365,9 +401,9 @@ def _quiz(meta: dict, kind: Kind | None, out: _Collector) -> Quiz | None:
         out.error(N_("answer must be the number of the right option, not %(answer)r"),
                   "answer", answer=answer)
         answer = None
-    elif options and not 1 <= answer <= len(options):
+    elif n_listed and not 1 <= answer <= n_listed:
         out.error(N_("answer %(answer)s is not an option number (1-%(n)s)"), "answer",
-                  answer=answer, n=len(options))
+                  answer=answer, n=n_listed)
         answer = None
     if question is None or explanation is None or not options or answer is None:
         return None
@@ -390,25 +426,27 @@ def _options(meta: dict, out: _Collector) -> list[str]:
                   min=MIN_OPTIONS, max=MAX_OPTIONS, n=len(value))
         return []
     options: list[str] = []
+    wrong = False  # every option is checked, so all their problems show at once
     for i, option in enumerate(value, 1):
         if isinstance(option, bool) or not isinstance(option, str | int | float):
             out.error(N_("option %(n)s is not text (put it in quotes)"), "options", n=i)
-            return []
+            wrong = True
+            continue
         text = str(option).strip()
         if not text:
             out.error(N_("option %(n)s is empty"), "options", n=i)
-            return []
-        if len(text) > BUTTON_TEXT_LIMIT:
+            wrong = True
+        elif len(text) > BUTTON_TEXT_LIMIT:
             out.error(N_("option %(n)s is %(length)s characters long: a button takes "
                          "%(limit)s"), "options", n=i, length=len(text),
                       limit=BUTTON_TEXT_LIMIT)
-            return []
-        if text in options:
+            wrong = True
+        elif text in options:
             out.error(N_("option %(n)s repeats option %(other)s"), "options", n=i,
                       other=options.index(text) + 1)
-            return []
+            wrong = True
         options.append(text)
-    return options
+    return [] if wrong else options
 
 
 def _material(meta: dict, key: str, path: Path, root: Path, out: _Collector

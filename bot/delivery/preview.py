@@ -11,13 +11,14 @@ from bot.errors import ConfigError, InvalidInput, NotFound
 from bot.store import Store, cards, officers
 
 
-def preview_target(db: Any, user_id: int) -> officers.Officer:
-    """The staff member a preview goes to; officers cannot be sent previews."""
+def preview_target(db: Any, user_id: int, option: str = "--preview") -> officers.Officer:
+    """The staff member a preview goes to; officers cannot be sent previews. `option` is the
+    command-line option that named them, for the error messages."""
     person = officers.get_officer(db, user_id)
     if person is None or not person.active:
-        raise NotFound(f"--preview {user_id}: no active enrolled user with that id")
+        raise NotFound(f"{option} {user_id}: no active enrolled user with that id")
     if not person.can_manage_content:
-        raise InvalidInput(f"--preview {user_id}: previews go to comms or admin users only")
+        raise InvalidInput(f"{option} {user_id}: previews go to comms or admin users only")
     return person
 
 
@@ -34,15 +35,16 @@ async def send_preview(store: Store, bot: Any, user_id: int, card_id: str,
 
 
 async def preview_with_settings(settings: Any, store: Store, user_id: int, card_id: str,
-                                kind: str) -> int:
+                                kind: str, option: str = "--preview") -> int:
     """For the CLI: a short-lived bot on PREGONERO_API_URL sends one preview, through its own
-    flood limiter (a 429 is waited out and retried, as the running bot does)."""
+    flood limiter (a 429 is waited out and retried, as the running bot does). `option`: the
+    command-line option that named the person, for the error message."""
     from bot.telegram_limiter import limited_bot
     from bot.telegram_request import AiohttpRequest
 
     if not settings.bot_token:
         raise ConfigError(
-            "--preview sends through Telegram and needs PREGONERO_BOT_TOKEN; against "
+            f"{option} sends a preview through Telegram and needs PREGONERO_BOT_TOKEN; against "
             f"`pregonero demo` set PREGONERO_BOT_TOKEN={DEMO_TOKEN} PREGONERO_API_URL="
             f"http://127.0.0.1:{DEMO_PORT}/bot (or preview with /proximos in the chat)")
     bot = limited_bot(settings.bot_token, base_url=settings.api_url, request=AiohttpRequest())
