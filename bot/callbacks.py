@@ -41,7 +41,7 @@ ACTIONS: dict[str, Action] = {
         Action("topics", (), "list of topics"),
         Action("topic", (_ID,), "cards of topic <slug>"),
         Action("lang", (r"es|en",), "switch language"),
-        Action("leave", (_WORD,), "leave: keep | forget | cancel"),
+        Action("leave", (_WORD,), "leave: keep | forget (asks to confirm) | erase | cancel"),
         Action("quiz", (_ID, r"\d{1,2}"), "answer option <n> of quiz <id>"),
         Action("ack", (_ID, r"[a-f0-9]{1,16}"), "read and understood card <id> at <version>"),
         Action("rem", (r"on|off",), "reminders on or off"),

@@ -334,12 +334,26 @@ async def test_leaving_and_erasing_data_forgets_the_person(
     card = await _open_quiz(user, emulator)
     await tap_edit(user, emulator, card, "👍 Útil")
     ask = await user.ask("/baja")
-    _answer, shown = await tap_edit(user, emulator, ask, "borrar")
+    _answer, confirm = await tap_edit(user, emulator, ask, "borrar")
+    assert "no se puede deshacer" in confirm.text  # one tap does not erase anything yet
+    assert officers.get_officer(store.db, user.id) is not None
+    assert confirm.button_texts == ["🗑 Sí, borrar mis datos", "↩️ Cancelar, me quedo"]
+    _answer, shown = await tap_edit(user, emulator, confirm, "Sí, borrar")
     assert "tus datos personales se borraron" in shown.text
     assert officers.get_officer(store.db, user.id) is None
     assert store.db["feedback"].count == 0
     assert store.db["events"].count_where("officer_id = ?", [user.id]) == 0
     assert len(events(store, "forgotten")) == 1
+
+
+async def test_erasing_can_be_cancelled_at_the_confirmation(
+        enroll, emulator: Emulator, store: Store) -> None:
+    user = await enroll()
+    ask = await user.ask("/baja")
+    _answer, confirm = await tap_edit(user, emulator, ask, "borrar")
+    _answer, shown = await tap_edit(user, emulator, confirm, "Cancelar")
+    assert "te quedas" in shown.text
+    assert officers.get_officer(store.db, user.id).active
 
 
 async def test_a_photo_or_sticker_gets_a_short_hint(enroll, emulator: Emulator) -> None:

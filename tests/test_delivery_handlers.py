@@ -51,6 +51,9 @@ async def test_an_officer_chooses_the_tijuana_time_zone(enroll, store) -> None:
     await user.emu.wait_for(
         lambda: "Tijuana" in user.emu.message(user.id, shown.message_id).content)
     assert officers.get_officer(store.db, user.id).timezone == "America/Tijuana"
+    done = user.emu.message(user.id, shown.message_id).content
+    assert ") (" not in done, done  # the zone's own parenthesis, then the time: not two in a row
+    assert "Ahora son las" in done
 
 
 async def test_upcoming_is_for_comms_and_lists_campaigns_with_a_preview_button(
@@ -67,6 +70,8 @@ async def test_upcoming_is_for_comms_and_lists_campaigns_with_a_preview_button(
     await comms.tap(listing, f"v1:pv:{cid}")
     preview = await comms.next()
     assert "Recordatorio semanal" in preview.content and "nna" in preview.content
+    first = preview.content.splitlines()[0]
+    assert first.startswith("👁") and "Vista previa" in first, preview.content
     assert officer.emu.stats.delivered[officer.id] == 2  # welcome + refusal: no preview
     assert outbox.outbox_rows(store.db) == []
 

@@ -15,7 +15,7 @@ from typing import IO
 import pytest
 
 from bot.testkit.emulator import ChatMessage
-from bot.testkit.terminal import button_lines, format_entities, render
+from bot.testkit.terminal import TerminalChat, button_lines, format_entities, render
 
 ROOT = Path(__file__).resolve().parent.parent
 TITLE_ES = "Niñas, niños y adolescentes no acompañados"
@@ -179,6 +179,20 @@ def test_a_link_is_written_as_text_and_url():
 def test_offsets_count_utf16_units_like_telegram():
     entities = [{"type": "bold", "offset": 3, "length": 2}]
     assert format_entities("😀 ok", entities, ansi=True) == "😀 \x1b[1mok\x1b[22m"
+
+
+def test_a_quizs_options_are_chosen_by_their_letter_not_a_number():
+    letters = message("Quiz", [], [[{"text": t, "callback_data": t} for t in "ABC"],
+                                   [{"text": "👍 Útil", "callback_data": "u"}]])
+    lines, _flat = button_lines(letters)
+    assert lines == ["[A]  [B]  [C]", "[4] 👍 Útil"]
+    short = message("Quiz", [], [[{"text": "A) Sí", "callback_data": "a"}],
+                                 [{"text": "B) No", "callback_data": "b"}]])
+    assert button_lines(short)[0] == ["[A] Sí", "[B] No"]
+    chat = TerminalChat(emu=None, user_id=1, lang="es",  # type: ignore[arg-type]
+                        choices=letters.buttons[0] + letters.buttons[1])
+    assert chat._letter_choice("b") == 2 and chat._letter_choice("B") == 2
+    assert chat._letter_choice("z") is None and chat._letter_choice("ab") is None
 
 
 def test_buttons_become_numbered_choices_row_by_row():

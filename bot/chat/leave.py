@@ -14,7 +14,7 @@ from bot.store import officers
 from bot.store.events import EventType
 from bot.store.officers import Officer
 
-CHOICES = ("keep", "forget", "cancel")
+CHOICES = ("keep", "forget", "erase", "cancel")  # forget asks again; erase does it
 
 
 @requires_officer
@@ -45,6 +45,14 @@ async def confirm_leave(update: Update, context: ChatContext, officer: Officer,
     if choice == "cancel":
         await reply(update, esc(_("Good, you stay. Write your question whenever you need.")),
                     edit=True)
+        return
+    if choice == "forget":  # erasing cannot be undone: one more tap, with a way back
+        text = "<b>" + esc(_("Erase your data for good?")) + "</b>\n" + esc(
+            _("Your enrolment, your ratings, your quiz answers and your confirmations will be "
+              "deleted. This cannot be undone."))
+        rows = [[button("🗑 " + _("Yes, erase my data"), "leave", "erase")],
+                [button("↩️ " + _("Cancel, I stay"), "leave", "cancel")]]
+        await reply(update, text, keyboard(rows), edit=True)
         return
     if choice == "keep":
         await store.run(officers.leave, officer.id, now=now)

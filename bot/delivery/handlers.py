@@ -93,7 +93,7 @@ async def set_zone(update: Update, context: ChatContext, officer: Officer, code:
     await context.store.run(officers.set_profile, officer.id, timezone=zone.name)
     await answer(update, "✓")
     here = format_datetime(utcnow(), context.lang, zone.name, "HH:mm")
-    text = context._("Done: your time zone is %(zone)s (now %(time)s).") % {
+    text = context._("Done: your time zone is %(zone)s. It is %(time)s there now.") % {
         "zone": context._(zone.label), "time": here}
     await reply(update, esc(text), edit=True)
 

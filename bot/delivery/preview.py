@@ -29,7 +29,7 @@ async def send_preview(store: Store, bot: Any, user_id: int, card_id: str,
     card = await store.run(cards.get_card, card_id, person.language)
     if card is None:
         raise NotFound(f"unknown card {card_id!r}")
-    message, _count = render(card, person.language, kind)
+    message, _count = render(card, person.language, kind, preview=True)
     await CardSender(store).deliver(bot, user_id, message)
     return len(message.texts)
 

@@ -327,10 +327,21 @@ def _claim(db: Any, *, now: str, limit: int,
     return rows, loaded
 
 
-def render(card: Any, lang: str, kind: str) -> tuple[Any, int]:
-    """The card message with the engine's header line, and how many messages it takes."""
+def preview_note(lang: str) -> str:
+    """The line above a preview, so that nobody takes it for a real send."""
+    _ = gettext_for(lang)
+    note = _("Preview, for you only: officers will get the message below")
+    return f"👁 <i>{note}</i>"
+
+
+def render(card: Any, lang: str, kind: str, *, preview: bool = False) -> tuple[Any, int]:
+    """The card message with the engine's header line, and how many messages it takes.
+    A preview gets a line above the header saying it is one."""
     message = cardview.render_card(card, lang)
-    with_header = f"{header_text(kind, lang)}\n\n{message.body_html}"
+    head = header_text(kind, lang)
+    if preview:
+        head = f"{preview_note(lang)}\n\n{head}"
+    with_header = f"{head}\n\n{message.body_html}"
     if telegram_length(with_header) <= cardview.TEXT_LIMIT:
         message = replace(message, body_html=with_header)
     media = sum(1 for p in (message.image_path, message.document_path) if p)

@@ -11,6 +11,7 @@ the person types its number. `/quit` or Ctrl-D ends it.
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -35,8 +36,8 @@ QUIT = ("/quit", "/salir", "/exit")
 S_EDITED = N_("edited")
 S_IMAGE = N_("image")
 S_DOCUMENT = N_("document")
-S_HOW = N_("Write a question or a command (/help), or type a button's number to tap it. "
-           "/quit ends the chat.")
+S_HOW = N_("Write a question or a command (/help), or type a button's number (a quiz "
+           "option's letter) to tap it. /quit ends the chat.")
 S_NO_BUTTON = N_("There is no button %(n)s on the last message.")
 S_BYE = N_("Chat closed.")
 
@@ -64,14 +65,30 @@ def format_entities(text: str, entities: list[dict], *, ansi: bool) -> str:
     return "".join(out)
 
 
+_LETTER = re.compile(r"^([A-F])(?:\) (.*))?$", re.S)
+
+
+def letter_key(label: str) -> tuple[str, str] | None:
+    """A quiz button's letter and the rest of its label: "A) Sí" -> ("A", "Sí"), "B" -> ("B",
+    ""); None for other buttons. Pure."""
+    m = _LETTER.match(label)
+    return (m.group(1), m.group(2) or "") if m else None
+
+
 def button_lines(msg: ChatMessage) -> tuple[list[str], list[dict]]:
-    """The message's inline buttons as numbered choices, one line per row. Pure."""
+    """The message's inline buttons as numbered choices, one line per row; a quiz's options
+    are chosen by their letter instead (`[A] Sí`, or `[A]  [B]  [C]`). Pure."""
     lines, flat = [], []
     for row in msg.buttons:
         labels = []
         for b in row:
             flat.append(b)
             suffix = f" ({b['url']})" if "url" in b else ""
+            lettered = letter_key(b.get("text", ""))
+            if lettered is not None:
+                letter, rest = lettered
+                labels.append(f"[{letter}] {rest}".rstrip() + suffix)
+                continue
             labels.append(f"[{len(flat)}] {b.get('text', '')}{suffix}")
         if labels:
             lines.append("  ".join(labels))
@@ -157,6 +174,16 @@ class TerminalChat:
             await self.emu.wait_for(self._changed, timeout=24 * 3600)
             self._print_new()
 
+    def _letter_choice(self, text: str) -> int | None:
+        """The button number of a quiz option typed as its letter ("a" or "A"), else None."""
+        if len(text) != 1:
+            return None
+        for i, b in enumerate(self.choices, 1):
+            lettered = letter_key(b.get("text", ""))
+            if lettered is not None and lettered[0] == text.upper():
+                return i
+        return None
+
     async def _tap(self, number: int) -> None:
         _ = gettext_for(self.lang)
         if not 1 <= number <= len(self.choices):
@@ -200,6 +227,10 @@ class TerminalChat:
                     break
                 if text.isdigit() and self.choices and len(text) <= 2:
                     await self._tap(int(text))
+                    continue
+                letter = self._letter_choice(text)
+                if letter is not None:
+                    await self._tap(letter)
                     continue
                 await self.emu.send_text(self.user_id, text)
         finally:
