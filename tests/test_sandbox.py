@@ -14,7 +14,7 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.library import import_folder
 from bot.store import Store
-from bot.store.officers import get_officer
+from bot.store.officers import get_officer, list_invites
 from bot.testkit.demo import Demo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +93,25 @@ async def test_a_new_sandbox_chat_enrolls_a_fresh_officer_through_start(demo):
     officer = get_officer(demo.store.db, user_id)
     assert officer is not None and officer.language == "en"
     assert demo.emulator.transcript(user_id)[0].text.startswith("/start ")
+
+
+async def test_sandbox_chats_leave_no_used_up_invites_behind(demo):
+    """Each sandbox chat joins through a fresh invite; the invites list shows only the codes
+    people hand out, so the demo's own codes are removed once used."""
+    async with aiohttp.ClientSession() as session:
+        for lang in ("es", "en"):
+            async with session.post(f"{demo.emulator.url}/sandbox/api/chats",
+                                    json={"lang": lang}) as resp:
+                user_id = (await resp.json())["user_id"]
+            assert get_officer(demo.store.db, user_id) is not None
+    assert list_invites(demo.store.db) == []
+
+
+async def test_the_demos_sign_in_page_points_at_the_demo_chat_not_telegram(demo):
+    status, _, html = await get(f"{demo.web_url}/campaigns")
+    assert status == 401
+    assert "Abre el bot Pregonero en Telegram" not in html
+    assert "pregonero demo" in html and "--role admin" in html
 
 
 def chromium_or_skip() -> None:

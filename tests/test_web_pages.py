@@ -217,3 +217,20 @@ async def test_content_check_problems_are_shown_in_the_readers_language(client, 
     assert "kind desconocido" in spanish
     english = await (await client.get("/content?lang=en")).text()
     assert "missing title" in english
+
+
+@pytest.mark.parametrize("path", ["/", "/gaps", "/content"])
+async def test_with_four_people_enrolled_no_page_shows_figures_filtered_or_not(
+        aiohttp_client, store, tmp_path, path):
+    """One rule for every page and every filter: 1-4 people show no figures and no searches."""
+    seeded_store(tmp_path, store)
+    store.db.execute("DELETE FROM officers WHERE id NOT IN (900, 901, 100, 101)")
+    client = await aiohttp_client(make_app(store, tmp_path))
+    await sign_in(client, store, ADMIN_ID)
+    for query in ("", "?role=officer", "?region=centro"):
+        html = await (await client.get(f"{path}{query}")).text()
+        assert "visa humanitaria" not in html.lower(), (path, query)
+        assert "Inscritos" not in text_of(html), (path, query)
+        assert "menos de 5" in html.lower(), (path, query)
+    officers = text_of(await (await client.get("/officers")).text())
+    assert "administración 1" not in officers and "administración &lt;5" in officers

@@ -250,6 +250,11 @@ def list_invites(db: Database) -> list[Invite]:
     return [_invite(r) for r in db.query("SELECT * FROM invites ORDER BY created_at DESC")]
 
 
+def delete_invite(db: Database, code: str) -> None:
+    """Forget an invite (the demo's own codes, once used); enrolled people stay enrolled."""
+    db.execute("DELETE FROM invites WHERE code = ?", [code])
+
+
 def revoke_invite(db: Database, code: str, *, now: str) -> Invite:
     get_invite(db, code)
     db.execute("UPDATE invites SET revoked_at = ? WHERE code = ? AND revoked_at IS NULL",

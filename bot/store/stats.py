@@ -79,10 +79,9 @@ def _officer_where(f: Filters, alias: str = "o") -> tuple[str, list[object]]:
 
 
 def small_group(db: Database, f: Filters) -> bool:
-    """True when the filters (region, port, role, language) narrow people down to 1-4 of
-    them: their figures, and the searches of the gaps list, would describe individuals."""
-    if not any((f.region, f.port, f.role, f.lang)):
-        return False
+    """True when the people the page describes (all of them, or those the filters region,
+    port, role and language keep) are 1-4: their figures, and the searches of the gaps list,
+    would describe individuals. The same rule with and without filters."""
     where, args = _officer_where(f)
     n = next(iter(db.query(f"SELECT count(*) AS n FROM officers o WHERE {where}", args)))["n"]
     return 0 < n < MIN_GROUP

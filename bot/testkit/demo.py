@@ -20,8 +20,8 @@ from bot.config import DEMO_PORT, DEMO_TOKEN, Settings
 from bot.errors import ConfigError
 from bot.i18n import N_, gettext_for
 from bot.store import Store
-from bot.store.officers import Role, create_invite, get_officer, set_role
-from bot.testkit.emulator import Emulator
+from bot.store.officers import Role, create_invite, delete_invite, get_officer, set_role
+from bot.testkit.emulator import Emulator, EmulatorError
 from bot.testkit.sandbox import add_sandbox_routes
 from bot.testkit.terminal import TerminalChat
 
@@ -108,6 +108,13 @@ class Demo:
             return user.id
         invite = await self.store.run(create_invite, role=role, max_uses=1, now=iso(utcnow()))
         await self.emulator.send_text(user.id, f"/start {invite.code}")
+        # The invite was only the way in: once the bot has welcomed them, it is removed so the
+        # invites page lists the codes people hand out, not one used-up code per demo chat.
+        try:
+            await self.emulator.wait_for(lambda: self.emulator.bot_messages(user.id), timeout=10)
+        except (AssertionError, EmulatorError):
+            return user.id  # not answered yet: the invite stays (used up, harmless)
+        await self.store.run(delete_invite, invite.code)
         return user.id
 
     async def stop(self) -> None:

@@ -17,6 +17,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from bot.clock import parse_iso
+from bot.config import DEMO_TOKEN
 from bot.i18n import (
     DEFAULT_LANG,
     LANGS,
@@ -137,6 +138,7 @@ def page(request: web.Request, template: str, context: dict[str, Any] | None = N
         "path": request.path,
         "query": dict(request.query),
         "other_lang": "en" if lang == "es" else "es",
+        "demo": request.app[keys.SETTINGS].bot_token == DEMO_TOKEN,
         "url": lambda name, **parts: request.app.router[name].url_for(**parts),
     }
     ctx.update(context or {})
@@ -149,6 +151,17 @@ def page(request: web.Request, template: str, context: dict[str, Any] | None = N
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+def code_spans(text: str) -> Markup:
+    """A one-line message written for the command line, for a page: `x` becomes <code>x</code>
+    (the backticks are never shown), everything else is escaped."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: leave the text as it is
+        return Markup.escape(text)
+    out = [Markup("<code>{}</code>").format(p) if i % 2 else Markup.escape(p)
+           for i, p in enumerate(parts)]
+    return Markup("").join(out)
 
 
 def markup(svg: str) -> Markup:

@@ -7,7 +7,7 @@ form, call it on the store's thread and show what it returns or the one-line err
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -70,7 +70,14 @@ def preview(db: Database, campaign: lib.Campaign, *, now: datetime, tz: str,
     kind = "broadcast" if campaign.kind == "broadcast" else "reminder"
     message = sender.render(card, lang, kind)[0] if card is not None else None
     sends = lib.dry_run(db, campaign, now=now)
+    # As the command line says it: who waits for the end of their quiet hours.
+    waiting = 0
+    if campaign.kind == "broadcast" and not campaign.urgent:
+        when = datetime.fromisoformat(campaign.send_at) if campaign.send_at else now
+        waiting = len({s.officer_id for s in sends
+                       if s.due_at > when + timedelta(minutes=1)})
     return {
+        "quiet_waiting": waiting,
         "html": to_web(message.text_html) if message else None,
         "buttons": [[b.text for b in row] for row in message.keyboard.inline_keyboard]
         if message and message.keyboard else [],
@@ -184,7 +191,8 @@ async def create_campaign(request: web.Request) -> web.Response:
         result = await store.run(create_or_preview, form, action, now=now, tz=tz, lang=lang,
                                  created_by=request[keys.SESSION].officer_id)
     except PregoneroError as exc:
-        data["error"] = exc.localized(lang) if isinstance(exc, lib.CampaignInputError) else str(exc)
+        data["error"] = render.code_spans(
+            exc.localized(lang) if isinstance(exc, lib.CampaignInputError) else str(exc))
         return render.page(request, "campaign_new.html", data, status=400)
     if "created" in result:
         return render.redirect(request, "campaign", id=str(result["created"]))

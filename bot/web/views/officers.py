@@ -14,10 +14,19 @@ from bot.web import auth, render
 BREAKDOWNS = ("region", "port", "role", "language")
 
 
+def small(counts: dict) -> dict:
+    """The privacy rule of every page: a group of 1-4 people shows "<5" and no other figure
+    (how many of them left or blocked the bot would point at individuals)."""
+    if 0 < counts["enrolled"] < stats.MIN_GROUP:
+        return {**counts, "enrolled": "<5", "active": None, "left": None, "blocked": None}
+    return counts
+
+
 def gather(db: Database) -> dict:
     return {
-        "totals": stats.officer_totals(db),
-        "breakdowns": {by: stats.officer_breakdown(db, by) for by in BREAKDOWNS},
+        "totals": small(stats.officer_totals(db)),
+        "breakdowns": {by: [small(dict(r)) for r in stats.officer_breakdown(db, by)]
+                       for by in BREAKDOWNS},
     }
 
 

@@ -1,0 +1,114 @@
+"""Shared pieces of the browser tests (Debian's headless Chromium through Playwright): the
+browser, the two screen sizes the issue names, signing in, layout checks and axe-core.
+
+Layout checks, run in the page: nothing wider than the screen (no horizontal scroll), no
+button whose text is cut (by its own width or by a box around it that hides overflow), no
+button taller than 60 px (a stretched form)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.store import web as web_store
+from tests.web_helpers import NOW
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+# axe-core, installed by `scripts/setup --browser` (npm) into .node/.
+AXE = ROOT / ".node" / "node_modules" / "axe-core" / "axe.min.js"
+BUTTON_MAX_HEIGHT = 60
+
+
+def chromium() -> str:
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+        return CHROMIUM
+    if os.environ.get("PREGONERO_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{CHROMIUM} is missing and PREGONERO_REQUIRE_BROWSER=1")
+    pytest.skip(f"{CHROMIUM} is not installed")
+
+
+def axe_source() -> str:
+    if AXE.exists():
+        return AXE.read_text(encoding="utf-8")
+    if os.environ.get("PREGONERO_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{AXE} is missing: run scripts/setup --browser (needs npm)")
+    pytest.skip("axe-core is not installed (scripts/setup --browser installs it with npm)")
+
+
+async def signed_in(browser: Any, base_url: str, store: Any, person: int, size: str) -> Any:
+    """A page of a new browser context at `size`, signed in as `person` (one-time link)."""
+    # bypass_csp: the test injects axe-core as a script; the app's own pages run no inline JS.
+    context = await browser.new_context(viewport=SIZES[size], bypass_csp=True)
+    page = await context.new_page()
+    token = web_store.create_login_token(store.db, person, now=NOW)
+    await page.goto(f"{base_url}/login/{token}")
+    await page.get_by_role("button").first.click()
+    await page.wait_for_url(f"{base_url}/")
+    return page
+
+
+LAYOUT_JS = """(maxHeight) => {
+  const out = {scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth,
+               clipped: [], tall: []};
+  const name = e => (e.innerText || e.value || e.getAttribute('aria-label') || '').trim();
+  for (const b of document.querySelectorAll('button, a.button, input[type=submit]')) {
+    const r = b.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;  // not shown
+    if (b.scrollWidth > b.clientWidth + 1) out.clipped.push(name(b) + ' (own width)');
+    if (r.right > out.width + 1 || r.left < -1) out.clipped.push(name(b) + ' (off screen)');
+    for (let p = b.parentElement; p; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+      const pr = p.getBoundingClientRect();
+      if (r.right > pr.right + 1 || r.left < pr.left - 1) {
+        out.clipped.push(name(b) + ' (cut by ' + p.tagName.toLowerCase() + '.' + p.className + ')');
+        break;
+      }
+    }
+    if (r.height > maxHeight) out.tall.push(name(b) + ' ' + Math.round(r.height) + 'px');
+  }
+  return out;
+}"""
+
+
+async def check_layout(page: Any, what: str) -> dict:
+    """Assert the page fits its screen, with whole, normal-sized buttons."""
+    found = await page.evaluate(LAYOUT_JS, BUTTON_MAX_HEIGHT)
+    assert found["scrollWidth"] <= found["width"], f"{what}: horizontal scroll {found}"
+    assert not found["clipped"], f"{what}: clipped buttons {found['clipped']}"
+    assert not found["tall"], f"{what}: buttons over {BUTTON_MAX_HEIGHT}px {found['tall']}"
+    return found
+
+
+async def shoot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+async def axe(page: Any) -> list[dict]:
+    """axe-core's serious and critical violations on the page (WCAG 2 A and AA rules)."""
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.add_script_tag(content=axe_source())
+    result = await page.evaluate("""async () => {
+      const r = await axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}});
+      return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+    }""")
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def describe(violations: list[dict]) -> str:
+    return json.dumps(violations, ensure_ascii=False, indent=1)

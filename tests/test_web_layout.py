@@ -1,0 +1,178 @@
+"""Every page of the web app at 390x844 (a phone) and 1366x900 (a laptop), in a real browser:
+screenshots in `test-artifacts/`, no horizontal scroll, no cut button, no stretched button,
+and the defects found by trying it as a new user (issue 13) stay fixed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_kit import ARGS, SIZES, axe, check_layout, chromium, describe, shoot, signed_in
+from tests.web_helpers import ADMIN_ID, COMMS_ID, make_app, seeded_store
+
+pytestmark = pytest.mark.browser
+
+PAGES = ("/", "/campaigns", "/campaigns/new", "/content", "/gaps", "/officers", "/invites",
+         "/exports")
+
+
+@pytest.fixture
+async def browser():
+    executable = chromium()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=executable, args=ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+LONG_CARD = "---\ntitle: Guía larga\nkind: practice\n---\n" + "\n\n".join(
+    f"{i}. Paso de la revisión que se explica con calma a la persona." for i in range(1, 25))
+
+
+@pytest.fixture
+async def base_url(aiohttp_server, store, tmp_path):
+    # A card longer than the form, so that its preview is the taller column.
+    (tmp_path / "messages" / "practicas").mkdir(parents=True)
+    (tmp_path / "messages" / "practicas" / "guia-larga.es.md").write_text(LONG_CARD, "utf-8")
+    seeded_store(tmp_path, store)
+    server = await aiohttp_server(make_app(store, tmp_path))
+    return str(server.make_url("")).rstrip("/")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_every_page_fits_the_screen_with_whole_buttons(browser, base_url, store, size):
+    page = await signed_in(browser, base_url, store, ADMIN_ID, size)
+    for path in PAGES:
+        await page.goto(f"{base_url}{path}?lang=es")
+        name = path.strip("/").replace("/", "-") or "overview"
+        await shoot(page, f"layout-{name}-{size}")
+        await check_layout(page, f"{path} at {size}")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_the_campaign_form_keeps_its_height_after_a_preview(browser, base_url, store,
+                                                                  size):
+    """The form column used to stretch to the preview's height: big gaps, 85 px buttons."""
+    page = await signed_in(browser, base_url, store, COMMS_ID, size)
+    await page.goto(f"{base_url}/campaigns/new?lang=es")
+    await page.locator("select[name=card]").select_option("guia-larga")
+    await page.get_by_role("button", name="Vista previa", exact=True).click()
+    await page.locator(".phone .bubble").first.wait_for()
+    await shoot(page, f"layout-campaign-preview-{size}")
+    await check_layout(page, f"campaign preview at {size}")
+    for label in ("Vista previa", "Crear"):
+        box = await page.get_by_role("button", name=label, exact=True).bounding_box()
+        assert box is not None and box["height"] < 60, (label, box)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_a_broadcast_now_says_who_waits_for_the_end_of_quiet_hours(browser, base_url,
+                                                                         store, size):
+    """The seed's clock is 12:00 UTC, 06:00 in Mexico City: everyone is in quiet hours."""
+    page = await signed_in(browser, base_url, store, COMMS_ID, size)
+    await page.goto(f"{base_url}/campaigns/new?lang=es")
+    await page.locator("select[name=card]").select_option("trato-digno")
+    await page.get_by_role("button", name="Vista previa", exact=True).click()
+    note = page.locator("#quiet-note")
+    await note.wait_for()
+    text = await note.inner_text()
+    assert "horario de descanso" in text and "07:00" in text and "Urgente" in text, text
+    await shoot(page, f"layout-campaign-quiet-{size}")
+    await page.locator("input[name=urgent]").check()
+    await page.get_by_role("button", name="Vista previa", exact=True).click()
+    await page.locator(".phone .bubble").first.wait_for()
+    assert await page.locator("#quiet-note").count() == 0
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_an_error_shows_a_command_as_code_not_backticks(browser, base_url, store, size):
+    page = await signed_in(browser, base_url, store, COMMS_ID, size)
+    await page.goto(f"{base_url}/campaigns/new?lang=es")
+    await page.locator("input[value=series]").check()
+    await page.locator("input[name=name]").fill("Serie de prueba")
+    await page.locator("input[name=cards]").fill("no-existe")
+    await page.get_by_role("button", name="Vista previa", exact=True).click()
+    alert = page.locator(".alert")
+    await alert.wait_for()
+    assert "`" not in await alert.inner_text()
+    assert "pregonero search" in await alert.inner_text()
+    assert await alert.locator("code").count() >= 1
+    await shoot(page, f"layout-campaign-error-{size}")
+    await check_layout(page, f"campaign error at {size}")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_the_invites_table_shows_the_whole_revoke_button(browser, base_url, store, size):
+    page = await signed_in(browser, base_url, store, ADMIN_ID, size)
+    await page.goto(f"{base_url}/invites?lang=es")
+    for role, region, port in (("officer", "norte", ""),
+                               ("admin", "frontera-sur-de-chiapas", "ciudad-hidalgo-suchiate")):
+        await page.locator("select[name=role]").select_option(role)
+        await page.locator("input[name=uses]").fill("1")
+        await page.locator("input[name=region]").fill(region)
+        await page.locator("input[name=port]").fill(port)
+        await page.locator("select[name=expires]").select_option("")
+        await page.get_by_role("button", name="Crear invitación").click()
+        await page.wait_for_load_state()
+    revoke = page.get_by_role("button", name="Revocar")
+    assert await revoke.count() == 2
+    await shoot(page, f"layout-invites-{size}")
+    await check_layout(page, f"invites at {size}")
+    box = await revoke.first.bounding_box()
+    width = await revoke.first.evaluate("e => e.scrollWidth")
+    assert box is not None and width <= box["width"] + 1
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_the_exports_preview_shows_every_figure(browser, base_url, store, size):
+    """On a phone each week is a card with every figure under its column's name; on a laptop
+    the table fits without cutting its last columns."""
+    page = await signed_in(browser, base_url, store, ADMIN_ID, size)
+    await page.goto(f"{base_url}/exports?lang=es")
+    await shoot(page, f"layout-exports-{size}")
+    await check_layout(page, f"exports at {size}")
+    width = SIZES[size]["width"]
+    cells = page.locator("table.export tbody tr:first-child td")
+    assert await cells.count() >= 13
+    for i in range(await cells.count()):
+        box = await cells.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 1, i
+    scrolls = await page.evaluate(
+        "[...document.querySelectorAll('.scroll')]"
+        ".filter(e => e.scrollWidth > e.clientWidth + 1).length")
+    assert scrolls == 0
+
+
+async def test_officers_page_hides_groups_under_five(browser, base_url, store):
+    """The seed has one admin and one comms person: those rows show <5, not 1."""
+    page = await signed_in(browser, base_url, store, ADMIN_ID, "desktop")
+    await page.goto(f"{base_url}/officers?lang=es")
+    rows = await page.locator("table").nth(2).locator("tbody tr").all_inner_texts()
+    admin = next(r for r in rows if r.startswith("administración"))
+    assert "<5" in admin and "1" not in admin, admin
+    await shoot(page, "layout-officers-small-groups-desktop")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_no_page_has_serious_accessibility_problems(browser, base_url, store, size):
+    """axe-core (WCAG 2.1 A/AA and best practices, colour contrast included) on every page,
+    signed in and not, with a campaign preview and an error shown."""
+    page = await signed_in(browser, base_url, store, ADMIN_ID, size)
+    found = {}
+    for path in (*PAGES, "/campaigns/1", "/signin", "/nope"):
+        await page.goto(f"{base_url}{path}")
+        found[path] = await axe(page)
+    await page.goto(f"{base_url}/campaigns/new")
+    await page.locator("select[name=card]").select_option("trato-digno")
+    await page.get_by_role("button", name="Vista previa", exact=True).click()
+    await page.locator(".phone .bubble").first.wait_for()
+    found["preview"] = await axe(page)
+    anonymous = await browser.new_context(viewport=SIZES[size], bypass_csp=True)
+    other = await anonymous.new_page()
+    await other.goto(f"{base_url}/")
+    found["401"] = await axe(other)
+    bad = {k: v for k, v in found.items() if v}
+    assert not bad, describe(bad)  # type: ignore[arg-type]
