@@ -50,6 +50,7 @@ ACTIONS: dict[str, Action] = {
         Action("more", (_ID,), "send the rest of card <id> (text after a media caption)"),
         Action("page", (_INT,), "page <n> of the last results"),
         Action("help", (), "show the help"),
+        Action("cmds", (), "list every command"),
     )
 }
 

@@ -17,36 +17,48 @@ from sqlite_utils import Database
 
 from bot import search
 from bot.content import check
-from bot.content.check import CheckResult
+from bot.content.check import CheckResult, Progress
 from bot.content.model import ContentInvalid, Problem
 from bot.store.cards import ImportReport, import_cards
 
 
 def check_folder(folder: Path | str, shown: str | None = None,
-                 today: date | None = None) -> CheckResult:
+                 today: date | None = None, progress: Progress | None = None) -> CheckResult:
     """Every problem of the folder's cards, topics and glossary (`shown`: how to print its
     path, default as given; `today`: what reviews are judged against). Reads only."""
     folder = Path(folder)
-    result = check.check_folder(folder, shown, today)
+    result = check.check_folder(folder, shown, today, progress)
     base = Path(shown) if shown is not None else folder
     result.problems.extend(_glossary_problems(folder, base))
     return result
 
 
 def import_folder(db: Database, folder: Path | str, now: datetime | str,
-                  shown: str | None = None) -> tuple[ImportReport, CheckResult]:
+                  shown: str | None = None, progress: Progress | None = None
+                  ) -> tuple[ImportReport, CheckResult]:
     """Check `folder` and load it: the store ends up holding exactly the folder's cards (cards
     whose files are gone are removed), its topic names and its glossary, and the search index
     is rebuilt, all in one transaction (the passages of new or changed cards are embedded for
-    the semantic search before it). Raises ContentInvalid (store unchanged) on errors."""
-    result = check_folder(folder, shown)
+    the semantic search before it). Raises ContentInvalid (store unchanged) on errors.
+    `progress(stage, done, total)`: "check" per file, then "store" for its four steps."""
+    result = check_folder(folder, shown, progress=progress)
     if not result.ok:
         raise ContentInvalid(shown or str(folder), result.problems)
+
+    def step(done: int) -> None:
+        if progress is not None:
+            progress("store", done, 4)
+
+    step(0)
     vectors = search.embed_changed(db, result.cards)  # slow part, outside the transaction
+    step(1)
     with db.atomic():
         report = import_cards(db, result.cards, now, result.topics)
+        step(2)
         search.import_glossary(db, Path(folder))
+        step(3)
         search.rebuild_index(db, vectors)
+    step(4)
     return report, result
 
 

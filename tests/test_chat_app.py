@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import iso, utcnow
 from bot.library import import_folder
-from bot.store import Store, engagement, officers
+from bot.store import Store, cards, engagement, officers
 from bot.testkit.emulator import Emulator
 
 SOP = """---
@@ -401,8 +401,38 @@ async def test_the_welcome_buttons_open_the_topics_and_the_help(enroll, content)
     user = await enroll()
     await user.tap(user.welcome, "Temas")
     assert "Elige un tema:" in (await user.next()).text
-    await user.tap(user.welcome, "Ayuda")
+    await user.tap(user.welcome, "❓ Ayuda")
     assert "Cómo usar Pregonero" in (await user.next()).text
+
+
+async def test_the_welcome_offers_three_example_questions_from_the_most_useful_cards(
+        enroll, content, store: Store) -> None:
+    first = await enroll()
+    examples = [b for b in first.welcome.button_texts if b.startswith("🔎 ")]
+    assert len(examples) == 3
+    assert "Prueba una de estas" in first.welcome.text
+    # the cards people rate useful come first
+    card = cards.get_card(store.db, "trato", "es")  # last by id: first once rated useful
+    for pid in (1, 2):
+        store.db["events"].insert({"type": "feedback", "at": iso(utcnow()), "officer_id": pid,
+                                   "card_id": card.id, "value": "useful"})
+    second = await enroll()
+    assert next(b for b in second.welcome.button_texts if b.startswith("🔎 ")) == (
+        "🔎 " + card.title)
+    await second.tap(second.welcome, "🔎 " + card.title)
+    assert card.title in (await second.next()).content
+
+
+async def test_help_says_what_the_bot_does_in_four_lines_and_lists_commands_on_a_tap(
+        enroll, emulator: Emulator) -> None:
+    user = await enroll()
+    shown = await user.ask("/ayuda")
+    lines = shown.text.splitlines()
+    assert lines[0] == "Cómo usar Pregonero" and len(lines) == 5, lines
+    assert "/temas" in shown.text and "/baja" in shown.text and "/zona" in shown.text
+    await user.tap(shown, "Todos los comandos")
+    listing = await user.next()
+    assert "/recordatorios — " in listing.text and "/idioma — " in listing.text
 
 
 async def test_a_comms_person_gets_their_own_menu_with_the_staff_commands(

@@ -99,7 +99,7 @@ def test_the_demo_answers_a_query_typed_in_the_terminal_and_quits(demo_env):
     try:
         out = Lines(proc.stdout)
         assert "/sandbox" in out.until(r"http://127\.0\.0\.1:\d+/sandbox")
-        out.until(r"\[1\] .*\[2\] ")  # the welcome's buttons, as numbered choices
+        out.until(r"\[\d\] 📚 .*\[\d\] ❓")  # the welcome's buttons, as numbered choices
         proc.stdin.write("menor no acompañado\n")
         proc.stdin.flush()
         out.until(r"\[1\] .*" + re.escape(TITLE_ES))
@@ -143,7 +143,7 @@ def test_a_real_terminal_gets_the_chat_with_ansi_styles(demo_env):
     reader = os.fdopen(master, "r", encoding="utf-8", errors="replace")
     try:
         out = Lines(reader)
-        out.until(r"\[1\] .*\[2\] ")
+        out.until(r"\[\d\] 📚 .*\[\d\] ❓")  # the welcome's buttons
         os.write(master, b"/quit\n")
         assert proc.wait(timeout=WAIT) == 0
         assert any("\x1b[1m" in line for line in out.seen)  # bold, as Telegram shows it

@@ -36,3 +36,23 @@ def test_axis_numbers_are_round_and_short() -> None:
     texts = [t for _, _, t in _labels(str(charts.trend_svg(rows, [("n", "n")], "t")))]
     assert "2M" in texts and "1M" in texts
     assert not any("e+" in t for t in texts)
+
+
+def test_one_week_is_drawn_as_labelled_bars_not_lone_dots() -> None:
+    rows = [{"week": "2026-W10", "queries": 12, "opens": 7}]
+    svg = str(charts.trend_svg(rows, [("queries", "Queries"), ("opens", "Opens")], "Trend",
+                               x_labels=["2 mar"]))
+    assert svg.count("<rect") == 2 and "<circle" not in svg and "<polyline" not in svg
+    assert re.findall(r'class="value"[^>]*>([^<]*)<', svg) == ["12", "7"]
+    assert ">2 mar</text>" in svg
+
+
+def test_several_weeks_are_lines_with_a_marker_per_week_and_dated_labels() -> None:
+    rows = [{"week": f"2026-W{i:02d}", "queries": i} for i in range(1, 27)]
+    labels = [f"{i} mar" for i in range(1, 27)]
+    svg = str(charts.trend_svg(rows, [("queries", "Queries")], "Trend", x_labels=labels,
+                               description="26 weeks"))
+    assert svg.count("<polyline") == 1 and svg.count("<circle") == 26
+    shown = [t for _, _, t in _labels(svg) if "mar" in t]
+    assert 3 <= len(shown) <= 7 and shown[-1] == "26 mar"
+    assert "<desc>26 weeks</desc>" in svg

@@ -176,3 +176,38 @@ async def test_no_page_has_serious_accessibility_problems(browser, base_url, sto
     found["401"] = await axe(other)
     bad = {k: v for k, v in found.items() if v}
     assert not bad, describe(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_a_running_broadcast_shows_a_live_delivery_bar(browser, base_url, store, size):
+    """The bar and its sentence follow the outbox without a reload (static delivery.js)."""
+    from bot.clock import iso
+    from bot.delivery import campaigns as lib
+    from bot.store import delivery as outbox
+    from tests.web_helpers import NOW
+
+    campaign = lib.add(store.db, lib.new_broadcast(store.db, "trato-digno", at=None,
+                                                   urgent=True, now=NOW))
+    sends = lib.dry_run(store.db, campaign, now=NOW)
+    outbox.save_plan(store.db, sends, now=iso(NOW), campaign_id=campaign.id,
+                     broadcast_planned=True)
+    total = len(sends)
+    page = await signed_in(browser, base_url, store, COMMS_ID, size)
+    await page.goto(f"{base_url}/campaigns/{campaign.id}?lang=es")
+    text = page.locator("#delivery-text")
+    assert await text.inner_text() == (f"Enviados: 0 · pendientes: {total} · fallidos: 0 "
+                                       f"(de {total})")
+    assert await page.locator("#delivery svg.bar .pending").get_attribute("width") == "1000.0"
+    await shoot(page, f"layout-delivery-start-{size}")
+    rows = outbox.claim_due(store.db, now=iso(NOW), limit=total)
+    done = [outbox.Outcome(r, "sent") for r in rows[:-1]] + [outbox.Outcome(rows[-1], "failed")]
+    outbox.finish(store.db, done, now=iso(NOW))
+    await page.wait_for_function(
+        "n => document.getElementById('delivery-text').textContent.startsWith('Enviados: ' + n)",
+        arg=total - 1, timeout=15_000)
+    assert await text.inner_text() == (f"Enviados: {total - 1} · pendientes: 0 · fallidos: 1 "
+                                       f"(de {total})")
+    width = float(await page.locator("#delivery svg.bar .sent").get_attribute("width") or 0)
+    assert 1000 * (total - 1) / total - 1 < width < 1000
+    await shoot(page, f"layout-delivery-done-{size}")
+    await check_layout(page, f"campaign page at {size}")

@@ -234,3 +234,20 @@ async def test_with_four_people_enrolled_no_page_shows_figures_filtered_or_not(
         assert "menos de 5" in html.lower(), (path, query)
     officers = text_of(await (await client.get("/officers")).text())
     assert "administración 1" not in officers and "administración &lt;5" in officers
+
+
+async def test_the_trend_has_a_text_alternative_and_a_csv_download(client, store):
+    await sign_in(client, store, ADMIN_ID)
+    html = await (await client.get("/?lang=es")).text()
+    assert "<desc>" in html and "semanas, del" in html
+    assert "Las cifras de la gráfica en una tabla" in html
+    assert 'href="/trend.csv?lang=es"' in html and "Descargar CSV" in html
+    filtered = await (await client.get("/?region=norte&lang=es")).text()
+    assert 'href="/trend.csv?region=norte&amp;lang=es"' in filtered
+    response = await client.get("/trend.csv?region=norte")
+    assert response.status == 200 and response.content_type == "text/csv"
+    lines = (await response.text()).splitlines()
+    assert lines[0] == "week,week_start,queries,opens,reminders_delivered"
+    assert any(line.startswith("2026-W10,2026-03-02,") for line in lines)
+    small = (await (await client.get("/trend.csv?region=sur")).text()).splitlines()
+    assert small == [lines[0]]  # 3 people: no figures, as on the page

@@ -78,6 +78,7 @@ ROUTES: dict[str, Route] = {
     "lang": language.set_language,
     "leave": leave.confirm_leave,
     "help": help.show_help,
+    "cmds": help.show_commands,
 }
 
 # Command key (bot.chatkit.commands) -> handler, for the commands this area answers.

@@ -8,6 +8,7 @@ revoked codes get a clear bilingual answer. `/start` from an officer shows the w
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from telegram import Update
 
@@ -17,10 +18,10 @@ from bot.chat.menus import set_chat_menu
 from bot.chat.track import track
 from bot.chatkit.commands import command
 from bot.chatkit.context import ChatContext
-from bot.chatkit.ui import bilingual, esc, reply
+from bot.chatkit.ui import bilingual, esc, reply, short_label
 from bot.clock import iso, parse_iso, utcnow
 from bot.i18n import N_, gettext_for, normalize_lang
-from bot.store import officers
+from bot.store import cards, officers
 from bot.store.events import EventType
 from bot.store.officers import EnrollResult, Officer, Role
 
@@ -38,8 +39,10 @@ SLOWED = N_("Too many wrong invitation codes. Wait %(minutes)s minutes, then ope
             "invitation link your coordinator sent you.")
 
 
-def welcome(lang: str, *, first_time: bool) -> tuple[str, list]:
-    """The welcome text and its buttons: what the bot does and how to use it, in 3-4 lines."""
+def welcome(lang: str, *, first_time: bool,
+            examples: Sequence[tuple[str, str]] = ()) -> tuple[str, list]:
+    """The welcome text and its buttons: what the bot does and how to use it, in 3-4 lines;
+    `examples` (card id, title), the most useful cards, become buttons to try at once."""
     _ = gettext_for(lang)
     names = {"topics": command("topics").name(lang), "help": command("help").name(lang)}
     head = (_("Welcome to Pregonero! You are now enrolled.") if first_time
@@ -51,7 +54,10 @@ def welcome(lang: str, *, first_time: bool) -> tuple[str, list]:
         "📅 " + esc(_("Every week I will send you a short reminder.")),
         "📚 " + esc(_("/%(topics)s to browse by topic, /%(help)s for everything else.") % names),
     ]
-    rows = [[button("📚 " + _("Topics"), "topics"), button("❓ " + _("Help"), "help")]]
+    rows = [[button("🔎 " + short_label(title), "open", card_id)] for card_id, title in examples]
+    if rows:
+        lines.append(esc(_("Try one of these, or write your own question:")))
+    rows.append([button("📚 " + _("Topics"), "topics"), button("❓ " + _("Help"), "help")])
     return "\n".join(lines), rows
 
 
@@ -82,9 +88,11 @@ async def start(update: Update, context: ChatContext) -> None:
         context.officer = officer
         await track(context, EventType.ENROLLED, value=str(result))
         await _staff_menu(context, officer)
-        text, rows = welcome(officer.language, first_time=True)
+        first_time = True
     else:  # a configured admin's very first /start is a first time too
-        text, rows = welcome(officer.language, first_time=context.just_joined)
+        first_time = context.just_joined
+    examples = await context.store.run(cards.most_useful, officer.language, 3)
+    text, rows = welcome(officer.language, first_time=first_time, examples=examples)
     await reply(update, text, keyboard(rows))
 
 

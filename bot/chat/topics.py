@@ -68,10 +68,11 @@ async def show_topic(update: Update, context: ChatContext, slug: str) -> None:
 
 
 def _from_list(update: Update) -> bool:
-    """Edit in place when the tap came from a list (not from a card, which stays)."""
+    """Edit in place when the tap came from a list (not from a card or the welcome, with its
+    example questions, which stay)."""
     query = update.callback_query
     if query is None or query.message is None:
         return False
     markup = getattr(query.message, "reply_markup", None)
     actions = {a for a, _args in actions_in(markup)}
-    return bool(actions & {"open", "topic"}) and not actions & {"fb", "quiz", "ack"}
+    return bool(actions & {"open", "topic"}) and not actions & {"fb", "quiz", "ack", "help"}

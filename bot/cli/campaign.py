@@ -7,11 +7,13 @@ Verbs parse, call `bot.delivery.campaigns`, print. What they store is delivered 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timedelta
 
 import click
 
 from bot.cli.common import ID, json_option, now_utc, open_store, print_json, settings
+from bot.cli.progress import ProgressBar
 from bot.clock import iso
 from bot.delivery import campaigns as lib
 from bot.delivery.planner import Campaign, Send
@@ -73,7 +75,7 @@ def _quiet_note(sends: list[Send], when: datetime) -> None:
 
 
 def _finish(store: Store, campaign: Campaign, *, dry_run: bool, preview: int | None,
-            as_json: bool) -> None:
+            as_json: bool) -> int | None:
     """Store the campaign, or show the dry run, or send the preview; then print."""
     s = settings()
     now = now_utc()
@@ -88,7 +90,7 @@ def _finish(store: Store, campaign: Campaign, *, dry_run: bool, preview: int | N
             print_json({"preview": preview, "card_id": card, "stored": False})
         else:
             click.echo(f"preview of {card} sent to {preview} (nothing was scheduled)")
-        return
+        return None
     if dry_run:
         sends = lib.dry_run(store.db, campaign, now=now)
         zones = _zones(store)
@@ -96,15 +98,56 @@ def _finish(store: Store, campaign: Campaign, *, dry_run: bool, preview: int | N
             print_json({"dry_run": True, "sends": _sends_json(sends, zones, s.timezone)})
         else:
             _print_sends(sends, zones, s.timezone)
-        return
+        return None
     stored = lib.add(store.db, campaign)
     data = lib.summary(store.db, stored, now=now, default_tz=s.timezone)
     if as_json:
         print_json(data)
-        return
+        return stored.id
     what = "broadcast" if stored.kind == "broadcast" else "weekly series"
     click.echo(f"{what} {stored.id} scheduled: {', '.join(stored.items)} to "
                f"{data['segment']}; next send {data['next_send'] or '-'}")
+    return stored.id
+
+
+FOLLOW_HELP = ("Then show its delivery as it happens (a bar on a terminal, plain lines "
+               "otherwise) until nothing is waiting; `pregonero run` does the sending.")
+FOLLOW_POLL = 1.0  # seconds between looks at the outbox
+FOLLOW_AHEAD = timedelta(minutes=2)  # a send further away than this is not followed
+
+
+def follow(campaign_id: int, *, quiet: bool = False) -> str:
+    """Show a campaign's delivery (sent + failed of all its messages) until none is waiting;
+    return the last counts as text. A broadcast not planned yet counts its recipients."""
+    s = settings()
+    bar = ProgressBar("delivering", "messages", quiet=quiet)
+    try:
+        while True:
+            store = open_store(s)
+            try:
+                now = now_utc()
+                c = lib.get(store.db, campaign_id)
+                counts = delivery_store.campaign_counts(store.db, campaign_id)
+                waiting = counts.get("pending", 0) + counts.get("sending", 0)
+                settled = sum(counts.values()) - waiting
+                total = settled + waiting
+                planned = c.kind != "broadcast" or c.status != "scheduled"
+                if not planned:
+                    total = max(total, len({x.officer_id for x in
+                                            lib.dry_run(store.db, c, now=now)}))
+                due = lib.next_send(c, now, s.timezone)
+            finally:
+                store.close()
+            bar.update(settled, total)
+            if planned and not waiting:
+                break
+            if not planned and (c.status != "scheduled" or due is None
+                                or due > now + FOLLOW_AHEAD):
+                break  # not due soon (or not any more): nothing to watch now
+            time.sleep(FOLLOW_POLL)
+    finally:
+        bar.close()
+    return _outbox_text(counts)
 
 
 @click.command("broadcast")
@@ -117,9 +160,11 @@ def _finish(store: Store, campaign: Campaign, *, dry_run: bool, preview: int | N
 @click.option("--dry-run", is_flag=True, help="List who would get it and when; store nothing.")
 @click.option("--preview", type=ID, default=None, metavar="USER_ID",
               help="Send it to this comms/admin user only; store nothing.")
+@click.option("--follow", "follow_delivery", is_flag=True, help=FOLLOW_HELP)
 @json_option
 def broadcast(card_id: str, send_now: bool, at: str | None, segment: str, urgent: bool,
-              dry_run: bool, preview: int | None, as_json: bool) -> None:
+              dry_run: bool, preview: int | None, follow_delivery: bool,
+              as_json: bool) -> None:
     """Push one card to a segment, now or at a time (delivered by `pregonero run`)."""
     if send_now == (at is not None):
         raise click.UsageError("give exactly one of --now or --at ISO8601")
@@ -132,9 +177,13 @@ def broadcast(card_id: str, send_now: bool, at: str | None, segment: str, urgent
                                      urgent=urgent, now=now)
         if not urgent and preview is None:
             _quiet_note(lib.dry_run(store.db, campaign, now=now), when or now)
-        _finish(store, campaign, dry_run=dry_run, preview=preview, as_json=as_json)
+        stored = _finish(store, campaign, dry_run=dry_run, preview=preview, as_json=as_json)
     finally:
         store.close()
+    if follow_delivery and stored is not None:
+        last = follow(stored, quiet=as_json)
+        if not as_json:
+            click.echo(last)
 
 
 @click.group("campaign")
@@ -212,9 +261,12 @@ def list_(show_all: bool, as_json: bool) -> None:
 @campaign.command("show")
 @click.argument("campaign_id", type=ID)
 @click.option("--dry-run", is_flag=True, help="Also list who gets what at the next send.")
+@click.option("--follow", "follow_delivery", is_flag=True, help=FOLLOW_HELP)
 @json_option
-def show(campaign_id: int, dry_run: bool, as_json: bool) -> None:
+def show(campaign_id: int, dry_run: bool, follow_delivery: bool, as_json: bool) -> None:
     """One campaign: cards, schedule, segment, delivery counts."""
+    if follow_delivery:
+        follow(campaign_id, quiet=as_json)
     s = settings()
     store = open_store(s)
     try:

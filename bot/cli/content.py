@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import json_option, now_utc, open_store, print_json
+from bot.cli.progress import StagedProgress
 from bot.content.model import ContentInvalid
 from bot.library import check_folder, import_folder
 
@@ -46,9 +47,13 @@ def check(folder: str, as_json: bool) -> None:
 def import_(folder: str, as_json: bool) -> None:
     """Load a content folder into the store (checked first; refused when it has errors)."""
     store = open_store()
+    progress = StagedProgress({"check": ("checking", "files"), "store": ("storing", "steps")},
+                              quiet=as_json)
     try:
-        report, result = import_folder(store.db, Path(folder), now_utc(), shown=folder)
+        report, result = import_folder(store.db, Path(folder), now_utc(), shown=folder,
+                                       progress=progress)
     except ContentInvalid as exc:
+        progress.close()
         if as_json:
             print_json({"ok": False, "errors": [p.as_dict() for p in exc.problems
                                                 if p.level == "error"]})
@@ -59,6 +64,7 @@ def import_(folder: str, as_json: bool) -> None:
         sys.exit(1)
     finally:
         store.close()
+    progress.close()
     if as_json:
         print_json({"ok": True, **report.as_dict(),
                     "warnings": [p.as_dict() for p in result.warnings]})

@@ -7,6 +7,7 @@ glossary is search's business: `bot.library.check_folder` adds its problems, and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -129,10 +130,14 @@ def card_files(folder: Path) -> list[Path]:
     return found
 
 
-def check_folder(folder: Path | str, shown: str | None = None, today: date | None = None
-                 ) -> CheckResult:
+Progress = Callable[[str, int, int], None]  # (stage, done, total): for long imports
+
+
+def check_folder(folder: Path | str, shown: str | None = None, today: date | None = None,
+                 progress: Progress | None = None) -> CheckResult:
     """Validate a content folder. `shown`: how to print its path (default: as given);
-    `today`: the date reviews and contacts are judged against (default: today, UTC)."""
+    `today`: the date reviews and contacts are judged against (default: today, UTC);
+    `progress("check", files done, files)` is called as files are read."""
     today = today or datetime.now(UTC).date()
     folder = Path(folder)
     if not folder.is_dir():
@@ -148,7 +153,9 @@ def check_folder(folder: Path | str, shown: str | None = None, today: date | Non
     seen: dict[tuple[str, str], str] = {}  # (id, lang) -> shown path
     folders: dict[str, tuple[str, str]] = {}  # id -> (folder, shown path)
     parsed: list[ParsedTranslation] = []
-    for path in files:
+    for done, path in enumerate(files):
+        if progress is not None:
+            progress("check", done, len(files))
         rel = path.relative_to(folder)
         path_shown = str(base / rel)
         topic_folder = rel.parts[0] if len(rel.parts) > 1 else None
@@ -182,6 +189,8 @@ def check_folder(folder: Path | str, shown: str | None = None, today: date | Non
         result.problems.extend(problems)
         if translation is not None:
             parsed.append(translation)
+    if progress is not None:
+        progress("check", len(files), len(files))
     result.cards = _gather(parsed, result.problems)
     result.cards, result.due = _finish(result.cards, result.problems, today)
     result.topics = _topics(folder, base, result)

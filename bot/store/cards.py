@@ -259,6 +259,24 @@ def cards_in_topic(db: Database, topic: str, lang: str) -> list[Card]:
                   key=lambda c: (order.get(c.kind, 9), _sort_key(c.title)))
 
 
+def most_useful(db: Database, lang: str, limit: int = 3) -> list[tuple[str, str]]:
+    """(id, title in `lang` or its other language) of the cards officers found most useful:
+    useful minus not-useful taps, then opens; knowledge checks left out (they are not answers
+    to a question). With no feedback yet, the most opened, then the first by id."""
+    rows = db.query(
+        """SELECT c.id FROM cards c LEFT JOIN (
+               SELECT card_id,
+                      sum(type = 'feedback' AND value = 'useful')
+                        - sum(type = 'feedback' AND value = 'not_useful') AS score,
+                      sum(type = 'card_opened') AS opens
+               FROM events WHERE type IN ('feedback', 'card_opened') AND card_id IS NOT NULL
+               GROUP BY card_id) e ON e.card_id = c.id
+           WHERE c.kind != 'quiz'
+           ORDER BY coalesce(e.score, 0) DESC, coalesce(e.opens, 0) DESC, c.id
+           LIMIT ?""", [limit])
+    return [(card.id, card.title) for card in get_cards(db, [r["id"] for r in rows], lang)]
+
+
 def all_card_ids(db: Database) -> list[str]:
     return [r["id"] for r in db.query("SELECT id FROM cards ORDER BY id")]
 

@@ -38,6 +38,7 @@ STATIC = Path(__file__).parent / "static"
 def routes() -> list[web.AbstractRouteDef]:
     return [
         web.get("/", overview.overview, name="overview"),
+        web.get("/trend.csv", overview.trend_csv, name="trend_csv"),
         web.get("/signin", session.how_to_sign_in, name="signin"),
         web.get("/login/{token}", session.login_page, name="login"),
         web.post("/login/{token}", session.login, name="login_post"),
@@ -46,6 +47,8 @@ def routes() -> list[web.AbstractRouteDef]:
         web.get("/campaigns/new", campaigns.new_campaign, name="campaign_new"),
         web.post("/campaigns/new", campaigns.create_campaign, name="campaign_create"),
         web.get("/campaigns/{id:\\d{1,18}}", campaigns.show_campaign, name="campaign"),
+        web.get("/campaigns/{id:\\d{1,18}}/progress.json", campaigns.campaign_progress,
+                name="campaign_progress"),
         # Ids fit SQLite's 64-bit integers: longer ones are not campaigns (404, not a 500).
         web.post("/campaigns/{id:\\d{1,18}}/{action:pause|resume|cancel}",
                  campaigns.change_campaign, name="campaign_change"),

@@ -35,10 +35,33 @@ def listing(db: Database, now: datetime, tz: str, lang: str) -> dict:
             "titles": _titles(db, lang)}
 
 
+RUNNING = ("scheduled", "active", "sending")
+
+
+def delivery_progress(summary: dict) -> dict:
+    """Where a campaign's messages are: sent, pending (waiting or in flight), failed (refused,
+    blocked or skipped), as counts and shares of the total; `live` while more may come."""
+    counts = summary["outbox"]
+    sent = counts.get("sent", 0)
+    pending = counts.get("pending", 0) + counts.get("sending", 0)
+    failed = counts.get("failed", 0) + counts.get("blocked", 0) + counts.get("skipped", 0)
+    total = sent + pending + failed
+    return {"sent": sent, "pending": pending, "failed": failed, "total": total,
+            "shares": {k: (v / total if total else 0.0)
+                       for k, v in (("sent", sent), ("pending", pending), ("failed", failed))},
+            "status": summary["status"],
+            "live": pending > 0 or summary["status"] in RUNNING}
+
+
 def detail(db: Database, campaign_id: int, now: datetime, tz: str, lang: str) -> dict:
     campaign = lib.get(db, campaign_id)
-    return {"c": lib.summary(db, campaign, now=now, default_tz=tz),
+    summary = lib.summary(db, campaign, now=now, default_tz=tz)
+    return {"c": summary, "progress": delivery_progress(summary),
             "items": stats.campaign_items(db, campaign_id), "titles": _titles(db, lang)}
+
+
+def progress_of(db: Database, campaign_id: int, now: datetime, tz: str) -> dict:
+    return delivery_progress(lib.summary(db, lib.get(db, campaign_id), now=now, default_tz=tz))
 
 
 def build(db: Database, form: dict[str, str], *, now: datetime, tz: str,
@@ -144,7 +167,31 @@ async def show_campaign(request: web.Request) -> web.Response:
                                                lang)
     except PregoneroError as exc:
         raise web.HTTPNotFound() from exc
+    data["progress_text"] = progress_text(data["progress"], lang)
     return render.page(request, "campaign.html", data)
+
+
+@auth.require(*auth.COMMS)
+async def campaign_progress(request: web.Request) -> web.Response:
+    """The delivery bar's figures as JSON, read by /static/delivery.js every few seconds while
+    the campaign runs (the page updates without a reload)."""
+    now, tz, lang = _ctx(request)
+    try:
+        data = await render.store(request).run(progress_of, int(request.match_info["id"]), now,
+                                               tz)
+    except PregoneroError as exc:
+        raise web.HTTPNotFound() from exc
+    data["text"] = progress_text(data, lang)
+    return web.json_response(data, headers={"Cache-Control": "no-store"})
+
+
+def progress_text(progress: dict, lang: str) -> str:
+    """"Sent: 12 · pending: 30 · failed: 1 (of 43)" in the reader's language."""
+    from bot.i18n import format_number, gettext_for
+
+    _ = gettext_for(lang)
+    return _("Sent: %(sent)s · pending: %(pending)s · failed: %(failed)s (of %(total)s)") % {
+        k: format_number(progress[k], lang) for k in ("sent", "pending", "failed", "total")}
 
 
 def _form_defaults(query: Any) -> dict[str, str]:
