@@ -211,3 +211,40 @@ async def test_a_running_broadcast_shows_a_live_delivery_bar(browser, base_url, 
     assert 1000 * (total - 1) / total - 1 < width < 1000
     await shoot(page, f"layout-delivery-done-{size}")
     await check_layout(page, f"campaign page at {size}")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_a_broadcast_can_be_previewed_with_the_keyboard_alone(browser, base_url, store,
+                                                                    size):
+    """Tab, arrows and Enter only: skip the sections' links, pick a card, preview it. Every
+    element that takes the focus shows it (an outline)."""
+    page = await signed_in(browser, base_url, store, COMMS_ID, size)
+    await page.goto(f"{base_url}/campaigns/new?lang=es")
+    await page.keyboard.press("Tab")
+    first = await page.evaluate("document.activeElement.textContent.trim()")
+    assert first == "Saltar al contenido"
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("document.activeElement.id") == "main"
+    unfocused, seen = [], []
+    for _ in range(100):  # date and time fields take a Tab per part
+        await page.keyboard.press("Tab")
+        name = await page.evaluate("""() => {
+          const e = document.activeElement, s = getComputedStyle(e);
+          const hidden = s.outlineStyle === 'none' || s.outlineWidth === '0px';
+          if (hidden) return '!' + e.outerHTML.slice(0, 80);
+          if (e.tagName === 'BUTTON') return e.textContent.trim();
+          return e.getAttribute('name') || e.textContent.trim();
+        }""")
+        if name.startswith("!"):
+            unfocused.append(name)
+        seen.append(name)
+        if name == "card":
+            await page.keyboard.press("ArrowDown")
+        if name == "Vista previa":
+            break
+    assert name == "Vista previa", " ".join(seen)
+    assert not unfocused, unfocused
+    assert await page.locator("select[name=card]").input_value() != ""
+    await page.keyboard.press("Enter")
+    await page.locator(".phone .bubble").first.wait_for()
+    await shoot(page, f"layout-keyboard-preview-{size}")
