@@ -199,6 +199,8 @@ async def test_a_running_broadcast_shows_a_live_delivery_bar(browser, base_url, 
                                        f"(de {total})")
     assert await page.locator("#delivery svg.bar .pending").get_attribute("width") == "1000.0"
     await shoot(page, f"layout-delivery-start-{size}")
+    problems = await axe(page)
+    assert not problems, describe(problems)
     rows = outbox.claim_due(store.db, now=iso(NOW), limit=total)
     done = [outbox.Outcome(r, "sent") for r in rows[:-1]] + [outbox.Outcome(rows[-1], "failed")]
     outbox.finish(store.db, done, now=iso(NOW))
@@ -210,6 +212,12 @@ async def test_a_running_broadcast_shows_a_live_delivery_bar(browser, base_url, 
     width = float(await page.locator("#delivery svg.bar .sent").get_attribute("width") or 0)
     assert 1000 * (total - 1) / total - 1 < width < 1000
     await shoot(page, f"layout-delivery-done-{size}")
+    csv_link = page.get_by_role("link", name="Descargar CSV")
+    href = await csv_link.get_attribute("href")
+    assert href == f"/campaigns/{campaign.id}/delivery.csv"
+    body = await page.evaluate("u => fetch(u).then(r => r.text())", href)
+    assert body.splitlines() == ["status,messages", f"sent,{total - 1}", "pending,0",
+                                 "failed,1", f"total,{total}"]
     await check_layout(page, f"campaign page at {size}")
 
 

@@ -49,6 +49,8 @@ def routes() -> list[web.AbstractRouteDef]:
         web.get("/campaigns/{id:\\d{1,18}}", campaigns.show_campaign, name="campaign"),
         web.get("/campaigns/{id:\\d{1,18}}/progress.json", campaigns.campaign_progress,
                 name="campaign_progress"),
+        web.get("/campaigns/{id:\\d{1,18}}/delivery.csv", campaigns.delivery_csv,
+                name="campaign_delivery_csv"),
         # Ids fit SQLite's 64-bit integers: longer ones are not campaigns (404, not a 500).
         web.post("/campaigns/{id:\\d{1,18}}/{action:pause|resume|cancel}",
                  campaigns.change_campaign, name="campaign_change"),

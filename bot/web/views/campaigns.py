@@ -7,6 +7,8 @@ form, call it on the store's thread and show what it returns or the one-line err
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -183,6 +185,30 @@ async def campaign_progress(request: web.Request) -> web.Response:
         raise web.HTTPNotFound() from exc
     data["text"] = progress_text(data, lang)
     return web.json_response(data, headers={"Cache-Control": "no-store"})
+
+
+DELIVERY_COLUMNS = ("status", "messages")
+
+
+@auth.require(*auth.COMMS)
+async def delivery_csv(request: web.Request) -> web.Response:
+    """The delivery bar's figures as CSV: one row per state (sent, pending, failed), then the
+    total; the bar's text alternative is the sentence under it."""
+    now, tz, _lang = _ctx(request)
+    campaign_id = int(request.match_info["id"])
+    try:
+        data = await render.store(request).run(progress_of, campaign_id, now, tz)
+    except PregoneroError as exc:
+        raise web.HTTPNotFound() from exc
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(DELIVERY_COLUMNS)
+    for key in ("sent", "pending", "failed", "total"):
+        writer.writerow([key, data[key]])
+    name = f"pregonero-campaign-{campaign_id}-delivery.csv"
+    return web.Response(text=buf.getvalue(), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                 "Cache-Control": "no-store"})
 
 
 def progress_text(progress: dict, lang: str) -> str:
