@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_kit import ARGS, SIZES, axe, check_layout, chromium, describe, shoot, signed_in
+from tests.browser_kit import (
+    ARGS,
+    SIZES,
+    axe,
+    check_layout,
+    chromium,
+    describe,
+    new_context,
+    shoot,
+    signed_in,
+)
 from tests.web_helpers import ADMIN_ID, COMMS_ID, make_app, seeded_store
 
 pytestmark = pytest.mark.browser
@@ -170,7 +180,7 @@ async def test_no_page_has_serious_accessibility_problems(browser, base_url, sto
     await page.get_by_role("button", name="Vista previa", exact=True).click()
     await page.locator(".phone .bubble").first.wait_for()
     found["preview"] = await axe(page)
-    anonymous = await browser.new_context(viewport=SIZES[size], bypass_csp=True)
+    anonymous = await new_context(browser, size)
     other = await anonymous.new_page()
     await other.goto(f"{base_url}/")
     found["401"] = await axe(other)
