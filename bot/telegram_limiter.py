@@ -19,8 +19,9 @@ same bot, so there is one pace for the whole process.
   included); `rate_limit_args={"priority": BULK}` does the same for one call.
 - 429: the call is repeated after `retry_after` (that chat waits; others go on), up to
   `max_retries` times, then `RetryAfter` reaches the caller. The overall pace drops by a
-  factor (`decrease`, at most once a second) and climbs back by `increase` messages/s every
-  second (AIMD), instead of pausing everything.
+  factor (`decrease`, 0.9, at most once a second) and climbs back by `increase` messages/s
+  every second (3; AIMD), instead of pausing everything: a lone 429 from jitter costs about
+  one message of throughput, a real overload keeps cutting the pace until the 429s stop.
 - A 5xx or connection error (PTB's plain `NetworkError`) did not deliver the message: its slot
   is given back, so the next call goes sooner. Retrying it is the caller's business.
 
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 REPLY = 0  # answers to an officer: first
 BULK = 1  # reminders, broadcasts, re-asks: when no reply waits
 
-CATCH_UP = 3  # gaps of lateness the pace makes up for
+CATCH_UP = 10  # gaps of lateness the pace makes up for (the window still caps any second)
 
 _priority: ContextVar[int] = ContextVar("pregonero_send_priority", default=REPLY)
 
@@ -102,8 +103,8 @@ class FloodLimiter(BaseRateLimiter[dict[str, Any]]):
         chat_burst: int = 3,
         chat_window: float = 3.3,
         max_retries: int = 6,
-        decrease: float = 0.8,
-        increase: float = 2.0,
+        decrease: float = 0.9,
+        increase: float = 3.0,
         min_rate: float = 1.0,
     ) -> None:
         self.max_rate = rate

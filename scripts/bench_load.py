@@ -11,7 +11,8 @@ officers from a seeded schedule: questions at random (about 10 a second overall)
 typing three messages within a second. The same schedule is played against each bot in turn:
 
 - Pregonero as in production (`bot.runtime.Runtime`: long polling, the enrollment gate,
-  search, events logged in SQLite, the flood limiter), officers enrolled in its store;
+  search, events logged in SQLite, the flood limiter), officers enrolled in its store, the
+  cards of `scripts/bench_chat.py` (the tests' content and 20 more);
 - a bare PTB bot: `Application` with the same aiohttp transport and one `MessageHandler` that
   echoes the text; no rate limiter, as PTB ships.
 
@@ -188,7 +189,12 @@ async def run_pregonero(base_url: str, officers: list[int], tmp: Path, play: obj
     settings = Settings(bot_token=TOKEN, api_url=base_url, db=tmp / "load.db",
                         web=("127.0.0.1", 0))
     store = Store.open(settings.db)
-    import_folder(store.db, ROOT / "messages", datetime.now(UTC))
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_chat import write_demo_content  # the test content and 20 more cards
+
+    folder = tmp / "messages"
+    write_demo_content(folder)
+    import_folder(store.db, folder, datetime.now(UTC))
     now = datetime.now(UTC).isoformat(timespec="seconds")
     store.db["officers"].insert_all(  # type: ignore[union-attr]
         ({"id": uid, "language": "es", "role": "officer", "region": "norte", "port": None,
