@@ -235,3 +235,13 @@ def test_texting_without_h_and_everyday_verbs_are_phrasing_not_topic(corpus_db):
 
 def test_an_aggressive_person_finds_the_use_of_force_card(corpus_db):
     assert "uso-fuerza" in ids(corpus_db, "persona muy enojada y violenta")[:2]
+
+
+def test_stories_slang_and_phonetic_spelling_are_answered_better_with_the_semantic_layer():
+    # the fusion's tuning set of officer-style questions: both layers beat the words alone,
+    # and what the cards do not answer still gets nothing
+    report = run_eval(str(ROOT / "tests" / "data" / "search-stories-dev.tsv"))
+    assert report["semantic_model"], "the semantic model is not installed"
+    fused, lexical = report["ours"]["all"], report["lexical"]["all"]
+    assert fused["mrr5"] > lexical["mrr5"]
+    assert fused["abstention"] >= 0.8
