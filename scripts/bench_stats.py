@@ -33,6 +33,12 @@ TYPES = ["delivered"] * 5 + ["card_opened"] * 3 + ["query"] * 3 + ["feedback"] *
 NOW = datetime(2026, 9, 30, 12, tzinfo=UTC)
 
 
+def telegram_id(i: int) -> int:
+    """Officer i's user id, spread like Telegram's (9-10 digits), so that erasing one is
+    measured with ids of a real size."""
+    return 5_000_000_000 + i * 7_919
+
+
 def build(path: Path, n_officers: int, n_events: int) -> Store:
     store = Store.open(path)
     rng = random.Random(7)
@@ -40,7 +46,8 @@ def build(path: Path, n_officers: int, n_events: int) -> Store:
     people = []
     for i in range(n_officers):
         region = REGIONS[i % len(REGIONS)]
-        people.append((i + 1, "es" if i % 5 else "en", "officer" if i % 50 else "comms", region,
+        people.append((telegram_id(i), "es" if i % 5 else "en",
+                       "officer" if i % 50 else "comms", region,
                        f"{region}-{i % 3}", "America/Mexico_City",
                        "left" if i % 40 == 0 else "active", 0,
                        iso(start + timedelta(minutes=i)), None))
@@ -83,10 +90,10 @@ async def page_time(store: Store, path: Path) -> tuple[float, float]:
     from bot.config import Settings
     from bot.web.app import init_app
 
-    store.db.execute("UPDATE officers SET role = 'admin' WHERE id = 2")
+    store.db.execute("UPDATE officers SET role = 'admin' WHERE id = ?", [telegram_id(1)])
     app = init_app(Settings(db=path), store, clock=lambda: NOW)
     async with TestClient(TestServer(app)) as client:
-        token = web_store.create_login_token(store.db, 2, now=NOW)
+        token = web_store.create_login_token(store.db, telegram_id(1), now=NOW)
         await client.post(f"/login/{token}", allow_redirects=False)
         runs = []
         for _ in range(4):
@@ -120,8 +127,8 @@ def erase_times(store: Store) -> list[tuple[str, float]]:
         fn(store.db, user_id)
         return time.perf_counter() - t0
 
-    plain = statistics.median(once(_plain_forget, 10 + i) for i in range(3))
-    scrubbed = statistics.median(once(officers.forget, 20 + i) for i in range(3))
+    plain = statistics.median(once(_plain_forget, telegram_id(10 + i)) for i in range(3))
+    scrubbed = statistics.median(once(officers.forget, telegram_id(20 + i)) for i in range(3))
     return [("erase one person, deletes only (baseline)", plain),
             ("erase one person, with the scrub", scrubbed)]
 

@@ -465,7 +465,7 @@ def forget(db: Database, user_id: int) -> None:
             else:
                 db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", [user_id])
         db.execute("DELETE FROM officers WHERE id = ?", [user_id])
-    scrub(db)
+    scrub(db, user_id)
 
 
 def _indexes_on(db: Database, table: str, column: str) -> list[str]:
@@ -479,13 +479,16 @@ def _indexes_on(db: Database, table: str, column: str) -> list[str]:
     return found
 
 
-def scrub(db: Database) -> None:
+def scrub(db: Database, user_id: int | None = None) -> None:
     """Leave no copy of an erased person's id in the files.
 
-    The store runs with `secure_delete`, so deleted rows are overwritten with zeros; the
-    indexes keyed by a person's id are rebuilt (an index's inner pages keep copies of the
-    keys that divided its pages, deleted ones included); the write-ahead log, which still
-    holds the pages as they were, is checkpointed into the database and truncated.
+    The store runs with `secure_delete`, so deleted rows are overwritten with zeros. An index
+    keyed by a person's id can still hold it: its inner pages keep copies of the keys that
+    divided its pages (deleted ones included), and a leaf rearranged by later writes can
+    keep old bytes in its free space. So each such index whose pages still hold the id's
+    bytes is rebuilt (every one of them when `user_id` is not given or the file cannot be
+    read). The write-ahead log, which holds the pages as they were, is checkpointed into the
+    database and truncated, before the search and after the rebuilds.
     """
     if db.conn.in_transaction:
         return  # inside the caller's transaction: the caller scrubs when it is done
@@ -494,9 +497,45 @@ def scrub(db: Database) -> None:
     for table, column, _action in FORGET_TABLES:
         if table in names:
             indexes.extend(_indexes_on(db, table, column))
-    for name in dict.fromkeys(indexes):
-        db.execute(f"REINDEX [{name}]")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for name in dict.fromkeys(indexes):
+        if user_id is None or _pages_may_hold(db, name, user_id):
+            db.execute(f"REINDEX [{name}]")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _record_int(value: int) -> bytes:
+    """An integer as SQLite stores it in a record: big-endian, in the fewest of 1, 2, 3, 4,
+    6 or 8 bytes."""
+    for size in (1, 2, 3, 4, 6, 8):
+        if -(1 << (8 * size - 1)) <= value < (1 << (8 * size - 1)):
+            return value.to_bytes(size, "big", signed=True)
+    return value.to_bytes(8, "big", signed=True)
+
+
+def _pages_may_hold(db: Database, index: str, user_id: int) -> bool:
+    """Whether any page of `index` may still hold `user_id` (an inner page's divider key, or
+    the free space of a leaf that was rearranged), read from the file just checkpointed. True
+    when unsure: no file, no `dbstat`, an unreadable page, or the bytes found anyway."""
+    try:
+        path = next(r[2] for r in db.conn.execute("PRAGMA database_list") if r[1] == "main")
+        page_size = db.conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = [r[0] for r in db.conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = ?", [index])]
+    except Exception:  # any doubt means rebuilding, which is always safe
+        return True
+    if not path:
+        return True
+    needle = _record_int(user_id)
+    try:
+        with open(path, "rb") as fh:
+            for page in pages:
+                fh.seek((page - 1) * page_size)
+                if needle in fh.read(page_size):
+                    return True
+    except OSError:
+        return True
+    return False
 
 
 # (table, column, "delete" | "detach"). Store modules append their own per-person tables.
