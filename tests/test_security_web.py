@@ -121,6 +121,15 @@ def test_formula_cells_are_neutralised_per_owasp():
     assert text.splitlines()[1].startswith("\"'=HYPERLINK(")
 
 
+def test_every_csv_the_app_writes_goes_through_the_neutraliser():
+    root = Path(__file__).resolve().parent.parent / "bot"
+    for path in root.rglob("*.py"):
+        if path.name == "csvsafe.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "csv.writer" not in text and "csv.DictWriter" not in text, path
+
+
 async def test_an_invite_region_that_is_a_formula_is_refused(client, store):
     csrf = await sign_in(client, store, ADMIN_ID)
     for field in ("region", "port"):

@@ -7,8 +7,6 @@ form, call it on the store's thread and show what it returns or the one-line err
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +14,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlite_utils import Database
 
+from bot.csvsafe import to_csv
 from bot.delivery import campaigns as lib
 from bot.delivery import segments, sender
 from bot.errors import PregoneroError
@@ -200,13 +199,10 @@ async def delivery_csv(request: web.Request) -> web.Response:
         data = await render.store(request).run(progress_of, campaign_id, now, tz)
     except PregoneroError as exc:
         raise web.HTTPNotFound() from exc
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(DELIVERY_COLUMNS)
-    for key in ("sent", "pending", "failed", "total"):
-        writer.writerow([key, data[key]])
+    text = to_csv([{"status": key, "messages": data[key]}
+                   for key in ("sent", "pending", "failed", "total")], DELIVERY_COLUMNS)
     name = f"pregonero-campaign-{campaign_id}-delivery.csv"
-    return web.Response(text=buf.getvalue(), content_type="text/csv", charset="utf-8",
+    return web.Response(text=text, content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"',
                                  "Cache-Control": "no-store"})
 

@@ -3,14 +3,13 @@ per SOP, knowledge checks, queries and the weekly trend, with filters."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from typing import Any
 
 from aiohttp import web
 from sqlite_utils import Database
 
+from bot.csvsafe import to_csv
 from bot.i18n import N_, format_day, format_number
 from bot.store import delivery as delivery_store
 from bot.store import stats
@@ -85,13 +84,11 @@ async def trend_csv(request: web.Request) -> web.Response:
     store = render.store(request)
     rows = [] if await store.run(stats.small_group, f) else \
         (await store.run(stats.weekly, f, now=now))[-CHART_WEEKS:]
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["week", "week_start", *TREND_KEYS])
-    for r in rows:
-        writer.writerow([r["week"], r["monday"], *(r.get(k) or 0 for k in TREND_KEYS)])
+    text = to_csv([{"week": r["week"], "week_start": r["monday"],
+                    **{k: r.get(k) or 0 for k in TREND_KEYS}} for r in rows],
+                  ["week", "week_start", *TREND_KEYS])
     name = f"pregonero-trend-{now.date().isoformat()}.csv"
-    return web.Response(text=buf.getvalue(), content_type="text/csv", charset="utf-8",
+    return web.Response(text=text, content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"',
                                  "Cache-Control": "no-store"})
 
