@@ -25,3 +25,7 @@ class ContentError(PregoneroError):
         self.path = path
         self.line = line
         self.message = message
+
+
+class DatabaseError(PregoneroError):
+    """The database is missing, empty, busy, read-only, full or damaged (one line)."""

@@ -4,8 +4,9 @@
 Application (initialised, commands set, then polling or a webhook), the delivery engine, the
 web app. `stop()` undoes it in reverse. `serve()` runs it until SIGINT or SIGTERM.
 
-In webhook mode Telegram posts updates to the web app (route `webhook_path(url)`), which checks
-the secret token header and hands the update to the Application's queue.
+Updates are stored in the inbox before Telegram is told they arrived (`bot.chat.inbox`): in
+polling mode by `InboxPoller`, in webhook mode by the web app's route (`webhook_path(url)`),
+which checks the secret token header, stores the update and only then answers 200.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.chat.inbox import POLLER_KEY, InboxPoller
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.store import Store
@@ -70,6 +72,7 @@ class Runtime:
         self.engine: Any = None
         self.web_app: web.Application | None = None
         self._runner: web.AppRunner | None = None
+        self.poller: Any = None
         self._secret = secrets.token_urlsafe(32)
 
     @property
@@ -95,16 +98,17 @@ class Runtime:
         )
         await application.initialize()
         await on_start(application)
+        self.poller = poller = InboxPoller(application, self.store, timeout=10)
+        application.bot_data[POLLER_KEY] = poller
+        await application.start()
         if self.webhook_url:
+            await poller.recover()
             await application.bot.set_webhook(
                 self.webhook_url, secret_token=self._secret, allowed_updates=Update.ALL_TYPES
             )
         else:
-            assert application.updater is not None
-            await application.updater.start_polling(
-                allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=10
-            )
-        await application.start()
+            await application.bot.delete_webhook()
+            await poller.start()
 
         if self.with_delivery:
             from bot.delivery.engine import DeliveryEngine
@@ -126,7 +130,8 @@ class Runtime:
                  "webhook" if self.webhook_url else "long polling", self.web_address)
 
     async def _webhook(self, request: web.Request) -> web.Response:
-        """Telegram's POST of one update: check the secret, queue the update, answer at once."""
+        """Telegram's POST of one update: check the secret, store and queue the update, then
+        answer 200 (a repeat of a stored update is answered 200 and not handled again)."""
         given = request.headers.get(SECRET_HEADER, "")
         if not same_secret(given, self._secret):
             return web.Response(status=403, text="forbidden")
@@ -136,7 +141,9 @@ class Runtime:
             return web.Response(status=400, text="bad json")
         assert self.application is not None
         update = Update.de_json(data, self.application.bot)
-        await self.application.update_queue.put(update)
+        if update is None:
+            return web.Response(status=400, text="not an update")
+        await self.poller.receive([update])
         return web.Response(text="ok")
 
     async def stop(self) -> None:
@@ -146,10 +153,10 @@ class Runtime:
         if self.engine is not None:
             await self.engine.stop()
             self.engine = None
+        if self.poller is not None:
+            await self.poller.stop()
         application = self.application
         if application is not None:
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
             if application.running:
                 await application.stop()
             if self.webhook_url:
@@ -161,10 +168,13 @@ class Runtime:
             self.application = None
 
 
-async def serve(settings: Settings, *, webhook_url: str | None = None) -> None:
-    """Run the bot, the delivery engine and the web app until SIGINT or SIGTERM."""
+async def serve(settings: Settings, *, webhook_url: str | None = None,
+                init: bool = False) -> None:
+    """Run the bot, the delivery engine and the web app until SIGINT or SIGTERM.
+
+    A missing or empty database is refused unless `init` (one line, nothing created)."""
     settings.require_token()
-    store = Store.open(settings.db)
+    store = Store.open(settings.db, create=init)
     runtime = Runtime(settings, store, webhook_url=webhook_url)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

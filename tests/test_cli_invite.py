@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.store import Store
+
 
 def pregonero(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    if not db_path.exists():
+        Store.open(db_path).close()  # CLI verbs never create a database without --init
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         capture_output=True, text=True, env={"PREGONERO_DB": str(db_path), "PATH": "/usr/bin"},

@@ -130,7 +130,9 @@ def run(args: list[str]) -> int:
 
 def test_the_cli_imports_then_reports_no_changes(tmp_path, folder, monkeypatch, capsys):
     monkeypatch.setenv("PREGONERO_DB", str(tmp_path / "cli.db"))
-    assert run(["content", "import", str(folder)]) == 0
+    assert run(["content", "import", str(folder)]) == 1  # no database yet, and no --init
+    assert "--init" in capsys.readouterr().err and not (tmp_path / "cli.db").exists()
+    assert run(["content", "import", "--init", str(folder)]) == 0
     assert "2 added" in capsys.readouterr().out
     assert run(["content", "import", "--json", str(folder)]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -142,7 +144,7 @@ def test_the_cli_refuses_a_folder_with_errors_with_a_non_zero_exit(tmp_path, mon
     monkeypatch.setenv("PREGONERO_DB", str(tmp_path / "cli.db"))
     root = tmp_path / "bad"
     write(root, "t/x.es.md", "---\nkind: sop\n---\nTexto\n")
-    assert run(["content", "import", str(root)]) == 1
+    assert run(["content", "import", "--init", str(root)]) == 1
     captured = capsys.readouterr()
     assert f"{root}/t/x.es.md:1: missing title" in captured.out
     assert "store is unchanged" in captured.err

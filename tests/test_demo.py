@@ -78,7 +78,7 @@ def demo_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREGONERO_")}
     env.update(PREGONERO_DB=str(tmp_path / "demo.db"), PREGONERO_WEB="127.0.0.1:0",
                PYTHONPATH=str(ROOT), NO_COLOR="1")
-    done = subprocess.run([sys.executable, "-m", "bot", "content", "import",
+    done = subprocess.run([sys.executable, "-m", "bot", "content", "import", "--init",
                            str(tmp_path / "messages")], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=WAIT)
     assert done.returncode == 0, done.stderr

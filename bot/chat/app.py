@@ -40,6 +40,7 @@ from bot.chat import (
     topics,
 )
 from bot.chat.errors import on_error
+from bot.chat.inbox import InboxProcessor
 from bot.chat.menus import set_chat_menu, set_default_menus
 from bot.chatkit.cards import CardSender
 from bot.chatkit.commands import command_handlers
@@ -120,7 +121,9 @@ def build_application(
         .base_url(settings.api_url)
         .base_file_url(file_base_url(settings.api_url))
         .context_types(CONTEXT_TYPES)
-        .concurrent_updates(CONCURRENT_UPDATES)
+        # each update is marked done in the inbox when handled; polling is bot.chat.inbox's
+        .concurrent_updates(InboxProcessor(store, CONCURRENT_UPDATES))
+        .updater(None)
         .rate_limiter(FloodLimiter())  # every call to Telegram, engine's included
     )
     if request is not None:

@@ -187,7 +187,7 @@ async def run_search(update: Update, context: ChatContext, query: str, *,
     outcome = await search_async(store.run, query[:MAX_QUERY_CHARS], lang, limit=MAX_RESULTS)
     SEARCH_LATENCY.observe(time.perf_counter() - started)
     hits = list(outcome.hits)
-    await store.run(events.log_query, normalized=outcome.normalized or "", results=len(hits),
+    await store.record(events.log_query, normalized=outcome.normalized or "", results=len(hits),
                     lang=lang, region=officer.region, at=iso(utcnow()))
     await track(context, EventType.QUERY, count=len(hits))
     if not hits and nothing_html is not None:

@@ -20,8 +20,9 @@ def event_for(officer: Officer, type_: EventType, *, at: str | None = None,
 
 async def track(context: ChatContext, type_: EventType, *, officer: Officer | None = None,
                 **fields: object) -> None:
-    """Record one event for the context's officer (or the one given)."""
+    """Record one event for the context's officer (or the one given). A database that refuses
+    the write (full disk) is logged: the officer's answer does not depend on it."""
     who = officer or context.officer
     if who is None:
         return
-    await context.store.run(events.record, event_for(who, type_, **fields))
+    await context.store.record(events.record, event_for(who, type_, **fields))

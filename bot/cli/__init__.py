@@ -7,6 +7,7 @@ and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 import click
@@ -21,9 +22,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from bot.cli import campaign, content, demo, invite, run, search, stats
+    from bot.cli import backup, campaign, content, demo, invite, run, search, stats
 
-    for module in (run, demo, content, search, invite, campaign, stats):
+    for module in (run, demo, content, search, invite, campaign, stats, backup):
         for command in module.COMMANDS:
             cli.add_command(command)
 
@@ -51,6 +52,9 @@ def main(argv: list[str] | None = None) -> None:
     except PregoneroError as exc:
         click.echo(f"pregonero: {exc}", err=True)
         sys.exit(1)
+    except sqlite3.Error as exc:
+        click.echo(f"pregonero: {_database_error(exc)}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
     except OverflowError:
@@ -61,3 +65,15 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"pregonero: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
                    err=True)
         sys.exit(1)
+
+
+def _database_error(exc: sqlite3.Error) -> str:
+    """A locked, read-only, full or damaged database as one line naming the file."""
+    from bot.config import load_settings
+    from bot.store import describe_error
+
+    try:
+        path = load_settings().db
+    except PregoneroError:
+        path = None
+    return describe_error(exc, path)

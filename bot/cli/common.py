@@ -21,9 +21,17 @@ def settings() -> Settings:
     return load_settings()
 
 
-def open_store(s: Settings | None = None) -> Store:
+def open_store(s: Settings | None = None, *, init: bool = False) -> Store:
+    """The store named by PREGONERO_DB. Without `init` a missing or empty database is a
+    one-line error, never a new empty file that the running bot would not see."""
     s = s or settings()
-    return Store.open(s.db)
+    return Store.open(s.db, create=init)
+
+
+def init_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--init", is_flag=True,
+        help="Create the database (PREGONERO_DB) when it is missing or empty.")(fn)
 
 
 def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:

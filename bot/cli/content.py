@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import json_option, now_utc, open_store, print_json
+from bot.cli.common import init_option, json_option, now_utc, open_store, print_json
 from bot.cli.progress import StagedProgress
 from bot.content.model import ContentInvalid
 from bot.library import check_folder, import_folder
@@ -43,10 +43,11 @@ def check(folder: str, as_json: bool) -> None:
 
 @content.command("import")
 @_dir_argument
+@init_option
 @json_option
-def import_(folder: str, as_json: bool) -> None:
+def import_(folder: str, init: bool, as_json: bool) -> None:
     """Load a content folder into the store (checked first; refused when it has errors)."""
-    store = open_store()
+    store = open_store(init=init)
     progress = StagedProgress({"check": ("checking", "files"), "store": ("storing", "steps")},
                               quiet=as_json)
     try:

@@ -14,8 +14,11 @@ from bot.cli.common import settings
 @click.option("--webhook-url", default=None, metavar="URL",
               help="Receive updates by webhook at this public https URL (served by the web "
                    "app on PREGONERO_WEB) instead of long polling.")
+@click.option("--init", is_flag=True,
+              help="Create the database (PREGONERO_DB) when it is missing or empty; without "
+                   "it, run refuses to start on a missing or empty database.")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details (never message texts).")
-def run(webhook_url: str | None, verbose: bool) -> None:
+def run(webhook_url: str | None, init: bool, verbose: bool) -> None:
     """Run the bot against Telegram (needs PREGONERO_BOT_TOKEN); stops on Ctrl-C or SIGTERM."""
     from bot.runtime import serve, webhook_path
 
@@ -24,7 +27,7 @@ def run(webhook_url: str | None, verbose: bool) -> None:
     if webhook_url:
         webhook_path(webhook_url)  # validate before anything starts
     configure_logging(verbose)
-    asyncio.run(serve(s, webhook_url=webhook_url))
+    asyncio.run(serve(s, webhook_url=webhook_url, init=init))
 
 
 def configure_logging(verbose: bool) -> None:

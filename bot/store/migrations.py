@@ -27,6 +27,7 @@ DOMAIN_MODULES = (
     "bot.store.engagement",
     "bot.store.delivery",
     "bot.store.web",
+    "bot.store.inbox",
 )
 
 

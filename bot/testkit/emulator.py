@@ -421,8 +421,25 @@ class Emulator(BotApiMethods):
                                    else "Webhook was deleted")
         return web.json_response(body)
 
+    def stall(self, *methods: str) -> None:
+        """Calls of these methods hang unanswered (see `Faults.stalled`) until `unstall()`."""
+        self.faults.stalled.update(methods)
+
+    def unstall(self) -> None:
+        """Release stalled calls: they fail with 500, nothing they asked for is delivered."""
+        self.faults.stalled.clear()
+        self._notify()
+
     async def _inject_faults(self, method: str) -> None:
         faults = self.faults
+        if method in faults.stalled:
+            faults.stalled_requests += 1
+            self._notify()
+            try:
+                await self.wait_for(lambda: method not in faults.stalled, timeout=3600)
+            except (AssertionError, EmulatorError):
+                pass
+            raise ApiError(500, "Internal Server Error")
         if faults.latency > 0:
             await asyncio.sleep(faults.latency)
         if method not in faults.methods:

@@ -155,6 +155,10 @@ class Faults:
     latency: float = 0.0
     methods: frozenset[str] = SEND_METHODS
     rng: random.Random = field(default_factory=lambda: random.Random(0))
+    # methods whose calls hang, unanswered, until removed from the set; they then fail with
+    # 500 and nothing is delivered (a request that never reached Telegram: crash tests)
+    stalled: set[str] = field(default_factory=set)
+    stalled_requests: int = 0
 
 
 @dataclass
