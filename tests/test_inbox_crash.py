@@ -15,6 +15,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.clock import iso, utcnow
 from bot.content.importer import import_folder
 from bot.store import Store
@@ -22,6 +24,8 @@ from bot.store.officers import create_invite
 from bot.testkit.client import ChatUser
 from bot.testkit.emulator import Emulator
 from bot.testkit.pytest_plugin import free_port
+
+pytestmark = pytest.mark.real_time  # waits on another process
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ["menor no acompañado", "asilo", "trato digno", "pasaporte falso", "trata"]
