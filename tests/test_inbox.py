@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.clock import iso, utcnow
-from bot.content.importer import import_folder
+from bot.library import import_folder
 from bot.runtime import SECRET_HEADER, webhook_path
 from bot.store import Store, inbox
 from bot.store.officers import create_invite

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import iso, utcnow
-from bot.content.importer import import_folder
+from bot.library import import_folder
 from bot.store import Store
 from bot.store.officers import create_invite
 from bot.testkit.client import ChatUser
