@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from datetime import timedelta
 
 import pytest
 
 from bot import metrics
 from bot.chat.panel import LAST_UPDATE_KEY
+from bot.store import Store
 from tests.web_helpers import NOW, make_app, seeded_store
 
 
@@ -53,6 +56,26 @@ async def test_healthz_answers_503_when_the_database_is_gone(client, store):
     response = await client.get("/healthz")
     assert response.status == 503
     assert (await response.json())["database"] is False
+
+
+async def test_healthz_says_when_the_database_file_is_deleted(client, db_path):
+    assert (await client.get("/healthz")).status == 200
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{db_path}{suffix}")
+    response = await client.get("/healthz")
+    body = await response.json()
+    assert response.status == 503 and body["database"] is False
+    assert "deleted" in body["database_problem"]
+
+
+async def test_healthz_says_when_the_database_file_is_replaced(client, db_path, tmp_path):
+    other = tmp_path / "other.db"
+    Store.open(other).close()
+    os.replace(other, db_path)
+    response = await client.get("/healthz")
+    body = await response.json()
+    assert response.status == 503 and "replaced" in body["database_problem"]
 
 
 async def test_metrics_are_in_prometheus_text_format(client):
