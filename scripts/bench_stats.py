@@ -146,6 +146,8 @@ def main() -> None:
         t0 = time.perf_counter()
         store = build(path, args.officers, args.events)
         built = time.perf_counter() - t0
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = path.stat().st_size
         f = stats.Filters()
         results = [
             ("stats.totals (stats --json)", timed(stats.totals, store.db, f)),
@@ -160,7 +162,8 @@ def main() -> None:
         results += erase_times(store)
         store.close()
     print(f"store: {args.officers:,} officers, {args.events:,} events, 26 weeks "
-          f"(built in {built:.1f} s)")
+          f"(built in {built:.1f} s); database {size / 1e6:,.0f} MB, "
+          f"{size / max(args.events, 1):,.0f} bytes per event (officers and indexes included)")
     for name, seconds in results:
         print(f"{name:<40} {seconds * 1000:8.1f} ms")
 

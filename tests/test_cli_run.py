@@ -37,3 +37,11 @@ def test_verbose_logging_never_enables_the_libraries_that_log_texts_or_the_token
     assert not logging.getLogger("telegram.Bot").isEnabledFor(logging.DEBUG)
     # httpx logs request URLs, which contain the token
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+
+
+def test_run_refuses_a_missing_database_in_one_line_and_creates_nothing(tmp_path: Path) -> None:
+    out = _run(tmp_path, token="1:x")
+    assert out.returncode == 1
+    assert out.stderr.strip().count("\n") == 0 and "Traceback" not in out.stderr
+    assert "no database" in out.stderr and "--init" in out.stderr
+    assert not (tmp_path / "p.db").exists()

@@ -34,11 +34,11 @@ def _mount(*args: str) -> bool:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 32 MB tmpfs of our own (a disk that can really fill up)."""
+    """A 256 MB tmpfs of our own (a disk that can really fill up)."""
     mnt = tmp_path / "disk"
     mnt.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None or not _mount(
-            "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mnt)):
+            "-t", "tmpfs", "-o", "size=256m", "tmpfs", str(mnt)):
         pytest.skip("needs root to mount a small tmpfs")
     try:
         yield mnt
@@ -49,13 +49,13 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def fill(disk: Path) -> None:
     """Write zeros until the disk says it is full."""
     block = b"\0" * 65536
-    with open(disk / "filler", "wb") as fh:
-        try:
+    try:
+        with open(disk / "filler", "wb") as fh:
             while True:
                 fh.write(block)
                 fh.flush()
-        except OSError:
-            pass
+    except OSError:
+        pass
 
 
 @pytest.fixture

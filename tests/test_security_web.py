@@ -172,7 +172,7 @@ def test_stats_csv_neutralises_a_formula_region(store, db_path):
     assert not re.search(r"(^|,)[=+@-]", out.stdout, re.MULTILINE)
 
 
-def test_invite_create_refuses_a_formula_region_in_one_line(db_path):
+def test_invite_create_refuses_a_formula_region_in_one_line(store, db_path):
     out = subprocess.run([sys.executable, "-m", "bot", "invite", "create", "--region", EVIL],
                          capture_output=True, text=True, check=False, cwd=db_path.parent,
                          env={"PREGONERO_DB": str(db_path), "PATH": "/usr/bin"})
