@@ -28,9 +28,8 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(db_path: Path) -> Iterator[Store]:
-    s = Store.open(db_path)
-    yield s
-    s.close()
+    with Store.open(db_path) as s:
+        yield s
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import BotCommand
 from telegram.ext import CommandHandler, filters
@@ -72,7 +73,7 @@ def command(key: str) -> Command:
     raise KeyError(key)
 
 
-def command_handlers(handlers: Mapping[str, Callable[..., Awaitable[None]]]
+def command_handlers(handlers: Mapping[str, Callable[..., Coroutine[Any, Any, None]]]
                      ) -> list[CommandHandler]:  # type: ignore[type-arg]
     """One `CommandHandler` per command key of an area (both names, private messages only);
     a key missing from `COMMANDS` is a KeyError at start-up."""

@@ -11,7 +11,7 @@ with `@requires_officer` and receives it as its third argument.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec
 
 from telegram import Update
@@ -74,8 +74,8 @@ P = ParamSpec("P")
 
 
 def requires_officer(
-    handler: Callable[Concatenate[Update, ChatContext, Officer, P], Awaitable[None]],
-) -> Callable[Concatenate[Update, ChatContext, P], Awaitable[None]]:
+    handler: Callable[Concatenate[Update, ChatContext, Officer, P], Coroutine[Any, Any, None]],
+) -> Callable[Concatenate[Update, ChatContext, P], Coroutine[Any, Any, None]]:
     """For a handler that needs the officer: it gets `(update, context, officer, *args)`.
     An update without an officer (only what the gate lets through: /start with a code) gets
     no answer, but a tapped button's progress bar is stopped."""

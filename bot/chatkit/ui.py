@@ -4,7 +4,8 @@ labels, an area's button router (buttons and keyboards themselves: `bot.callback
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
 
 from telegram import (
     CallbackQuery,
@@ -96,7 +97,7 @@ def stale_text(lang: str) -> str:
         "help": command("help").name(lang)}
 
 
-Route = Callable[..., Awaitable[None]]
+Route = Callable[..., Coroutine[Any, Any, None]]  # async def handler(update, context, *args)
 
 
 def button_handler(routes: Mapping[str, Route]) -> CallbackQueryHandler:  # type: ignore[type-arg]

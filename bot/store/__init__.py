@@ -212,6 +212,12 @@ class Store:
                 return f"a write was refused {time.monotonic() - at:.0f} s ago: {message}"
         return None
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True)

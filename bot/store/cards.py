@@ -228,7 +228,8 @@ def get_cards(db: Database, card_ids: list[str], lang: str) -> list[Card]:
     return cards
 
 
-def _sort_key(text: str) -> str:
+def fold(text: str) -> str:
+    """Lower case without accents ("Niñez" -> "ninez"): how titles sort and queries group."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -241,7 +242,7 @@ def list_topics(db: Database, lang: str) -> list[Topic]:
         Topic(r["topic"], names.get(r["topic"]) or topic_title(r["topic"]), r["n"])
         for r in db.query("SELECT topic, count(*) AS n FROM cards GROUP BY topic")
     ]
-    return sorted(topics, key=lambda t: _sort_key(t.title))
+    return sorted(topics, key=lambda t: fold(t.title))
 
 
 def topic_name(db: Database, slug: str, lang: str) -> str:
@@ -256,7 +257,7 @@ def cards_in_topic(db: Database, topic: str, lang: str) -> list[Card]:
     ids = [r["id"] for r in db.query("SELECT id FROM cards WHERE topic = ?", [topic])]
     order = {Kind.SOP: 0, Kind.PRACTICE: 1, Kind.QUIZ: 2, Kind.CONTACT: 3}
     return sorted(get_cards(db, ids, lang),
-                  key=lambda c: (order.get(c.kind, 9), _sort_key(c.title)))
+                  key=lambda c: (order.get(c.kind, 9), fold(c.title)))
 
 
 def most_useful(db: Database, lang: str, limit: int = 3) -> list[tuple[str, str]]:

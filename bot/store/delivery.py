@@ -367,17 +367,20 @@ def claim_due(db: Database, *, now: str, limit: int) -> list[OutboxRow]:
         claimed: list[OutboxRow] = []
         skipped: list[tuple[str, str, int]] = []
         seen: set[int] = set()
-        for r in cur.fetchall():
-            if r[12] != "active":
-                skipped.append(("officer not active", now, r[0]))
+        for (row_id, officer_id, item_key, campaign_id, card_id, kind, due_at, attempts,
+             language, role, region, port, status, paused) in cur.fetchall():
+            if status != "active":
+                skipped.append(("officer not active", now, row_id))
                 continue
-            if r[13] and r[5] in ("reminder", "ack_reminder"):
-                skipped.append(("reminders paused", now, r[0]))
+            if paused and kind in ("reminder", "ack_reminder"):
+                skipped.append(("reminders paused", now, row_id))
                 continue
-            if r[1] in seen or len(claimed) >= limit:
+            if officer_id in seen or len(claimed) >= limit:
                 continue
-            seen.add(r[1])
-            claimed.append(OutboxRow(*r[:7], r[7] + 1, *r[8:12]))  # this attempt counted
+            seen.add(officer_id)
+            claimed.append(OutboxRow(row_id, officer_id, item_key, campaign_id, card_id, kind,
+                                     due_at, attempts + 1,  # this attempt counted
+                                     language, role, region, port))
         if skipped:
             db.conn.executemany("UPDATE outbox SET status = 'skipped', error = ?, done_at = ? "
                                 "WHERE id = ?", skipped)

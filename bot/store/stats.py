@@ -11,7 +11,6 @@ of fewer than `MIN_GROUP` officers are suppressed (see `suppress`).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -19,6 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlite_utils import Database
 
 from bot.store import events
+from bot.store.cards import fold
 
 MIN_GROUP = 5
 SUPPRESSED = "<5"
@@ -500,9 +500,7 @@ _WORD = re.compile(r"\w+")
 
 def gap_key(text: str) -> str:
     """Group near-identical queries: case, accents, punctuation and word order ignored."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(sorted(set(_WORD.findall(folded))))
+    return " ".join(sorted(set(_WORD.findall(fold(text)))))
 
 
 def zero_result_queries(db: Database, f: Filters = Filters(), *, limit: int = 50) -> list[dict]:
