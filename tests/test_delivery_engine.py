@@ -347,8 +347,10 @@ async def test_a_kill_9_mid_broadcast_loses_nothing_and_repeats_at_most_the_rows
     delivered = emulator.stats.delivered
     assert all(delivered[i] >= 1 for i in ids)  # no losses
     repeats = sum(delivered[i] - 1 for i in ids)
-    assert repeats <= engine.recovered  # at most the rows that were claimed
-    assert repeats <= 3  # in fact only the sends on the wire: one or two at 29/s
+    # At most the rows in flight at the kill (claimed, outcome not yet committed): the number
+    # depends on how late the killed process's 25 ms commits ran, so it is the bound, not a
+    # constant (scripts/bench_delivery.py reports one per kill on a quiet machine).
+    assert repeats <= engine.recovered
     assert statuses(store, cid) == {"sent": 60}
 
 
