@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -94,3 +95,8 @@ def format_number(value: float, lang: str) -> str:
 def format_share(value: float, lang: str) -> str:
     """0.853 -> '85 %' (es_MX) / '85%' (en)."""
     return format_percent(value, locale=babel_locale(lang))
+
+
+def format_wait(value: timedelta, lang: str) -> str:
+    """A wait in words with the right plural, rounded: '1 minuto', '4 minutes', '1 día'."""
+    return format_timedelta(value, locale=babel_locale(lang))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import timedelta
 
 from telegram import Update
 
@@ -20,7 +21,7 @@ from bot.chatkit.commands import command
 from bot.chatkit.context import ChatContext
 from bot.chatkit.ui import bilingual, esc, reply, short_label
 from bot.clock import iso, parse_iso, utcnow
-from bot.i18n import N_, gettext_for, normalize_lang
+from bot.i18n import LANGS, N_, format_wait, gettext_for, normalize_lang
 from bot.store import cards, officers
 from bot.store.events import EventType
 from bot.store.officers import EnrollResult, Officer, Role
@@ -35,7 +36,7 @@ REFUSED = {
 }
 
 
-SLOWED = N_("Too many wrong invitation codes. Wait %(minutes)s minutes, then open the "
+SLOWED = N_("Too many wrong invitation codes. Wait %(wait)s, then open the "
             "invitation link your coordinator sent you.")
 
 
@@ -80,7 +81,9 @@ async def start(update: Update, context: ChatContext) -> None:
         if result == EnrollResult.SLOWED:
             until = await context.store.run(officers.invite_wait, user.id, iso(now))
             left = (parse_iso(until) - now).total_seconds() if until else 60
-            await reply(update, esc(bilingual(SLOWED, minutes=max(1, math.ceil(left / 60)))))
+            wait = timedelta(minutes=max(1, math.ceil(left / 60)))
+            await reply(update, esc("\n\n".join(
+                gettext_for(lang)(SLOWED) % {"wait": format_wait(wait, lang)} for lang in LANGS)))
             return
         if officer is None:
             await reply(update, esc(bilingual(REFUSED[result])))
