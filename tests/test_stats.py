@@ -132,6 +132,25 @@ def test_reach_shows_the_latest_reminder_with_delivered_failed_and_blocked(seede
     assert item["reach_share"] == round(33 / 35, 4)
 
 
+def test_a_send_that_reached_fewer_than_five_shows_its_reach_but_not_what_they_did(seeded):
+    from bot.store import events
+    from bot.store.events import Event, EventType
+
+    for pid in (300, 301, 302):  # a broadcast to a port of three people
+        for kind, value in ((EventType.DELIVERED, None), (EventType.CARD_OPENED, None),
+                            (EventType.FEEDBACK, "useful")):
+            events.record(seeded.db, Event(kind, iso(W10 + timedelta(days=2)), officer_id=pid,
+                                           card_id="asilo", campaign_id=9, value=value))
+    small = next(r for r in stats.reach(seeded.db) if r["campaign_id"] == 9)
+    assert small["delivered"] == 3
+    assert (small["opened"], small["useful"], small["useful_share"]) == ("<5", "<5", None)
+    (item,) = stats.campaign_items(seeded.db, 9)
+    assert (item["delivered"], item["opened"], item["useful"]) == (3, "<5", "<5")
+    assert item["useful_share"] is None and item["quiz_correct_share"] is None
+    big = next(r for r in stats.reach(seeded.db) if r["campaign_id"] == 1)
+    assert big["opened"] == 15  # 33 people reached: their figures stay
+
+
 def test_acknowledgements_give_the_share_and_who_has_not_yet_acknowledged_per_region(seeded):
     (sop,) = stats.acknowledgements(seeded.db)
     assert (sop["card_id"], sop["version"]) == ("nna", "abc")

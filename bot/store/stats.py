@@ -361,8 +361,20 @@ def reach(db: Database, f: Filters = Filters(), *, limit: int = 5) -> list[dict]
         item.update(opened)
         item["reach_share"] = share(r["delivered"], r["delivered"] + r["failed"] + r["blocked"])
         item["useful_share"] = share(opened["useful"], opened["rated"])
-        out.append(item)
+        out.append(_hide_behaviour_of_few(item))
     return out
+
+
+BEHAVIOUR = ("opened", "useful", "not_useful", "rated", "quiz_answers", "quiz_correct")
+
+
+def _hide_behaviour_of_few(item: dict) -> dict:
+    """A send that reached 1-4 people shows how many it reached, but not what they did with
+    it: opens, ratings and quiz answers become "<5" and their shares blank (`MIN_GROUP`)."""
+    if 0 < item["delivered"] < MIN_GROUP:
+        item.update({k: SUPPRESSED for k in BEHAVIOUR if k in item})
+        item.update(useful_share=None, quiz_correct_share=None)
+    return item
 
 
 def campaign_items(db: Database, campaign_id: int) -> list[dict]:
@@ -385,7 +397,7 @@ def campaign_items(db: Database, campaign_id: int) -> list[dict]:
         item = dict(r)
         item["quiz_correct_share"] = share(r["quiz_correct"], r["quiz_answers"])
         item["useful_share"] = share(r["useful"], r["useful"] + r["not_useful"])
-        out.append(item)
+        out.append(_hide_behaviour_of_few(item))
     return out
 
 
