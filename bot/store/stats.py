@@ -441,7 +441,10 @@ def acknowledgements(db: Database, f: Filters = Filters()) -> list[dict]:
             [card_id, version, *o_args],
         )}
         done = sum(acked.values())
-        pending = [{"region": region or UNASSIGNED, "not_acknowledged": n - acked.get(region, 0)}
+        # A region of 1-4 active people says that some have not confirmed, not how many.
+        pending = [{"region": region or UNASSIGNED,
+                    "not_acknowledged": n - acked.get(region, 0) if n >= MIN_GROUP
+                    else SUPPRESSED}
                    for region, n in sorted(audience.items())
                    if n - acked.get(region, 0) > 0]
         out.append({"card_id": card_id, "version": version, "acknowledged": done,
