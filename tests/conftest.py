@@ -35,3 +35,19 @@ def store(db_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def settings(db_path: Path) -> Settings:
     return Settings(bot_token="123456:TEST", db=db_path, admins=(999,))
+
+
+@pytest.fixture
+async def browser():
+    """Debian's headless Chromium through Playwright, one per test (see tests/browser_kit.py)."""
+    from playwright.async_api import async_playwright
+
+    from tests.browser_kit import ARGS, chromium
+
+    executable = chromium()
+    async with async_playwright() as p:
+        launched = await p.chromium.launch(executable_path=executable, args=ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()

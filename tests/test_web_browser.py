@@ -4,43 +4,15 @@ each step, on a desktop and a phone viewport, go to `test-artifacts/`."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
 from bot.store import web as web_store
+from tests.browser_kit import ARTIFACTS
 from tests.web_helpers import ADMIN_ID, COMMS_ID, NOW, make_app, seeded_store
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-def _chromium() -> str:
-    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
-        return CHROMIUM
-    if os.environ.get("PREGONERO_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{CHROMIUM} is missing and PREGONERO_REQUIRE_BROWSER=1")
-    pytest.skip(f"{CHROMIUM} is not installed")
-
-
-@pytest.fixture
-async def browser():
-    executable = _chromium()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=executable, args=ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 @pytest.fixture

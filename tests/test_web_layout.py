@@ -7,11 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_kit import (
-    ARGS,
     SIZES,
     axe,
     check_layout,
-    chromium,
     describe,
     new_context,
     shoot,
@@ -23,19 +21,6 @@ pytestmark = pytest.mark.browser
 
 PAGES = ("/", "/campaigns", "/campaigns/new", "/content", "/gaps", "/officers", "/invites",
          "/exports")
-
-
-@pytest.fixture
-async def browser():
-    executable = chromium()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=executable, args=ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 LONG_CARD = "---\ntitle: Guía larga\nkind: practice\n---\n" + "\n\n".join(
