@@ -185,3 +185,52 @@ def test_the_dry_run_lists_the_next_send_of_each_recipient() -> None:
                    utc(2026, 3, 9, 15, 30))
     assert {(s.officer_id, s.card_id, s.due_at) for s in got} == {
         (1, "a", utc(2026, 3, 16, 15)), (2, "b", utc(2026, 3, 9, 16))}
+
+
+def _many_officers(store, n: int, zones: tuple[str, ...]) -> None:
+    rows = ({"id": i, "language": "es", "role": "officer", "region": "norte", "port": None,
+             "timezone": zones[i % len(zones)], "status": "active", "reminders_paused": 0,
+             "enrolled_at": "2026-01-01T00:00:00+00:00"} for i in range(1, n + 1))
+    store.db["officers"].insert_all(rows, batch_size=5000)
+
+
+def test_recipients_are_streamed_in_chunks_sharing_their_repeated_texts(store, monkeypatch
+                                                                         ) -> None:
+    from bot.store import delivery as outbox
+
+    _many_officers(store, 7, ("America/Mexico_City", "America/Tijuana"))
+    monkeypatch.setattr(outbox, "RECIPIENT_CHUNK", 3)
+    streamed = list(outbox.iter_recipients(store.db))
+    assert streamed == outbox.recipients(store.db) and len(streamed) == 7
+    same_zone = [r for r in streamed if r.timezone == "America/Tijuana"]
+    assert all(r.timezone is same_zone[0].timezone for r in same_zone)
+
+
+def test_planning_a_weekly_send_holds_a_few_hundred_bytes_per_officer(store, tmp_path) -> None:
+    """10,000 officers in two zones: the pass streams them and keeps only the sends (the
+    earlier pass held every officer as an object with its own texts: about 600 bytes each)."""
+    import tracemalloc
+
+    from bot.delivery import campaigns
+    from bot.delivery.scheduler import plan_due
+    from bot.library import import_folder
+    from bot.store import delivery as outbox
+
+    (tmp_path / "m" / "t").mkdir(parents=True)
+    (tmp_path / "m" / "t" / "a.es.md").write_text(
+        "---\ntitle: A\nkind: practice\n---\nTexto.\n", "utf-8")
+    now = utc(2026, 3, 9, 15, 30)
+    import_folder(store.db, tmp_path / "m", now)
+    _many_officers(store, 10_000, ("America/Mexico_City", "America/Tijuana"))
+    campaigns.add(store.db, campaigns.new_series(store.db, name="s", card_ids=["a"], day="mon",
+                                                 time="09:00", start="2026-03-01", now=now))
+    tracemalloc.start()
+    try:
+        report = plan_due(store.db, now + timedelta(hours=3), acks=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.planned == 10_000
+    assert store.db.conn.execute("SELECT count(*) FROM series_progress").fetchone()[0] == 10_000
+    assert peak / 10_000 < 450, f"{peak / 10_000:.0f} bytes per officer"
+    assert outbox.recipients(store.db)[0].id == 1

@@ -17,7 +17,7 @@ bot was down) is recorded as skipped instead of being sent late.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -110,11 +110,13 @@ def _send(officer: int, key: str, card: str, kind: str, due: datetime, campaign:
 
 
 def eligible(campaign: Campaign, recipients: Iterable[Recipient],
-             *, reminders: bool) -> list[Recipient]:
-    """Recipients in the campaign's segment; for reminders, those who did not pause them."""
+             *, reminders: bool) -> Iterator[Recipient]:
+    """Recipients in the campaign's segment; for reminders, those who did not pause them.
+    A generator: the recipients can be streamed from the database, never all in memory."""
     seg = segments.parse(campaign.segment)
-    return [r for r in recipients
-            if seg.matches(r) and not (reminders and r.reminders_paused)]
+    if seg.is_everyone:
+        return (r for r in recipients if not (reminders and r.reminders_paused))
+    return (r for r in recipients if seg.matches(r) and not (reminders and r.reminders_paused))
 
 
 def plan_series(
@@ -127,38 +129,54 @@ def plan_series(
     grace: timedelta = GRACE,
     quiet: QuietHours = QUIET,
 ) -> SeriesPlan:
-    """The sends of each time zone's latest occurrence not planned yet."""
+    """The sends of each time zone's latest occurrence not planned yet.
+
+    One pass over `recipients` (which may be a stream): each time zone's occurrence is worked
+    out the first time one of its officers comes by, and only the sends are kept.
+    """
     plan = SeriesPlan()
     if campaign.kind != "series" or campaign.status != "active" or not campaign.items:
         return plan
-    by_tz: dict[str, list[Recipient]] = {}
+    # what differs between officers is only the id and (drip) the position: the rest of each
+    # Send is made once per zone and position (100,000 officers per pass)
+    zones: dict[str, tuple[int, tuple[object, ...]] | None] = {}
+    made: dict[int, tuple[str, str]] = {}
+    drip = campaign.mode == "drip"
+    items = campaign.items
+    sends, make = plan.sends.append, tuple.__new__
+    next_position = plan.progress
     for r in eligible(campaign, recipients, reminders=True):
-        by_tz.setdefault(r.timezone, []).append(r)
-    for tz, people in sorted(by_tz.items()):
-        day = latest_occurrence(campaign, tz, now)
-        if day is None or (marks.get(tz) or "") >= day.isoformat():
+        tz = r.timezone
+        try:
+            zone = zones[tz]
+        except KeyError:
+            zone = zones[tz] = _zone(campaign, tz, marks, now, grace, quiet, plan.marks)
+        if zone is None:
             continue
-        plan.marks[tz] = day.isoformat()
-        due = due_time(occurrence_instant(campaign, day, tz), tz, campaign, quiet)
-        week = week_index(campaign, day)
-        # what differs between officers is only the id and (drip) the position: the rest of
-        # each Send is made once per zone and position (100,000 officers per pass)
-        rest = _send(0, "", "", "reminder", due, campaign, now, grace)[3:]
-        made: dict[int, tuple[str, str]] = {}
-        drip = campaign.mode == "drip"
-        items = campaign.items
-        sends, make = plan.sends.append, tuple.__new__
-        for r in people:
-            position = progress.get(r.id, 0) if drip else week
-            if position >= len(items):
-                continue
-            if drip:
-                plan.progress[r.id] = position + 1
-            ref = made.get(position)
-            if ref is None:
-                ref = made[position] = (item_key(campaign.id, position), items[position])
-            sends(make(Send, (r.id, ref[0], ref[1], *rest)))
+        week, rest = zone
+        position = progress.get(r.id, 0) if drip else week
+        if position >= len(items):
+            continue
+        if drip:
+            next_position[r.id] = position + 1
+        ref = made.get(position)
+        if ref is None:
+            ref = made[position] = (item_key(campaign.id, position), items[position])
+        sends(make(Send, (r.id, ref[0], ref[1], *rest)))
     return plan
+
+
+def _zone(campaign: Campaign, tz: str, marks: Mapping[str, str], now: datetime,
+          grace: timedelta, quiet: QuietHours,
+          planned: dict[str, str]) -> tuple[int, tuple[object, ...]] | None:
+    """A zone's due occurrence not planned yet: (week index, the Send fields after the card),
+    recording it in `planned`; None when the zone has nothing due."""
+    day = latest_occurrence(campaign, tz, now)
+    if day is None or (marks.get(tz) or "") >= day.isoformat():
+        return None
+    planned[tz] = day.isoformat()
+    due = due_time(occurrence_instant(campaign, day, tz), tz, campaign, quiet)
+    return week_index(campaign, day), _send(0, "", "", "reminder", due, campaign, now, grace)[3:]
 
 
 def plan_broadcast(
@@ -173,11 +191,17 @@ def plan_broadcast(
     if campaign.kind != "broadcast" or not campaign.items or campaign.send_at is None:
         return []
     at = datetime.fromisoformat(campaign.send_at)
-    sends = []
+    key, card = item_key(campaign.id, 0), campaign.items[0]
+    rests: dict[str, tuple[object, ...]] = {}  # per time zone: the fields after the officer
+    sends: list[Send] = []
+    add, make = sends.append, tuple.__new__
     for r in eligible(campaign, recipients, reminders=False):
-        due = due_time(at, r.timezone, campaign, quiet)
-        sends.append(_send(r.id, item_key(campaign.id, 0), campaign.items[0], "broadcast", due,
-                           campaign, now, grace))
+        rest = rests.get(r.timezone)
+        if rest is None:
+            due = due_time(at, r.timezone, campaign, quiet)
+            rest = rests[r.timezone] = _send(0, key, card, "broadcast", due, campaign, now,
+                                             grace)[1:]
+        add(make(Send, (r.id, *rest)))
     return sends
 
 

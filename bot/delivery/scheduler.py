@@ -9,6 +9,7 @@ zone), and a broadcast once, when its time comes. Re-running it never duplicates
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -52,13 +53,10 @@ def plan_due(db: Database, now: datetime, *, grace: timedelta = GRACE,
     if acks:
         report.planned += plan_acks(db, now, quiet=quiet)
     now_s = iso(now)
-    people: list[Recipient] | None = None
 
-    def everyone() -> list[Recipient]:
-        nonlocal people
-        if people is None:
-            people = store.recipients(db)
-        return people
+    def everyone() -> Iterator[Recipient]:
+        """Streamed afresh for each campaign: 100,000 officers are never all in memory."""
+        return store.iter_recipients(db)
 
     for campaign in store.due_broadcasts(db, now_s):
         sends = plan_broadcast(campaign, everyone(), now, grace=grace, quiet=quiet)

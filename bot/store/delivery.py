@@ -18,7 +18,7 @@ Telegram's reply and at most one more answered in the last group.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -246,6 +246,13 @@ def due_broadcasts(db: Database, now: str) -> list[Campaign]:
 
 def recipients(db: Database, ids: Iterable[int] | None = None) -> list[Recipient]:
     """Active people (every role), as the planner sees them."""
+    return list(iter_recipients(db, ids))
+
+
+def iter_recipients(db: Database, ids: Iterable[int] | None = None) -> Iterator[Recipient]:
+    """`recipients()` streamed from the database in chunks (a planning pass over 100,000
+    officers keeps a chunk, not all of them). The texts repeated on every row (role, region,
+    port, language, time zone) are shared: one string object per distinct value."""
     sql = ("SELECT id, role, region, port, language, timezone, reminders_paused != 0 "
            "FROM officers WHERE status = 'active'")
     args: list[object] = []
@@ -255,7 +262,15 @@ def recipients(db: Database, ids: Iterable[int] | None = None) -> list[Recipient
         args = list(ids)
     cur = db.conn.execute(sql, args)
     make = tuple.__new__  # NamedTuple._make is a Python-level call; 100,000 rows per pass
-    return [make(Recipient, row) for row in cur]
+    texts: dict[tuple[object, ...], tuple[object, ...]] = {}
+    while chunk := cur.fetchmany(RECIPIENT_CHUNK):
+        for row in chunk:
+            shared = row[1:]
+            shared = texts.setdefault(shared, shared)
+            yield make(Recipient, (row[0], *shared))
+
+
+RECIPIENT_CHUNK = 2000
 
 
 def series_state(db: Database, campaign_id: int) -> tuple[dict[int, int], dict[str, str]]:
@@ -293,24 +308,26 @@ def save_plan(db: Database, sends: Iterable[Send], *, now: str, campaign_id: int
     with db.atomic():
         before = db.conn.total_changes
         for (key_, cid, card, kind, due, status, reason), ids in groups.items():
-            db.conn.execute(
-                "INSERT OR IGNORE INTO outbox (officer_id, item_key, campaign_id, card_id, kind, "
-                "due_at, status, error, created_at, done_at) "
-                "SELECT value, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM json_each(?)",
-                [key_, cid, card, kind, due, status, reason, now,
-                 now if status != "pending" else None, _json_ids(ids)])
+            for part in _json_chunks(ids):
+                db.conn.execute(
+                    "INSERT OR IGNORE INTO outbox (officer_id, item_key, campaign_id, card_id, "
+                    "kind, due_at, status, error, created_at, done_at) "
+                    "SELECT value, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM json_each(?)",
+                    [key_, cid, card, kind, due, status, reason, now,
+                     now if status != "pending" else None, part])
         added = db.conn.total_changes - before
         if campaign_id is not None and progress:
             by_position: dict[int, list[int]] = {}
             for officer, position in progress.items():
                 by_position.setdefault(position, []).append(officer)
             for position, ids in by_position.items():
-                db.conn.execute(
-                    "INSERT INTO series_progress (campaign_id, officer_id, next_position) "
-                    "SELECT ?, value, ? FROM json_each(?) WHERE true "
-                    "ON CONFLICT(campaign_id, officer_id) "
-                    "DO UPDATE SET next_position = excluded.next_position",
-                    [campaign_id, position, _json_ids(ids)])
+                for part in _json_chunks(ids):
+                    db.conn.execute(
+                        "INSERT INTO series_progress (campaign_id, officer_id, next_position) "
+                        "SELECT ?, value, ? FROM json_each(?) WHERE true "
+                        "ON CONFLICT(campaign_id, officer_id) "
+                        "DO UPDATE SET next_position = excluded.next_position",
+                        [campaign_id, position, part])
         if campaign_id is not None and marks:
             db.conn.executemany(
                 "INSERT INTO series_marks (campaign_id, timezone, occurrence) VALUES (?, ?, ?) "
@@ -322,8 +339,11 @@ def save_plan(db: Database, sends: Iterable[Send], *, now: str, campaign_id: int
     return added
 
 
-def _json_ids(ids: list[int]) -> str:
-    return "[" + ",".join(map(str, ids)) + "]"
+def _json_chunks(ids: list[int], size: int = 10_000) -> Iterator[str]:
+    """The ids as JSON arrays of at most `size` (one text of 100,000 ids, and its 100,000
+    digit strings, would be held at once)."""
+    for i in range(0, len(ids), size):
+        yield "[" + ",".join(map(str, ids[i:i + size])) + "]"
 
 
 def _iso(dt: object) -> str:
