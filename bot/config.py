@@ -117,19 +117,19 @@ def load_settings(
         key = setting.name.removeprefix("PREGONERO_").lower()
         value = env.get(setting.name)
         if value is None and key in file_values:
-            value = file_values[key]
-            if isinstance(value, list):
-                value = ",".join(str(v) for v in value)
-            value = str(value)
+            found = file_values[key]
+            value = (",".join(str(v) for v in found) if isinstance(found, list)
+                     else str(found))
         raw[setting.name] = setting.default if value is None else value
-    parsed = {s.name: s.parse(raw[s.name]) for s in SETTINGS}
+    for setting in SETTINGS:  # every value is checked, in the table's order
+        setting.parse(raw[setting.name])
     return Settings(
-        bot_token=str(parsed["PREGONERO_BOT_TOKEN"]).strip(),
-        api_url=str(parsed["PREGONERO_API_URL"]),
-        db=Path(str(parsed["PREGONERO_DB"])),
-        admins=parsed["PREGONERO_ADMINS"],  # type: ignore[arg-type]
-        web=parsed["PREGONERO_WEB"],  # type: ignore[arg-type]
-        timezone=str(parsed["PREGONERO_TIMEZONE"]),
-        messages=Path(str(parsed["PREGONERO_MESSAGES"])),
-        web_url=str(parsed["PREGONERO_WEB_URL"]),
+        bot_token=raw["PREGONERO_BOT_TOKEN"].strip(),
+        api_url=raw["PREGONERO_API_URL"],
+        db=Path(raw["PREGONERO_DB"]),
+        admins=_parse_admins(raw["PREGONERO_ADMINS"]),
+        web=_parse_web(raw["PREGONERO_WEB"]),
+        timezone=raw["PREGONERO_TIMEZONE"],
+        messages=Path(raw["PREGONERO_MESSAGES"]),
+        web_url=raw["PREGONERO_WEB_URL"],
     )

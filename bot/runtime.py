@@ -68,7 +68,7 @@ class Runtime:
         self.with_delivery = with_delivery
         self.webhook_url = webhook_url
         self.request = request
-        self.application: Application | None = None  # type: ignore[type-arg]
+        self.application: Application | None = None
         self.engine: Any = None
         self.web_app: web.Application | None = None
         self._runner: web.AppRunner | None = None

@@ -100,10 +100,10 @@ def file_base_url(api_url: str) -> str:
     return f"{head}/file/{tail}" if sep else f"{api_url}/file"
 
 
-Area = Callable[[Application], None]  # type: ignore[type-arg]
+Area = Callable[[Application], None]
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Add this package's commands and buttons (handler group 0)."""
     application.add_handlers(command_handlers(COMMAND_HANDLERS))
     application.add_handler(button_handler(ROUTES))
@@ -112,7 +112,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
 def build_application(
     settings: Settings, store: Store, *, areas: Sequence[Area] = (register,),
     request: BaseRequest | None = None,
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     """The python-telegram-bot Application: the gate, each area's handlers (`areas`, each
     `register(application)`), then the fallbacks."""
     builder = (
@@ -154,7 +154,7 @@ def build_application(
     return application
 
 
-async def on_start(application: Application) -> None:  # type: ignore[type-arg]
+async def on_start(application: Application) -> None:
     """After `initialize()`: remember the bot's username, make the configured admins who are
     known admins, set the command menus. Telegram errors here are logged, never fatal."""
     store = store_of(application)

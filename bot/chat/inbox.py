@@ -73,7 +73,7 @@ class InboxProcessor(SimpleUpdateProcessor):
 class InboxPoller:
     """Long polling that confirms a batch to Telegram only after it is stored."""
 
-    def __init__(self, application: Application, store: Store, *,  # type: ignore[type-arg]
+    def __init__(self, application: Application, store: Store, *,
                  timeout: int = 10, allowed_updates: list[str] | None = None) -> None:
         self.application = application
         self.store = store

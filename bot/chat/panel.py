@@ -50,7 +50,7 @@ async def track_update(update: Update, context: ChatContext) -> None:
     context.application.bot_data[LAST_UPDATE_KEY] = utcnow()
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Add /panel (group 0) and the last-update tracker (group -2)."""
     application.add_handler(TypeHandler(Update, track_update, block=False), group=TRACK_GROUP)
     application.add_handlers(command_handlers({"panel": panel}))

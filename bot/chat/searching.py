@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.callbacks import Button, actions_in, button, keyboard
 from bot.chat.gate import start_code
@@ -213,10 +213,10 @@ def last_results(context: ChatContext) -> Results | None:
     return data.get(RESULTS_KEY) if data is not None else None
 
 
-def shows_page_of(markup: object, results: Results) -> bool:
+def shows_page_of(markup: InlineKeyboardMarkup | None, results: Results) -> bool:
     """Whether a results message (its keyboard) shows a page of these results, and not of an
     earlier search: only then may its page buttons turn the page. Pure."""
-    shown = [args[0] for action, args in actions_in(markup) if action == "open"]  # type: ignore[arg-type]
+    shown = [args[0] for action, args in actions_in(markup) if action == "open"]
     ids = [item.card_id for item in results.items]
     return any(ids[p * PAGE_SIZE:(p + 1) * PAGE_SIZE] == shown for p in range(results.pages))
 

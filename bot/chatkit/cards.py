@@ -143,14 +143,16 @@ class CardSender:
         """Send a photo or document, by cached file_id when Telegram has the file already (it
         was uploaded after the same check); an upload reads the file only if it still matches
         its import hash (`read_verified`), else raises `MaterialChanged`."""
-        send = bot.send_photo if kind == "photo" else bot.send_document
-        field = "photo" if kind == "photo" else "document"
         store = self.store
+
+        async def send(file: InputFile | str) -> Message:
+            if kind == "photo":
+                return await bot.send_photo(chat_id, photo=file, **kwargs)
+            return await bot.send_document(chat_id, document=file, **kwargs)
 
         async def upload() -> Message:
             data = await asyncio.to_thread(read_verified, path, sha)
-            upload_file = InputFile(data, filename=Path(path).name)
-            message = await send(chat_id, **{field: upload_file}, **kwargs)
+            message = await send(InputFile(data, filename=Path(path).name))
             file_id = _file_id(message, kind)
             if file_id:
                 await store.run(engagement.cache_file_id, sha, kind, file_id, at=iso(utcnow()))
@@ -164,7 +166,7 @@ class CardSender:
                 if cached is None:
                     return await upload()
         try:
-            return await send(chat_id, **{field: cached}, **kwargs)
+            return await send(cached)
         except BadRequest as exc:
             text = str(exc).lower()
             if "file" not in text and "identifier" not in text:

@@ -74,7 +74,7 @@ def command(key: str) -> Command:
 
 
 def command_handlers(handlers: Mapping[str, Callable[..., Coroutine[Any, Any, None]]]
-                     ) -> list[CommandHandler]:  # type: ignore[type-arg]
+                     ) -> list[CommandHandler]:
     """One `CommandHandler` per command key of an area (both names, private messages only);
     a key missing from `COMMANDS` is a KeyError at start-up."""
     return [CommandHandler(names(key), callback, filters=filters.UpdateType.MESSAGE)

@@ -28,11 +28,11 @@ SETTINGS_KEY = "pregonero.settings"
 CARDS_KEY = "pregonero.cards"
 
 
-def store_of(application: Application) -> Store:  # type: ignore[type-arg]
+def store_of(application: Application) -> Store:
     return application.bot_data[STORE_KEY]
 
 
-def settings_of(application: Application) -> Settings:  # type: ignore[type-arg]
+def settings_of(application: Application) -> Settings:
     return application.bot_data[SETTINGS_KEY]
 
 

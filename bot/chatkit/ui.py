@@ -100,7 +100,7 @@ def stale_text(lang: str) -> str:
 Route = Callable[..., Coroutine[Any, Any, None]]  # async def handler(update, context, *args)
 
 
-def button_handler(routes: Mapping[str, Route]) -> CallbackQueryHandler:  # type: ignore[type-arg]
+def button_handler(routes: Mapping[str, Route]) -> CallbackQueryHandler:
     """One handler for an area's inline buttons: `routes` maps a `bot.callbacks` action to
     `async def handler(update, context, *args)`. Taps on other actions pass on to the next
     handler (and, when nobody owns them, to the forged-button fallback)."""
@@ -109,7 +109,7 @@ def button_handler(routes: Mapping[str, Route]) -> CallbackQueryHandler:  # type
         cb = decode(data if isinstance(data, str) else None)
         return cb is not None and cb.action in routes
 
-    async def route(update: Update, context: CallbackContext) -> None:  # type: ignore[type-arg]
+    async def route(update: Update, context: CallbackContext) -> None:
         query = update.callback_query
         cb = decode(query.data if query else None)
         if cb is not None and cb.action in routes:

@@ -303,7 +303,7 @@ def show(campaign_id: int, dry_run: bool, follow_delivery: bool, as_json: bool) 
         _print_sends(sends, zones, s.timezone)
 
 
-def _change(action: str):  # type: ignore[no-untyped-def]
+def _change(action: str) -> click.Command:
     @click.argument("campaign_id", type=ID)
     @json_option
     def verb(campaign_id: int, as_json: bool) -> None:

@@ -84,14 +84,15 @@ class StagedProgress:
     def __init__(self, stages: dict[str, tuple[str, str]], *, stream: TextIO | None = None,
                  tty: bool | None = None, quiet: bool = False) -> None:
         self.stages = stages
-        self.options = {"stream": stream, "tty": tty, "quiet": quiet}
+        self.stream, self.tty, self.quiet = stream, tty, quiet
         self.current: tuple[str, ProgressBar] | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if self.current is None or self.current[0] != stage:
             self.close()
             label, unit = self.stages.get(stage, (stage, ""))
-            self.current = (stage, ProgressBar(label, unit, **self.options))  # type: ignore[arg-type]
+            self.current = (stage, ProgressBar(label, unit, stream=self.stream, tty=self.tty,
+                                               quiet=self.quiet))
         self.current[1].update(done, total)
 
     def close(self) -> None:

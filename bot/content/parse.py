@@ -205,17 +205,16 @@ def parse_file(path: Path, topic_folder: str | None, shown: str, root: Path | No
         yaml_text, body, body_line = split_front_matter(text)
     except ValueError as exc:
         return None, [problem(shown, 1, str(exc))]
+    error: yaml.YAMLError | None = None
     try:
         meta = safeyaml.load(yaml_text) if yaml_text.strip() else None
     except safeyaml.RefusedYaml as refused:
-        meta, exc = None, refused
+        meta, error = None, refused
     except yaml.YAMLError:
         meta = None
-        exc = _python_yaml_error(yaml_text)  # the pure-Python parser points at better lines
-    else:
-        exc = None
-    if exc is not None:
-        return None, [_yaml_problem(exc, shown, body_line)]
+        error = _python_yaml_error(yaml_text)  # the pure-Python parser points at better lines
+    if error is not None:
+        return None, [_yaml_problem(error, shown, body_line)]
     if meta is None:
         return None, [problem(shown, 1, N_("empty front matter: it needs at least title: and "
                                            "kind:"))]

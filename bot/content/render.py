@@ -59,9 +59,10 @@ def render_both(markdown: str) -> tuple[str, str]:
     markdown = markdown or ""
     tree = SyntaxTreeNode(_MD.parse(markdown))
     lines = tuple(markdown.split("\n"))
-    return tuple(  # type: ignore[return-value]
+    html_text, plain = (
         _blocks(tree.children, _Ctx(html=mode, lines=lines), "\n\n").strip("\n")
         for mode in (True, False))
+    return html_text, plain
 
 
 def telegram_length(html_text: str) -> int:

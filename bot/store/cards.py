@@ -148,10 +148,10 @@ def import_cards(db: Database, cards: list[ParsedCard], now: datetime | str,
                 continue
             (report.updated if old is not None else report.added).append(card.id)
             db.execute("DELETE FROM card_translations WHERE card_id = ?", [card.id])
-            db["cards"].upsert({**card_row, "fingerprint": fingerprint,
+            db.table("cards").upsert({**card_row, "fingerprint": fingerprint,
                                 "created_at": old["created_at"] if old else stamp,
                                 "updated_at": stamp}, pk="id")
-            db["card_translations"].insert_all(rows)
+            db.table("card_translations").insert_all(rows)
         wanted = {card.id for card in cards}
         for card_id in sorted(set(existing) - wanted):
             db.execute("DELETE FROM card_translations WHERE card_id = ?", [card_id])
@@ -169,7 +169,7 @@ def _replace_topics(db: Database, topics: list[TopicName]) -> bool:
     if new == old:
         return False
     db.execute("DELETE FROM card_topics")
-    db["card_topics"].insert_all(
+    db.table("card_topics").insert_all(
         [{"slug": s, "title_es": es, "title_en": en} for s, es, en in new])
     return True
 

@@ -120,7 +120,7 @@ def record(db: Database, event: Event) -> None:
     row["type"] = str(event.type)
     if event.type == EventType.QUERY:
         row["officer_id"] = None  # by construction: a question is never tied to a person
-    db["events"].insert(row)
+    db.table("events").insert(row)
 
 
 def log_query(db: Database, *, normalized: str, results: int, lang: str | None,

@@ -66,7 +66,7 @@ def apply(db: Database) -> list[str]:
             continue
         with db.atomic():
             fn(db)
-            db["_migrations"].insert(
+            db.table("_migrations").insert(
                 {"name": name, "applied_at": datetime.now(UTC).isoformat(timespec="seconds")}
             )
         ran.append(name)

@@ -223,7 +223,7 @@ def create_invite(
     code = "-"
     while code.startswith("-"):  # a code like "-Dx..." would read as an option on a command line
         code = secrets.token_urlsafe(9)  # 12 characters of A-Z a-z 0-9 _ -, fits a deep link
-    db["invites"].insert(
+    db.table("invites").insert(
         {
             "code": code,
             "role": str(role),
@@ -299,7 +299,7 @@ def enroll(
         db.execute("DELETE FROM invite_failures WHERE user_id = ?", [user_id])
         assert invite is not None
         db.execute("UPDATE invites SET uses = uses + 1 WHERE code = ?", [code])
-        db["officers"].upsert(
+        db.table("officers").upsert(
             {
                 "id": user_id,
                 "language": language,
@@ -365,7 +365,7 @@ def ensure_admin(db: Database, user_id: int, *, language: str, timezone: str, no
     """Make a configured admin (PREGONERO_ADMINS) an active admin, enrolling them if needed."""
     existing = get_officer(db, user_id)
     if existing is None:
-        db["officers"].insert(
+        db.table("officers").insert(
             {
                 "id": user_id,
                 "language": language,
@@ -402,7 +402,7 @@ def set_profile(
 ) -> None:
     updates = {k: v for k, v in (("region", region), ("port", port), ("timezone", timezone)) if v}
     if updates:
-        db["officers"].update(user_id, updates)
+        db.table("officers").update(user_id, updates)
 
 
 def set_role(db: Database, user_id: int, role: Role) -> None:

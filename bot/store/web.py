@@ -91,7 +91,7 @@ def create_login_token(db: Database, officer_id: int, *, now: datetime,
     with db.atomic():
         db.execute("DELETE FROM web_login_tokens WHERE expires_at <= ? OR officer_id = ?",
                    [iso(now), officer_id])
-        db["web_login_tokens"].insert(
+        db.table("web_login_tokens").insert(
             {"token_hash": token_hash(token), "officer_id": officer_id, "created_at": iso(now),
              "expires_at": iso(now + ttl), "used_at": None}
         )
@@ -143,7 +143,7 @@ def redeem_login_token(db: Database, token: str, *, now: datetime,
         csrf = secrets.token_urlsafe(24)
         expires = iso(now + ttl)
         db.execute("DELETE FROM web_sessions WHERE expires_at <= ?", [when])
-        db["web_sessions"].insert(
+        db.table("web_sessions").insert(
             {"session_hash": token_hash(cookie), "officer_id": officer_id, "lang": lang,
              "csrf": csrf, "created_at": when, "expires_at": expires}
         )

@@ -21,6 +21,7 @@ emulator listens on 127.0.0.1.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -136,7 +137,7 @@ def add_control_routes(app: web.Application, emu: Any) -> None:
             return fail(EmulatorError(f"cannot tap: {exc}"))
         return web.json_response({"callback_query_id": query_id})
 
-    def action(name: str):  # type: ignore[no-untyped-def]
+    def action(name: str) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handler(request: web.Request) -> web.Response:
             uid = user_id(request)
             if name == "deactivate":

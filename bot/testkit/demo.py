@@ -13,7 +13,7 @@ import dataclasses
 import signal
 import socket
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.clock import iso, utcnow
 from bot.config import DEMO_PORT, DEMO_TOKEN, Settings
@@ -24,6 +24,9 @@ from bot.store.officers import Role, create_invite, delete_invite, get_officer, 
 from bot.testkit.emulator import Emulator, EmulatorError
 from bot.testkit.sandbox import add_sandbox_routes
 from bot.testkit.terminal import TerminalChat
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 DEMO_USERNAME = "PregoneroDemoBot"
 DEMO_USER_ID = 100001
@@ -65,7 +68,7 @@ class Demo:
             web_port = 0  # 8080 is taken: the web app takes a free port and says which
         self.settings = dataclasses.replace(settings, web=(host, web_port))
         self.store: Store | None = None
-        self.runtime: object | None = None
+        self.runtime: Runtime | None = None
         self.user_id = DEMO_USER_ID
 
     @property
@@ -120,7 +123,7 @@ class Demo:
     async def stop(self) -> None:
         runtime = self.runtime
         if runtime is not None:
-            await runtime.stop()  # type: ignore[attr-defined]
+            await runtime.stop()
             self.runtime = None
         await self.emulator.stop()
         if self.store is not None:

@@ -87,9 +87,9 @@ class RateLimits:
     _chats: dict[int | str, Bucket | Window] = field(default_factory=dict)
 
     @classmethod
-    def telegram(cls, **kw: object) -> RateLimits:
+    def telegram(cls, *, clock: Callable[[], float] = loop_time) -> RateLimits:
         """Strict limits as Telegram's FAQ reads at its strictest (the tests' default)."""
-        return cls(enabled=True, strict=True, **kw)  # type: ignore[arg-type]
+        return cls(enabled=True, strict=True, clock=clock)
 
     def check(self, chat_id: int | str, *, paid: bool = False) -> int:
         """0 if the message may go now (and count it), else Telegram's retry_after seconds."""

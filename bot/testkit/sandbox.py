@@ -45,7 +45,7 @@ STRINGS = {
 }
 
 Enroll = Callable[[str], Awaitable[int]]
-ENROLL_KEY = web.AppKey("sandbox_enroll", object)
+ENROLL_KEY: web.AppKey[Enroll] = web.AppKey("sandbox_enroll")
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -87,7 +87,7 @@ async def new_chat(request: web.Request) -> web.Response:
         data = {}
     lang = data.get("lang") if isinstance(data, dict) else None
     lang = lang if lang in LANGS else "es"
-    enroll: Enroll = request.app[ENROLL_KEY]  # type: ignore[assignment]
+    enroll = request.app[ENROLL_KEY]
     user_id = await enroll(lang)
     return web.json_response({"user_id": user_id, "lang": lang})
 

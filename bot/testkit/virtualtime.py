@@ -22,15 +22,15 @@ import selectors
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
-_Base: type[selectors.BaseSelector] = selectors.DefaultSelector  # type: ignore[assignment]
 GRACE = 0.0005  # seconds of real polling before time jumps (kernel work still in flight)
 
 
-class _IdleSelector(_Base):  # type: ignore[misc,valid-type]
+class _IdleSelector(selectors.DefaultSelector):
     """The default selector, except that an idle wait for a timer becomes a jump of the clock."""
 
     def __init__(self) -> None:
@@ -69,8 +69,8 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         self.offset += seconds
         self.jumps += 1
 
-    def run_in_executor(self, executor: Executor | None, func: Callable[..., T],
-                        *args: Any) -> asyncio.Future[T]:
+    def run_in_executor(self, executor: Executor | None, func: Callable[[*Ts], T],
+                        *args: *Ts) -> asyncio.Future[T]:
         future = super().run_in_executor(executor, func, *args)
         self.jobs += 1
         future.add_done_callback(self._job_done)

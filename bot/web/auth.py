@@ -37,6 +37,15 @@ async def load_session(request: web.Request) -> web_store.Session | None:
     return session
 
 
+def signed_in(request: web.Request) -> web_store.Session:
+    """The session of a view wrapped by `require` (which has loaded it and refused the
+    request without one)."""
+    session = request.get(keys.SESSION)
+    if session is None:
+        raise web.HTTPUnauthorized()
+    return session
+
+
 def require(*roles: str) -> Callable[[Handler], Handler]:
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
@@ -48,18 +57,16 @@ def require(*roles: str) -> Callable[[Handler], Handler]:
                 raise web.HTTPForbidden()
             if request.method not in ("GET", "HEAD", "OPTIONS"):
                 await check_csrf(request, session.csrf)
-            await _remember_lang(request)
+            await _remember_lang(request, session)
             return await handler(request)
 
-        view.roles = roles  # type: ignore[attr-defined]
         return view
 
     return wrap
 
 
-async def _remember_lang(request: web.Request) -> None:
+async def _remember_lang(request: web.Request, session: web_store.Session) -> None:
     """`?lang=en` on any page switches the session's language."""
-    session = request[keys.SESSION]
     asked = request.query.get("lang")
     if asked in ("es", "en") and asked != session.lang:
         store = request.app[keys.STORE]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.i18n import N_
 from bot.web import render
@@ -27,7 +28,7 @@ TITLES = {
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler: render.Any) -> web.StreamResponse:
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except web.HTTPException as exc:

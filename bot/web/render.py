@@ -102,7 +102,8 @@ def setup(app: web.Application) -> None:
             extensions=["jinja2.ext.i18n"], filters=_filters(lang, tz),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         )
-        env.install_gettext_translations(catalog(lang), newstyle=True)  # type: ignore[attr-defined]
+        env.install_gettext_translations(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+            catalog(lang), newstyle=True)
         env.globals["lang"] = lang
         env.globals["lbl"] = label
         env.globals["campaign_name"] = campaign_name

@@ -20,6 +20,7 @@ import hmac
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.web import keys
 
@@ -93,7 +94,7 @@ def cross_site(request: web.Request) -> str | None:
 
 
 @web.middleware
-async def same_origin_middleware(request: web.Request, handler: web.Handler
+async def same_origin_middleware(request: web.Request, handler: Handler
                                  ) -> web.StreamResponse:
     """Refuse (403) any POST, PUT, PATCH or DELETE that a browser says comes from elsewhere."""
     if request.method not in SAFE_METHODS and cross_site(request) is not None:

@@ -258,7 +258,7 @@ async def create_campaign(request: web.Request) -> web.Response:
     data.update(form=form, weekdays=WEEKDAYS, error=None, preview=None)
     try:
         result = await store.run(create_or_preview, form, action, now=now, tz=tz, lang=lang,
-                                 created_by=request[keys.SESSION].officer_id)
+                                 created_by=auth.signed_in(request).officer_id)
     except PregoneroError as exc:
         data["error"] = render.code_spans(
             exc.localized(lang) if isinstance(exc, lib.CampaignInputError) else str(exc))
