@@ -182,8 +182,3 @@ class InboxPoller:
             await self.store.run(inbox.prune, now=utcnow())
         except Exception as exc:
             log.warning("could not prune the inbox: %s", describe_error(exc, self.store.path))
-
-
-def poller_of(application: object) -> InboxPoller | None:
-    data = getattr(application, "bot_data", None)
-    return data.get(POLLER_KEY) if isinstance(data, dict) else None

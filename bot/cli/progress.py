@@ -41,7 +41,6 @@ class ProgressBar:
         self.done = self.total = 0
         self._drawn_at = 0.0
         self._quarter = -1  # the last quarter printed as a plain line
-        self._open = False
 
     def update(self, done: int, total: int) -> None:
         self.done, self.total = done, total
@@ -54,7 +53,6 @@ class ProgressBar:
             self._drawn_at = now
             self.stream.write("\r" + bar_line(self.label, self.unit, done, total) + "\x1b[K")
             self.stream.flush()
-            self._open = True
             return
         quarter = 4 if total <= 0 else min(4, done * 4 // total)
         if quarter > self._quarter:
@@ -71,7 +69,6 @@ class ProgressBar:
             self.stream.write("\r" + bar_line(self.label, self.unit, self.done, self.total)
                               + "\x1b[K\n")
             self.stream.flush()
-            self._open = False
         elif self._quarter < 4 and self.total:
             self.stream.write(plain_line(self.label, self.unit, self.done, self.total) + "\n")
             self.stream.flush()

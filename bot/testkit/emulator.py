@@ -143,9 +143,6 @@ class Emulator(BotApiMethods):
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def file_url(self) -> str:
-        return f"{self.url}/file/bot"
-
     # ------------------------------------------------------------------ waiting
 
     def _notify(self) -> None:

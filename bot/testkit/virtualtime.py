@@ -60,14 +60,12 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         selector.loop = self
         self.offset = 0.0
         self.jobs = 0
-        self.jumps = 0
 
     def time(self) -> float:
         return time.monotonic() + self.offset
 
     def jump(self, seconds: float) -> None:
         self.offset += seconds
-        self.jumps += 1
 
     def run_in_executor(self, executor: Executor | None, func: Callable[[*Ts], T],
                         *args: *Ts) -> asyncio.Future[T]:

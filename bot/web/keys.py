@@ -22,7 +22,6 @@ STORE = web.AppKey("store", Store)
 APPLICATION: web.AppKey[Application[Any, Any, Any, Any, Any, Any] | None] = web.AppKey(
     "application")
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
-STARTED = web.AppKey("started", datetime)
 
 # Per request: the signed-in person's session (None when signed out), set by `auth`.
 SESSION: web.RequestKey[Session | None] = web.RequestKey("session")
