@@ -86,10 +86,6 @@ def names(key: str) -> tuple[str, ...]:
     return command(key).names
 
 
-def all_names() -> frozenset[str]:
-    return frozenset(n for c in COMMANDS for n in c.names)
-
-
 def visible(role: Role) -> list[Command]:
     """The commands this role sees, in declared order, /baja (/stop) always last."""
     shown = [c for c in COMMANDS if c.in_menu and role in c.roles]

@@ -255,8 +255,9 @@ def next_send(campaign: Campaign, now: datetime, default_tz: str) -> datetime | 
     if campaign.status in ("cancelled", "done", "paused"):
         return None
     if campaign.kind == "broadcast":
-        return datetime.fromisoformat(campaign.send_at) if campaign.status == "scheduled" \
-            else None
+        if campaign.status != "scheduled" or campaign.send_at is None:
+            return None
+        return datetime.fromisoformat(campaign.send_at)
     if series_finished(campaign, now):
         return None
     day = next_occurrence(campaign, default_tz, now)

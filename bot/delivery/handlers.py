@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlite_utils import Database
 from telegram import Update
 from telegram.ext import Application
 
@@ -98,7 +99,7 @@ async def set_zone(update: Update, context: ChatContext, officer: Officer, code:
     await reply(update, esc(text), edit=True)
 
 
-def upcoming_lines(db: object, *, now: datetime, tz: str, lang: str) -> list[dict]:
+def upcoming_lines(db: Database, *, now: datetime, tz: str, lang: str) -> list[dict]:
     """Active campaigns with their next send, soonest first (for /proximos). Pure-ish: reads."""
     data = lib.list_summaries(db, now=now, default_tz=tz, include_finished=False)
     return sorted(data, key=lambda d: d["next_send"] or "9999")
@@ -165,7 +166,7 @@ COMMAND_HANDLERS = {"reminders": show_reminders, "upcoming": show_upcoming,
                     "timezone": choose_zone}
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Add this area's commands and buttons (handler group 0)."""
     application.add_handlers(command_handlers(COMMAND_HANDLERS))
     application.add_handler(button_handler(ROUTES))

@@ -36,11 +36,18 @@ def _known_zones() -> frozenset[str]:
 
 
 class Person(Protocol):
-    role: str
-    region: str | None
-    port: str | None
-    language: str
-    timezone: str
+    """What a segment reads of a person (read-only: officers and recipients are immutable)."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def port(self) -> str | None: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -189,9 +189,9 @@ class Sender:
                 handle.cancel()
                 recorder.add(Outcome(row, "retry", "retry soon", iso(at)))
             while not queue.empty():
-                row = queue.get_nowait()
-                if row is not None:
-                    recorder.add(Outcome(row, "retry", None, iso(now()), refund=True))
+                queued = queue.get_nowait()
+                if queued is not None:
+                    recorder.add(Outcome(queued, "retry", None, iso(now()), refund=True))
 
         async def worker() -> None:
             nonlocal busy

@@ -48,7 +48,7 @@ def suggest(db: Database, gaps: Iterable[tuple[str, str, int]], *, min_count: in
                 continue
             counts[(word, lang)] += n
             example.setdefault((word, lang), text)
-    out = []
+    out: list[Suggestion] = []
     for (word, lang), n in counts.most_common():
         if n < min_count or len(out) >= limit:
             break

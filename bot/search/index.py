@@ -22,7 +22,7 @@ def _keywords(raw: str | None) -> str:
 
 def card_passages(rows: list[dict]) -> list[tuple[str, str, int, str, str]]:
     """(card_id, lang, n, hash, text) of every passage of these card translations."""
-    out = []
+    out: list[tuple[str, str, int, str, str]] = []
     for row in rows:
         texts = semantic.passages(row["title"], row["summary"], row["keywords"],
                                   row["body_text"])

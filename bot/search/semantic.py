@@ -102,10 +102,11 @@ def reset(new: Encoder | None = None, state: str = "unknown") -> None:
 
 def _keywords(raw: object) -> str:
     if isinstance(raw, str):
+        text = raw
         try:
-            raw = json.loads(raw or "[]")
+            raw = json.loads(text or "[]")
         except ValueError:
-            return raw
+            return text
     if isinstance(raw, (list, tuple)):
         return ", ".join(str(v) for v in raw)
     return str(raw or "")

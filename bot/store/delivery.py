@@ -18,7 +18,7 @@ Telegram's reply and at most one more answered in the last group.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -173,7 +173,8 @@ def create_campaign(db: Database, campaign: Campaign) -> int:
              campaign.send_at, int(campaign.urgent), campaign.ack_days, campaign.created_at,
              campaign.created_by],
         )
-        cid = int(cur.lastrowid)
+        assert cur.lastrowid is not None  # set by every INSERT
+        cid = cur.lastrowid
         db.conn.executemany(
             "INSERT INTO campaign_items (campaign_id, position, card_id) VALUES (?, ?, ?)",
             [(cid, i, card) for i, card in enumerate(campaign.items)],
@@ -192,7 +193,7 @@ def _items(db: Database, ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-def _campaigns(db: Database, sql: str, args: list[object]) -> list[Campaign]:
+def _campaigns(db: Database, sql: str, args: Sequence[object]) -> list[Campaign]:
     rows = list(db.query(sql, args))
     items = _items(db, [r["id"] for r in rows])
     return [
@@ -294,8 +295,9 @@ def save_plan(db: Database, sends: Iterable[Send], *, now: str, campaign_id: int
     # A weekly send for 100,000 officers is a handful of groups of rows that differ only in the
     # officer: each group is one INSERT ... SELECT over a JSON array of officer ids (the loop
     # runs in SQLite, not in 100,000 bound statements).
-    stamps: dict[object, str] = {}  # the same due time for thousands of rows: format it once
-    groups: dict[tuple[object, ...], list[int]] = {}
+    stamps: dict[datetime, str] = {}  # the same due time for thousands of rows: format it once
+    # (item_key, campaign_id, card_id, kind, due_at, status, reason) -> officer ids
+    groups: dict[tuple[str, int | None, str, str, str, str, str | None], list[int]] = {}
     for s in sends:
         due = stamps.get(s.due_at)
         if due is None:
@@ -346,10 +348,10 @@ def _json_chunks(ids: list[int], size: int = 10_000) -> Iterator[str]:
         yield "[" + ",".join(map(str, ids[i:i + size])) + "]"
 
 
-def _iso(dt: object) -> str:
+def _iso(dt: datetime | str) -> str:
     from bot.clock import iso
 
-    return dt if isinstance(dt, str) else iso(dt)  # type: ignore[arg-type]
+    return dt if isinstance(dt, str) else iso(dt)
 
 
 # --- the outbox ------------------------------------------------------------------------------
