@@ -47,6 +47,9 @@ async def test_the_run_process_serves_officers_and_delivers_a_cli_broadcast(
         "PREGONERO_API_URL": emulator.base_url,
         "PREGONERO_DB": str(db_path),
         "PREGONERO_WEB": f"127.0.0.1:{web_port}",
+        # Words only: embedding the whole messages folder at import costs over a minute, and
+        # the semantic layer has its own tests (test_search_semantic, test_search_eval).
+        "PREGONERO_SEMANTIC": "off",
     }
     code, _, err = await _pregonero(env, "content", "import", "messages")
     assert code == 0, err
