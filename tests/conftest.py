@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
 from bot.store import Store
+from tests.factories import CliResult
 
 pytest_plugins = ["bot.testkit.pytest_plugin"]
 
@@ -35,6 +38,44 @@ def store(db_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def settings(db_path: Path) -> Settings:
     return Settings(bot_token="123456:TEST", db=db_path, admins=(999,))
+
+
+@pytest.fixture
+def cli(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """`cli("invite", "create", "--json")` runs `pregonero` in this process, in `tmp_path`, on
+    the test's `db_path` (PREGONERO_DB; other PREGONERO_ settings unset but the semantic
+    switch), and returns its exit code, stdout and stderr. As in a real process, a log record
+    of WARNING or above reaches stderr. An exception the CLI lets through fails the test (a
+    real process would print a traceback). Tests of a real process (signals, kill -9, the
+    `run` verb) start one instead."""
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for key in [k for k in os.environ if k.startswith("PREGONERO_")]:
+        if key != "PREGONERO_SEMANTIC":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("PREGONERO_DB", str(db_path))
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()  # what the test printed before is not the CLI's
+        handler = logging.StreamHandler(sys.stderr)  # Python's last-resort handler's place
+        handler.setLevel(logging.WARNING)
+        root = logging.getLogger()
+        root.addHandler(handler)
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            if isinstance(exc.code, str):  # sys.exit("message") prints it, exit status 1
+                print(exc.code, file=sys.stderr)
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            root.removeHandler(handler)
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run
 
 
 @pytest.fixture

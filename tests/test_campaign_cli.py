@@ -4,57 +4,33 @@ JSON on stdout, and one-line errors for unknown cards, bad times and empty segme
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cli import main
-from bot.clock import iso
 from bot.library import import_folder
-from bot.store import Store, officers
+from bot.store import Store
 from bot.store import delivery as outbox
-
-CARD = "---\ntitle: {title}\nkind: practice\n---\nTexto de {title}.\n"
+from tests.factories import add_officer, write_card
 
 
 @pytest.fixture
-def env(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    monkeypatch.chdir(tmp_path)
-    for key in ("PREGONERO_BOT_TOKEN", "PREGONERO_API_URL", "PREGONERO_TIMEZONE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("PREGONERO_DB", str(db_path))
-    folder = tmp_path / "messages" / "practicas"
-    folder.mkdir(parents=True)
+def env(store: Store, tmp_path: Path) -> Store:
     for card_id in ("trato-digno", "nna"):
-        (folder / f"{card_id}.es.md").write_text(CARD.format(title=card_id), "utf-8")
-    store = Store.open(db_path)
+        write_card(tmp_path / "messages", f"practicas/{card_id}.es.md", title=card_id,
+                   body=f"Texto de {card_id}.")
     now = datetime.now(UTC)
     import_folder(store.db, tmp_path / "messages", now)
     for uid, region, role in ((1, "norte", "officer"), (2, "sur", "officer"),
                               (3, "norte", "comms")):
-        inv = officers.create_invite(store.db, region=region, role=officers.Role(role),
-                                     now=iso(now))
-        officers.enroll(store.db, uid, inv.code, language="es", timezone="America/Tijuana",
-                        now=iso(now))
-    yield store
-    store.close()
+        add_officer(store.db, uid, now=now, timezone="America/Tijuana", region=region, role=role)
+    return store
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def test_broadcast_now_queues_one_row_per_officer_of_the_segment(env, capsys) -> None:
-    code, out, err = run(capsys, "broadcast", "nna", "--now", "--segment", "region=norte",
+def test_broadcast_now_queues_one_row_per_officer_of_the_segment(env, cli) -> None:
+    code, out, err = cli("broadcast", "nna", "--now", "--segment", "region=norte",
                          "--json")
     assert code == 0, err
     data = json.loads(out)
@@ -63,15 +39,15 @@ def test_broadcast_now_queues_one_row_per_officer_of_the_segment(env, capsys) ->
     assert outbox.get_campaign(env.db, data["id"]).send_at is not None
 
 
-def test_broadcast_at_a_time_without_offset_is_taken_in_the_default_zone(env, capsys) -> None:
+def test_broadcast_at_a_time_without_offset_is_taken_in_the_default_zone(env, cli) -> None:
     moment = (datetime.now(UTC) + timedelta(days=2)).astimezone().strftime("%Y-%m-%d") + "T09:00"
-    code, out, _ = run(capsys, "broadcast", "nna", "--at", moment, "--json")
+    code, out, _ = cli("broadcast", "nna", "--at", moment, "--json")
     assert code == 0
     assert json.loads(out)["send_at"].endswith("T15:00:00+00:00")  # 09:00 in Mexico City
 
 
-def test_broadcast_dry_run_lists_sends_and_stores_nothing(env, capsys) -> None:
-    code, out, _ = run(capsys, "broadcast", "trato-digno", "--now", "--dry-run", "--json")
+def test_broadcast_dry_run_lists_sends_and_stores_nothing(env, cli) -> None:
+    code, out, _ = cli("broadcast", "trato-digno", "--now", "--dry-run", "--json")
     assert code == 0
     data = json.loads(out)
     assert data["dry_run"] is True
@@ -101,8 +77,8 @@ def test_broadcast_dry_run_lists_sends_and_stores_nothing(env, capsys) -> None:
         (("broadcast", "nna", "--now", "--preview", "1"), "comms or admin users only"),
     ],
 )
-def test_bad_input_gives_one_line_and_a_non_zero_exit(env, capsys, args, message) -> None:
-    code, out, err = run(capsys, *args)
+def test_bad_input_gives_one_line_and_a_non_zero_exit(env, cli, args, message) -> None:
+    code, out, err = cli(*args)
     assert code != 0
     assert out == ""
     assert len(err.strip().splitlines()) == 1, err
@@ -112,15 +88,15 @@ def test_bad_input_gives_one_line_and_a_non_zero_exit(env, capsys, args, message
 HUGE = "1" + "0" * 24
 
 
-def test_a_broadcast_says_who_waits_for_the_end_of_quiet_hours(env, capsys) -> None:
+def test_a_broadcast_says_who_waits_for_the_end_of_quiet_hours(env, cli) -> None:
     day = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d")
-    code, out, err = run(capsys, "broadcast", "nna", "--at", f"{day}T23:30", "--json")
+    code, out, err = cli("broadcast", "nna", "--at", f"{day}T23:30", "--json")
     assert code == 0, err
     assert json.loads(out)["kind"] == "broadcast"  # stdout stays pure JSON
     assert "note: 3 of 3 recipients are in quiet hours" in err and "--urgent" in err
-    code, _, err = run(capsys, "broadcast", "nna", "--at", f"{day}T23:30", "--urgent")
+    code, _, err = cli("broadcast", "nna", "--at", f"{day}T23:30", "--urgent")
     assert code == 0 and "quiet hours" not in err
-    code, _, err = run(capsys, "broadcast", "nna", "--at", f"{day}T12:00")
+    code, _, err = cli("broadcast", "nna", "--at", f"{day}T12:00")
     assert code == 0 and "quiet hours" not in err
 
 
@@ -143,8 +119,8 @@ def test_a_broadcast_says_who_waits_for_the_end_of_quiet_hours(env, capsys) -> N
     ],
 )
 def test_wrong_dates_conflicting_flags_and_huge_numbers_are_one_line_and_store_nothing(
-        env, capsys, args, message) -> None:
-    code, out, err = run(capsys, *args)
+        env, cli, args, message) -> None:
+    code, out, err = cli(*args)
     assert code != 0
     assert out == ""
     assert len(err.strip().splitlines()) == 1, err
@@ -153,8 +129,8 @@ def test_wrong_dates_conflicting_flags_and_huge_numbers_are_one_line_and_store_n
     assert outbox.list_campaigns(env.db) == []
 
 
-def test_campaign_create_list_show_pause_resume_cancel(env, capsys) -> None:
-    code, out, err = run(capsys, "campaign", "create", "--name", "Buenas prácticas norte",
+def test_campaign_create_list_show_pause_resume_cancel(env, cli) -> None:
+    code, out, err = cli("campaign", "create", "--name", "Buenas prácticas norte",
                          "--cards", "trato-digno,nna", "--day", "mon", "--time", "09:00",
                          "--segment", "region=norte role=officer", "--mode", "in-progress",
                          "--json")
@@ -164,43 +140,41 @@ def test_campaign_create_list_show_pause_resume_cancel(env, capsys) -> None:
     assert created["items"] == ["trato-digno", "nna"] and created["mode"] == "in_progress"
     assert created["day"] == "mon" and created["next_send"]
 
-    listed = json.loads(run(capsys, "campaign", "list", "--json")[1])
+    listed = json.loads(cli("campaign", "list", "--json").out)
     assert [c["id"] for c in listed] == [cid]
-    shown = json.loads(run(capsys, "campaign", "show", str(cid), "--dry-run", "--json")[1])
+    shown = json.loads(cli("campaign", "show", str(cid), "--dry-run", "--json").out)
     assert [s["officer_id"] for s in shown["sends"]] == [1]
 
-    assert json.loads(run(capsys, "campaign", "pause", str(cid), "--json")[1])["status"] == \
-        "paused"
-    assert run(capsys, "campaign", "pause", str(cid))[0] == 1  # already paused
-    assert json.loads(run(capsys, "campaign", "resume", str(cid), "--json")[1])["status"] == \
-        "active"
-    code, out, _ = run(capsys, "campaign", "cancel", str(cid))
+    assert json.loads(cli("campaign", "pause", str(cid), "--json").out)["status"] == "paused"
+    assert cli("campaign", "pause", str(cid)).code == 1  # already paused
+    assert json.loads(cli("campaign", "resume", str(cid), "--json").out)["status"] == "active"
+    code, out, _ = cli("campaign", "cancel", str(cid))
     assert code == 0 and "cancelled" in out
-    assert json.loads(run(capsys, "campaign", "list", "--json")[1]) == []
-    assert len(json.loads(run(capsys, "campaign", "list", "--all", "--json")[1])) == 1
+    assert json.loads(cli("campaign", "list", "--json").out) == []
+    assert len(json.loads(cli("campaign", "list", "--all", "--json").out)) == 1
 
 
-def test_campaign_create_dry_run_stores_nothing(env, capsys) -> None:
-    code, out, _ = run(capsys, "campaign", "create", "--name", "x", "--cards", "nna",
+def test_campaign_create_dry_run_stores_nothing(env, cli) -> None:
+    code, out, _ = cli("campaign", "create", "--name", "x", "--cards", "nna",
                        "--day", "wed", "--time", "10:30", "--dry-run")
     assert code == 0
     assert len(out.strip().splitlines()) == 3
     assert outbox.list_campaigns(env.db) == []
 
 
-def test_plain_output_is_readable(env, capsys) -> None:
-    code, out, _ = run(capsys, "broadcast", "nna", "--now")
+def test_plain_output_is_readable(env, cli) -> None:
+    code, out, _ = cli("broadcast", "nna", "--now")
     assert code == 0 and out.startswith("broadcast 1 scheduled: nna to everyone")
-    code, out, _ = run(capsys, "campaign", "list")
+    code, out, _ = cli("campaign", "list")
     assert "broadcast" in out and "scheduled" in out
 
 
 def test_a_drip_series_given_a_past_start_starts_today_so_no_first_card_is_skipped(
-        env, capsys) -> None:
+        env, cli) -> None:
     last_year = (datetime.now(UTC) - timedelta(days=365)).strftime("%Y-%m-%d")
     args = ("campaign", "create", "--name", "x", "--cards", "nna", "--day", "mon",
             "--time", "09:00", "--start", last_year, "--json")
-    code, out, err = run(capsys, *args)
+    code, out, err = cli(*args)
     assert code == 0, err
     today = datetime.now(UTC).astimezone(ZoneInfo("America/Mexico_City")).date().isoformat()
     assert json.loads(out)["start_date"] == today
@@ -209,17 +183,17 @@ def test_a_drip_series_given_a_past_start_starts_today_so_no_first_card_is_skipp
     plan_due(env.db, datetime.now(UTC))  # what the running engine does next
     rows = outbox.outbox_rows(env.db, campaign_id=json.loads(out)["id"])
     assert not [r for r in rows if r["status"] == "skipped"]
-    code, out, _ = run(capsys, *args, "--mode", "in-progress")
+    code, out, _ = cli(*args, "--mode", "in-progress")
     assert code == 0 and json.loads(out)["start_date"] == last_year  # sets the current card
 
 
-def test_campaign_preview_without_a_token_names_its_own_option(env, capsys) -> None:
-    code, out, err = run(capsys, "campaign", "create", "--name", "x", "--cards", "nna",
+def test_campaign_preview_without_a_token_names_its_own_option(env, cli) -> None:
+    code, out, err = cli("campaign", "create", "--name", "x", "--cards", "nna",
                          "--day", "mon", "--time", "09:00", "--json")
     assert code == 0, err
     campaign_id = str(json.loads(out)["id"])
-    code, out, err = run(capsys, "campaign", "preview", campaign_id, "--to", "3")
+    code, out, err = cli("campaign", "preview", campaign_id, "--to", "3")
     assert code != 0 and len(err.strip().splitlines()) == 1
     assert err.startswith("pregonero: --to sends a preview") and "--preview" not in err, err
-    code, out, err = run(capsys, "campaign", "preview", campaign_id, "--to", "1")
+    code, out, err = cli("campaign", "preview", campaign_id, "--to", "1")
     assert "--to 1: previews go to comms or admin users only" in err

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.content.model import ContentInvalid
 from bot.library import import_folder
 from bot.store import cards
+from tests.factories import card_text as card
+from tests.factories import write_card as write
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -21,21 +22,10 @@ NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 LATER = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
 
 
-def write(folder: Path, rel: str, text: str) -> Path:
-    path = folder / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def card(title: str, body: str = "Texto.", kind: str = "practice", extra: str = "") -> str:
-    return f"---\ntitle: {title}\nkind: {kind}\n{extra}---\n{body}\n"
-
-
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     root = tmp_path / "messages"
-    write(root, "ninez/nna.es.md", card("NNA no acompañados", kind="sop", extra="version: 2\n"))
+    write(root, "ninez/nna.es.md", card("NNA no acompañados", kind="sop", version=2))
     write(root, "ninez/nna.en.md", card("Unaccompanied children", kind="sop"))
     write(root, "refugio/temor.es.md", card("Expresiones de temor"))
     return root
@@ -96,7 +86,7 @@ def test_a_folder_with_errors_is_refused_and_the_store_is_unchanged(store, folde
 
 def test_materials_are_stored_with_their_absolute_path_and_hash(store, folder):
     (folder / "ninez/flujo.png").write_bytes(b"\x89PNG fake but non-empty")
-    write(folder, "ninez/nna.es.md", card("NNA", kind="sop", extra="image: flujo.png\n"))
+    write(folder, "ninez/nna.es.md", card("NNA", kind="sop", image="flujo.png"))
     import_folder(store.db, folder, NOW)
     image = cards.get_card(store.db, "nna", "en").image
     assert image.path == str((folder / "ninez/flujo.png").resolve())
@@ -119,35 +109,26 @@ def test_the_evaluation_corpus_imports(store):
     assert len(report.added) == 56
 
 
-def run(args: list[str]) -> int:
-    """`pregonero ARGS` in-process; its exit code."""
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
-
-
-def test_the_cli_imports_then_reports_no_changes(tmp_path, folder, monkeypatch, capsys):
-    monkeypatch.setenv("PREGONERO_DB", str(tmp_path / "cli.db"))
-    assert run(["content", "import", str(folder)]) == 1  # no database yet, and no --init
-    assert "--init" in capsys.readouterr().err and not (tmp_path / "cli.db").exists()
-    assert run(["content", "import", "--init", str(folder)]) == 0
-    assert "2 added" in capsys.readouterr().out
-    assert run(["content", "import", "--json", str(folder)]) == 0
-    data = json.loads(capsys.readouterr().out)
+def test_the_cli_imports_then_reports_no_changes(db_path, folder, cli):
+    first = cli("content", "import", str(folder))
+    assert first.code == 1  # no database yet, and no --init
+    assert "--init" in first.err and not db_path.exists()
+    created = cli("content", "import", "--init", str(folder))
+    assert created.code == 0
+    assert "2 added" in created.out
+    again = cli("content", "import", "--json", str(folder))
+    assert again.code == 0
+    data = json.loads(again.out)
     assert data["changed"] is False and data["unchanged"] == 2
 
 
-def test_the_cli_refuses_a_folder_with_errors_with_a_non_zero_exit(tmp_path, monkeypatch,
-                                                                   capsys):
-    monkeypatch.setenv("PREGONERO_DB", str(tmp_path / "cli.db"))
+def test_the_cli_refuses_a_folder_with_errors_with_a_non_zero_exit(tmp_path, cli):
     root = tmp_path / "bad"
     write(root, "t/x.es.md", "---\nkind: sop\n---\nTexto\n")
-    assert run(["content", "import", "--init", str(root)]) == 1
-    captured = capsys.readouterr()
-    assert f"{root}/t/x.es.md:1: missing title" in captured.out
-    assert "store is unchanged" in captured.err
+    result = cli("content", "import", "--init", str(root))
+    assert result.code == 1
+    assert f"{root}/t/x.es.md:1: missing title" in result.out
+    assert "store is unchanged" in result.err
 
 
 def test_a_copy_of_the_corpus_without_one_topic_removes_its_cards(store, tmp_path):

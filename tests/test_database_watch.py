@@ -12,7 +12,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,7 +91,8 @@ async def test_a_full_disk_still_gets_answers_and_turns_healthz_unhealthy(
     assert reply.button_texts and runtime.poller.durable
 
 
-def test_a_read_only_database_is_one_line_for_every_writing_verb(store, small_disk, tmp_path):
+def test_a_read_only_database_is_one_line_for_every_writing_verb(store, small_disk, tmp_path,
+                                                                  cli, monkeypatch):
     create_invite(store.db, now=iso(utcnow()))
     store.close()
     view = tmp_path / "ro"
@@ -101,15 +101,13 @@ def test_a_read_only_database_is_one_line_for_every_writing_verb(store, small_di
         pytest.skip("cannot bind-mount")
     try:
         assert _mount("-o", "remount,bind,ro", str(view))
-        env = {"PREGONERO_DB": str(view / "pregonero.db"), "PATH": "/usr/bin",
-               "PYTHONPATH": str(ROOT)}
+        monkeypatch.setenv("PREGONERO_DB", str(view / "pregonero.db"))
         for args in (["invite", "create"], ["content", "import", str(ROOT / "messages")]):
-            out = subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=tmp_path,
-                                 capture_output=True, text=True, check=False, timeout=120)
-            assert out.returncode == 1, (args, out.stdout, out.stderr)
-            assert len(out.stderr.strip().splitlines()) == 1, out.stderr
-            assert "Traceback" not in out.stderr
-            assert "read-only" in out.stderr or "cannot open" in out.stderr, out.stderr
+            out = cli(*args)
+            assert out.code == 1, (args, out.out, out.err)
+            assert len(out.err.strip().splitlines()) == 1, out.err
+            assert "Traceback" not in out.err
+            assert "read-only" in out.err or "cannot open" in out.err, out.err
     finally:
         subprocess.run(["umount", "-l", str(view)], check=False)
     assert sqlite3.connect(small_disk / "pregonero.db").execute(

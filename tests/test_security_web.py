@@ -6,8 +6,6 @@ Every test here reproduces something that worked before (issue: security and pri
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -161,24 +159,20 @@ async def test_the_weekly_csv_neutralises_a_formula_region(client, store):
     assert not re.search(r"(^|,)[=+@-]", text, re.MULTILINE)
 
 
-def test_stats_csv_neutralises_a_formula_region(store, db_path):
+def test_stats_csv_neutralises_a_formula_region(store, db_path, cli):
     seeded_store(db_path.parent, store)
     _formula_region(store)
-    out = subprocess.run([sys.executable, "-m", "bot", "stats", "--csv"], capture_output=True,
-                         text=True, env={"PREGONERO_DB": str(db_path), "PATH": "/usr/bin"},
-                         cwd=db_path.parent, check=False)
-    assert out.returncode == 0, out.stderr
-    assert "\"'=HYPERLINK(" in out.stdout
-    assert not re.search(r"(^|,)[=+@-]", out.stdout, re.MULTILINE)
+    out = cli("stats", "--csv")
+    assert out.code == 0, out.err
+    assert "\"'=HYPERLINK(" in out.out
+    assert not re.search(r"(^|,)[=+@-]", out.out, re.MULTILINE)
 
 
-def test_invite_create_refuses_a_formula_region_in_one_line(store, db_path):
-    out = subprocess.run([sys.executable, "-m", "bot", "invite", "create", "--region", EVIL],
-                         capture_output=True, text=True, check=False, cwd=db_path.parent,
-                         env={"PREGONERO_DB": str(db_path), "PATH": "/usr/bin"})
-    assert out.returncode != 0
-    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
-    assert "region" in out.stderr
+def test_invite_create_refuses_a_formula_region_in_one_line(store, cli):
+    out = cli("invite", "create", "--region", EVIL)
+    assert out.code != 0
+    assert len(out.err.strip().splitlines()) == 1 and "Traceback" not in out.err
+    assert "region" in out.err
 
 
 # --- the demo's emulator --------------------------------------------------------------------

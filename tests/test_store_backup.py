@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -19,14 +17,6 @@ from bot.store import Store, officers
 from bot.store.backup import backup
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def pregonero(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-        env={"PREGONERO_DB": str(db_path), "PATH": "/usr/bin", "PYTHONPATH": str(ROOT)},
-        cwd=db_path.parent, check=False, timeout=120,
-    )
 
 
 def _invites(path: Path) -> int:
@@ -79,16 +69,16 @@ def test_backup_of_a_missing_or_foreign_database_is_refused(tmp_path):
         backup(other, tmp_path / "copy.db", utcnow())
 
 
-def test_the_backup_verb_prints_path_and_bytes_as_json(store, db_path, tmp_path):
+def test_the_backup_verb_prints_path_and_bytes_as_json(store, cli, tmp_path):
     officers.create_invite(store.db, now=iso(utcnow()))
-    out = pregonero(db_path, "backup", str(tmp_path / "b.db"), "--json")
-    assert out.returncode == 0, out.stderr
-    data = json.loads(out.stdout)
+    out = cli("backup", str(tmp_path / "b.db"), "--json")
+    assert out.code == 0, out.err
+    data = json.loads(out.out)
     assert data == {"path": str((tmp_path / "b.db").resolve()),
                     "bytes": (tmp_path / "b.db").stat().st_size}
-    again = pregonero(db_path, "backup", str(tmp_path / "b.db"))
-    assert again.returncode == 1 and len(again.stderr.strip().splitlines()) == 1
-    assert "--force" in again.stderr and "Traceback" not in again.stderr
+    again = cli("backup", str(tmp_path / "b.db"))
+    assert again.code == 1 and len(again.err.strip().splitlines()) == 1
+    assert "--force" in again.err and "Traceback" not in again.err
 
 
 def test_write_transactions_take_the_write_lock_at_begin(store, db_path):
@@ -130,36 +120,31 @@ def test_a_writer_waits_for_another_process_instead_of_failing(store, db_path):
     assert done == ["ok"]
 
 
-def test_verbs_refuse_a_missing_or_empty_database_in_one_line(tmp_path):
-    db = tmp_path / "gone.db"
+def test_verbs_refuse_a_missing_or_empty_database_in_one_line(tmp_path, db_path, cli):
     for args in (["invite", "list"], ["stats"], ["search", "nna"], ["campaign", "list"],
                  ["backup", str(tmp_path / "b.db")], ["content", "import", str(ROOT / "messages")]):
-        out = pregonero(db, *args)
-        assert out.returncode == 1, (args, out.stderr)
-        assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
-        assert "no database" in out.stderr, out.stderr
-        assert not db.exists(), args
-    db.write_bytes(b"")
-    out = pregonero(db, "invite", "list")
-    assert out.returncode == 1 and "empty or not a Pregonero database" in out.stderr
-    assert "--init" in out.stderr
+        out = cli(*args)
+        assert out.code == 1, (args, out.err)
+        assert len(out.err.strip().splitlines()) == 1 and "Traceback" not in out.err
+        assert "no database" in out.err, out.err
+        assert not db_path.exists(), args
+    db_path.write_bytes(b"")
+    out = cli("invite", "list")
+    assert out.code == 1 and "empty or not a Pregonero database" in out.err
+    assert "--init" in out.err
 
 
-def test_a_locked_database_is_one_line(store, db_path, monkeypatch, capsys):
-    from bot.cli import main
-
+def test_a_locked_database_is_one_line(store, db_path, monkeypatch, cli):
     monkeypatch.setattr(bot.store, "BUSY_TIMEOUT_S", 0)
-    monkeypatch.setenv("PREGONERO_DB", str(db_path))
     holder = sqlite3.connect(db_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(SystemExit) as exit_info:
-            main(["invite", "create"])
+        out = cli("invite", "create")
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert exit_info.value.code == 1
-    err = capsys.readouterr().err
+    assert out.code == 1
+    err = out.err
     assert err.count("\n") == 1 and "is busy" in err and str(db_path) in err
 
 

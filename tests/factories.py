@@ -1,0 +1,81 @@
+"""Factories shared by the tests: card files in a content folder, enrolled officers, and the
+result of a CLI run (the `cli` fixture in tests/conftest.py runs `pregonero` in this process).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.clock import iso
+from bot.store import officers
+
+
+def card_text(title: str = "Trato digno", body: str = "Texto.", *, kind: str = "practice",
+              **front: Any) -> str:
+    """A card file: front matter (`title`, `kind`, then `front` in order; a list is written as
+    a YAML flow list, None is left out) and its body."""
+    lines = [f"title: {title}", f"kind: {kind}"]
+    for key, value in front.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            value = "[" + ", ".join(str(v) for v in value) + "]"
+        lines.append(f"{key}: {value}")
+    return "---\n" + "\n".join(lines) + "\n---\n" + body.rstrip("\n") + "\n"
+
+
+def write_card(folder: Path, name: str, text: str | bytes | None = None, **fields: Any) -> Path:
+    """Write `folder/name` (for example `ninez/nna.es.md`), making its folders: `text` as it is
+    (bytes too: an image, a broken file), or else `card_text(**fields)`."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if text is None:
+        text = card_text(**fields)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_cards(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """`write_card` for each name and text of `files`; returns `folder`."""
+    for name, text in files.items():
+        write_card(folder, name, text)
+    return folder
+
+
+def add_officer(db: Any, *user_ids: int, now: datetime | str, language: str = "es",
+                timezone: str = "America/Mexico_City", emulator: Any = None,
+                **invite: Any) -> None:
+    """Enroll `user_ids` through one new invite (`invite` goes to `create_invite`: `region`,
+    `port`, `role`...). With `emulator`, each also exists there and has started the bot, so
+    sends to them are delivered. Use `store.run(add_officer, ...)` from async code."""
+    at = now if isinstance(now, str) else iso(now)
+    if isinstance(invite.get("role"), str):
+        invite["role"] = officers.Role(invite["role"])
+    created = officers.create_invite(db, now=at, **invite)
+    for uid in user_ids:
+        result, _ = officers.enroll(db, uid, created.code, language=language, timezone=timezone,
+                                    now=at)
+        assert result in (officers.EnrollResult.ENROLLED, officers.EnrollResult.REJOINED), result
+        if emulator is not None:
+            emulator.add_user(uid)
+            emulator.bot.started.add(uid)
+
+
+@dataclass
+class CliResult:
+    """What one `pregonero` run gave: its exit code and what it printed (`code, out, err =
+    cli(...)` unpacks it)."""
+
+    code: int
+    out: str
+    err: str
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.code, self.out, self.err))
