@@ -13,6 +13,7 @@ from bot.clock import iso, utcnow
 from bot.library import import_folder
 from bot.store import Store, cards, engagement, officers
 from bot.testkit.emulator import Emulator
+from tests.factories import write_cards
 
 SOP = """---
 title: Niñas y niños no acompañados
@@ -66,18 +67,15 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 
 def write_content(folder: Path, version: str = "1") -> None:
-    (folder / "ninez").mkdir(parents=True, exist_ok=True)
-    (folder / "derechos").mkdir(exist_ok=True)
-    (folder / "trata").mkdir(exist_ok=True)
-    (folder / "ninez" / "nna.es.md").write_text(SOP.format(version=version), encoding="utf-8")
-    (folder / "ninez" / "nna.en.md").write_text(SOP_EN.format(version=version),
-                                                encoding="utf-8")
-    (folder / "derechos" / "trato.es.md").write_text(PRACTICE, encoding="utf-8")
-    (folder / "derechos" / "trato.png").write_bytes(PNG)
-    (folder / "trata" / "quiz-trata.es.md").write_text(QUIZ, encoding="utf-8")
-    (folder / "materiales").mkdir(exist_ok=True)
-    (folder / "materiales" / "flujo.es.md").write_text(SOP_IMAGE, encoding="utf-8")
-    (folder / "materiales" / "flujo.png").write_bytes(PNG)
+    write_cards(folder, {
+        "ninez/nna.es.md": SOP.format(version=version),
+        "ninez/nna.en.md": SOP_EN.format(version=version),
+        "derechos/trato.es.md": PRACTICE,
+        "derechos/trato.png": PNG,
+        "trata/quiz-trata.es.md": QUIZ,
+        "materiales/flujo.es.md": SOP_IMAGE,
+        "materiales/flujo.png": PNG,
+    })
 
 
 @pytest.fixture

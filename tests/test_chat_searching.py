@@ -12,6 +12,7 @@ from bot.clock import iso, utcnow
 from bot.library import import_folder
 from bot.store import Store
 from bot.testkit.emulator import Emulator
+from tests.factories import write_card
 from tests.test_chat_app import events, tap_edit, write_content
 
 
@@ -19,11 +20,9 @@ from tests.test_chat_app import events, tap_edit, write_content
 def content(store: Store, tmp_path: Path) -> Path:
     folder = tmp_path / "messages"
     write_content(folder)
-    (folder / "frontera").mkdir()
     for i in range(7):
-        (folder / "frontera" / f"garita-{i}.es.md").write_text(
-            f"---\ntitle: Revisión en garita {i}\nkind: practice\nkeywords: [garita]\n---\n"
-            f"Paso {i} de la revisión en garita.\n", encoding="utf-8")
+        write_card(folder, f"frontera/garita-{i}.es.md", title=f"Revisión en garita {i}",
+                   keywords=["garita"], body=f"Paso {i} de la revisión en garita.")
     import_folder(store.db, folder, iso(utcnow()))
     return folder
 

@@ -19,6 +19,7 @@ from bot.content.check import check_folder
 from bot.content.contacts import directory_topics, select, visible_topic
 from bot.library import import_folder
 from bot.store import Store
+from tests.factories import write_card as write
 from tests.web_helpers import COMMS_ID, make_app, seeded_store, sign_in
 
 TODAY = date(2026, 12, 10)
@@ -50,12 +51,6 @@ verify: {verify}
 ---
 {body}
 """
-
-
-def write(folder: Path, rel: str, text: str) -> None:
-    path = folder / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def contact(title: str, info: str, verify: str = "2028-01-31", body: str = "Texto.") -> str:

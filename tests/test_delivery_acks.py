@@ -17,18 +17,16 @@ from bot.delivery.acks import reask_sends, reminder_sends, version_tag
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.sender import SenderConfig
 from bot.library import import_folder
-from bot.store import Store, cards, engagement, officers
+from bot.store import Store, cards, engagement
 from bot.store import delivery as outbox
 from bot.telegram_request import AiohttpRequest
+from tests.factories import add_officer, write_card
 
 NOW = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)  # 12:00 in Mexico City
-SOP = "---\ntitle: Protocolo NNA\nkind: sop\n---\n{body}\n"
 
 
 def write_sop(folder: Path, body: str) -> None:
-    topic = folder / "sop"
-    topic.mkdir(parents=True, exist_ok=True)
-    (topic / "nna.es.md").write_text(SOP.format(body=body), "utf-8")
+    write_card(folder, "sop/nna.es.md", title="Protocolo NNA", kind="sop", body=body)
 
 
 @pytest.fixture
@@ -46,15 +44,6 @@ async def engine(store, emulator, settings) -> AsyncIterator[DeliveryEngine]:
     await bot.shutdown()
 
 
-def enroll(store: Store, emulator, ids: list[int]) -> None:
-    inv = officers.create_invite(store.db, now=iso(NOW))
-    for uid in ids:
-        officers.enroll(store.db, uid, inv.code, language="es",
-                        timezone="America/Mexico_City", now=iso(NOW))
-        emulator.add_user(uid)
-        emulator.bot.started.add(uid)
-
-
 def test_sends_carry_one_key_per_card_version() -> None:
     [send] = reask_sends([(1, "nna", "v2", "America/Tijuana")], NOW)
     assert send.item_key == f"ack:nna:{version_tag('v2')}" and send.kind == "ack_reask"
@@ -64,7 +53,7 @@ def test_sends_carry_one_key_per_card_version() -> None:
 
 async def test_a_new_sop_version_re_asks_officers_who_confirmed_the_old_one(
         store, emulator, engine, folder) -> None:
-    enroll(store, emulator, [1, 2])
+    add_officer(store.db, 1, 2, now=NOW, emulator=emulator)
     old = cards.get_card(store.db, "nna", "es").version
     engagement.acknowledge(store.db, 1, "nna", old, at=iso(NOW))
     write_sop(folder, "Segunda versión: cambió el paso 3.")
@@ -81,7 +70,7 @@ async def test_a_new_sop_version_re_asks_officers_who_confirmed_the_old_one(
 
 async def test_one_reminder_after_n_days_without_acknowledgement(
         store, emulator, engine, folder) -> None:
-    enroll(store, emulator, [1, 2])
+    add_officer(store.db, 1, 2, now=NOW, emulator=emulator)
     c = campaigns.new_broadcast(store.db, "nna", at=None, now=NOW)
     campaigns.add(store.db, c)
     await engine.tick(NOW)
@@ -99,7 +88,7 @@ async def test_one_reminder_after_n_days_without_acknowledgement(
 
 
 async def test_a_series_can_set_its_own_number_of_days(store, emulator, engine, folder) -> None:
-    enroll(store, emulator, [1])
+    add_officer(store.db, 1, now=NOW, emulator=emulator)
     series = campaigns.new_series(store.db, name="SOP", card_ids=["nna"], day="tue",
                                   time="09:00", start="2026-03-01", ack_days=2, now=NOW)
     campaigns.add(store.db, series)

@@ -18,37 +18,21 @@ from bot.library import import_folder
 from bot.store import Store, officers
 from bot.store import delivery as outbox
 from bot.telegram_request import AiohttpRequest
-from bot.testkit.emulator import Emulator
+from tests.factories import add_officer, write_card
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)  # Tuesday, 12:00 in Mexico City
-CARD = """---
-title: {title}
-kind: {kind}
-summary: Qué hacer.
----
-Texto de la tarjeta **{title}**.
-"""
+ENROLLED = NOW - timedelta(days=30)
 
 
 def write_cards(folder: Path) -> None:
-    topic = folder / "practicas"
-    topic.mkdir(parents=True)
     for card_id, title, kind in (("trato-digno", "Trato digno", "practice"),
                                  ("nna", "Niñas y niños no acompañados", "sop"),
                                  ("uso-fuerza", "Uso de la fuerza", "practice")):
-        (topic / f"{card_id}.es.md").write_text(CARD.format(title=title, kind=kind), "utf-8")
-        (topic / f"{card_id}.en.md").write_text(CARD.format(title=title + " EN", kind=kind),
-                                                "utf-8")
-
-
-def add_officers(store: Store, emulator: Emulator, ids: list[int], **invite) -> None:
-    inv = officers.create_invite(store.db, now=iso(NOW), **invite)
-    for uid in ids:
-        officers.enroll(store.db, uid, inv.code, language="es",
-                        timezone="America/Mexico_City", now=iso(NOW - timedelta(days=30)))
-        emulator.add_user(uid)
-        emulator.bot.started.add(uid)
+        for lang, suffix in (("es", ""), ("en", " EN")):
+            write_card(folder, f"practicas/{card_id}.{lang}.md", title=title + suffix,
+                       kind=kind, summary="Qué hacer.",
+                       body=f"Texto de la tarjeta **{title + suffix}**.")
 
 
 @pytest.fixture
@@ -74,8 +58,8 @@ def statuses(store: Store, campaign_id: int) -> dict[str, int]:
 
 async def test_a_broadcast_reaches_every_officer_of_the_segment_once(
         store, emulator, bot, settings, content) -> None:
-    add_officers(store, emulator, [1, 2, 3], region="norte")
-    add_officers(store, emulator, [4], region="sur")
+    add_officer(store.db, 1, 2, 3, now=ENROLLED, emulator=emulator, region="norte")
+    add_officer(store.db, 4, now=ENROLLED, emulator=emulator, region="sur")
     cid = broadcast(store, segment="region=norte")
     engine = engine_for(store, bot, settings)
     await engine.tick(NOW)
@@ -93,7 +77,7 @@ async def test_a_broadcast_reaches_every_officer_of_the_segment_once(
 
 async def test_planning_the_same_broadcast_twice_never_duplicates_a_row(
         store, emulator, bot, settings, content) -> None:
-    add_officers(store, emulator, [1, 2])
+    add_officer(store.db, 1, 2, now=ENROLLED, emulator=emulator)
     cid = broadcast(store)
     engine = engine_for(store, bot, settings)
     await engine.plan(NOW)
@@ -107,7 +91,7 @@ async def test_planning_the_same_broadcast_twice_never_duplicates_a_row(
 async def test_a_crash_mid_broadcast_resumes_without_duplicates_or_losses(
         store, emulator, bot, settings, content) -> None:
     ids = list(range(1, 11))
-    add_officers(store, emulator, ids)
+    add_officer(store.db, *ids, now=ENROLLED, emulator=emulator)
     cid = broadcast(store)
     first = engine_for(store, bot, settings)
     first.sender.config = SenderConfig(batch=4)
@@ -127,7 +111,7 @@ async def test_a_crash_mid_broadcast_resumes_without_duplicates_or_losses(
 
 async def test_an_officer_who_blocked_the_bot_is_marked_blocked_and_recorded(
         store, emulator, bot, settings, content) -> None:
-    add_officers(store, emulator, [1, 2])
+    add_officer(store.db, 1, 2, now=ENROLLED, emulator=emulator)
     emulator.bot.blocked.add(2)
     cid = broadcast(store)
     await engine_for(store, bot, settings).tick(NOW)
@@ -141,7 +125,7 @@ async def test_an_officer_who_blocked_the_bot_is_marked_blocked_and_recorded(
 
 async def test_a_429_the_limiter_gave_up_on_is_sent_after_retry_after(
         store, emulator, bot, settings, content) -> None:
-    add_officers(store, emulator, [1])
+    add_officer(store.db, 1, now=ENROLLED, emulator=emulator)
     cid = broadcast(store)
     emulator.force_429(1, retry_after=3)
     engine = engine_for(store, bot, settings)  # a bare bot: the 429 reaches the sender
@@ -159,7 +143,7 @@ async def test_a_429_is_retried_by_the_flood_limiter_within_the_same_pass(
         store, emulator, settings, content) -> None:
     from bot.telegram_limiter import limited_bot
 
-    add_officers(store, emulator, [1, 2, 3])
+    add_officer(store.db, 1, 2, 3, now=ENROLLED, emulator=emulator)
     cid = broadcast(store)
     emulator.force_429(2, retry_after=2)
     async with limited_bot(emulator.bot.token, base_url=emulator.base_url,
@@ -171,7 +155,7 @@ async def test_a_429_is_retried_by_the_flood_limiter_within_the_same_pass(
 
 async def test_server_errors_are_retried_with_backoff_then_fail_after_max_attempts(
         store, emulator, bot, settings, content) -> None:
-    add_officers(store, emulator, [1, 2])
+    add_officer(store.db, 1, 2, now=ENROLLED, emulator=emulator)
     cid = broadcast(store)
     emulator.set_error_rate(1.0)
     engine = engine_for(store, bot, settings)
@@ -187,7 +171,7 @@ async def test_server_errors_are_retried_with_backoff_then_fail_after_max_attemp
 
 async def test_a_server_error_then_success_delivers_once(
         store, emulator, bot, settings, content) -> None:
-    add_officers(store, emulator, [1])
+    add_officer(store.db, 1, now=ENROLLED, emulator=emulator)
     cid = broadcast(store)
     emulator.set_error_rate(1.0)
     engine = engine_for(store, bot, settings)
@@ -203,7 +187,7 @@ async def test_a_server_error_then_success_delivers_once(
 
 async def test_a_weekly_series_sends_the_reminder_at_local_time_with_its_header(
         store, emulator, bot, settings, content) -> None:
-    add_officers(store, emulator, [1, 2])
+    add_officer(store.db, 1, 2, now=ENROLLED, emulator=emulator)
     officers.set_reminders_paused(store.db, 2, True)
     series = campaigns.new_series(store.db, name="Semanal", card_ids=["trato-digno", "nna"],
                                   day="tue", time="09:00", start="2026-03-01", now=NOW)
@@ -223,7 +207,7 @@ async def test_a_weekly_series_sends_the_reminder_at_local_time_with_its_header(
 
 async def test_sends_missed_beyond_the_grace_window_are_skipped_and_recorded(
         store, emulator, bot, settings, content) -> None:
-    add_officers(store, emulator, [1])
+    add_officer(store.db, 1, now=ENROLLED, emulator=emulator)
     series = campaigns.new_series(store.db, name="Semanal", card_ids=["trato-digno"],
                                   day="tue", time="09:00", start="2026-03-01", now=NOW)
     cid = campaigns.add(store.db, series).id
@@ -236,7 +220,7 @@ async def test_sends_missed_beyond_the_grace_window_are_skipped_and_recorded(
 
 async def test_rows_left_pending_after_downtime_are_skipped_when_too_old(
         store, emulator, bot, settings, content) -> None:
-    add_officers(store, emulator, [1, 2])
+    add_officer(store.db, 1, 2, now=ENROLLED, emulator=emulator)
     cid = broadcast(store)
     engine = engine_for(store, bot, settings)
     await engine.plan(NOW)
@@ -247,7 +231,7 @@ async def test_rows_left_pending_after_downtime_are_skipped_when_too_old(
 
 async def test_the_running_engine_delivers_a_broadcast_queued_by_another_process(
         store, emulator, bot, settings, content, db_path) -> None:
-    add_officers(store, emulator, [1, 2])
+    add_officer(store.db, 1, 2, now=ENROLLED, emulator=emulator)
     engine = DeliveryEngine(store, bot, settings, tick_seconds=0.2,
                             config=SenderConfig())
     await engine.start()
@@ -265,7 +249,7 @@ async def test_the_running_engine_delivers_a_broadcast_queued_by_another_process
 
 async def test_a_paused_campaign_holds_its_rows_until_resumed(
         store, emulator, bot, settings, content) -> None:
-    add_officers(store, emulator, [1])
+    add_officer(store.db, 1, now=ENROLLED, emulator=emulator)
     cid = broadcast(store)
     engine = engine_for(store, bot, settings)
     await engine.plan(NOW)
@@ -279,7 +263,7 @@ async def test_a_paused_campaign_holds_its_rows_until_resumed(
 
 async def test_cancelling_a_broadcast_skips_what_was_not_sent(
         store, emulator, bot, settings, content) -> None:
-    add_officers(store, emulator, [1, 2])
+    add_officer(store.db, 1, 2, now=ENROLLED, emulator=emulator)
     cid = broadcast(store, at=NOW + timedelta(hours=1))
     engine = engine_for(store, bot, settings)
     await engine.tick(NOW)
@@ -321,7 +305,7 @@ async def test_a_kill_9_mid_broadcast_loses_nothing_and_repeats_at_most_the_rows
     import sys
 
     ids = list(range(1, 61))
-    add_officers(store, emulator, ids)
+    add_officer(store.db, *ids, now=ENROLLED, emulator=emulator)
     cid = broadcast(store, urgent=True, now=datetime.now(UTC))
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-c", CHILD, str(db_path), emulator.bot.token, emulator.base_url,
@@ -356,15 +340,14 @@ async def test_a_kill_9_mid_broadcast_loses_nothing_and_repeats_at_most_the_rows
 
 async def test_a_broadcast_of_a_card_with_an_image_uploads_it_once_and_reuses_its_file_id(
         store, emulator, bot, settings, tmp_path) -> None:
-    folder = tmp_path / "media" / "ninez"
-    folder.mkdir(parents=True)
-    (folder / "flujo.png").write_bytes(bytes.fromhex(
+    folder = tmp_path / "media"
+    write_card(folder, "ninez/flujo.png", bytes.fromhex(
         "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
         "0000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"))
-    (folder / "nna.es.md").write_text(
-        "---\ntitle: Flujo NNA\nkind: sop\nimage: flujo.png\n---\nPasos del flujo.\n", "utf-8")
+    write_card(folder, "ninez/nna.es.md", title="Flujo NNA", kind="sop", image="flujo.png",
+               body="Pasos del flujo.")
     import_folder(store.db, tmp_path / "media", NOW)
-    add_officers(store, emulator, [1, 2, 3, 4, 5])
+    add_officer(store.db, 1, 2, 3, 4, 5, now=ENROLLED, emulator=emulator)
     cid = broadcast(store, card="nna")
     await engine_for(store, bot, settings).tick(NOW)
     assert statuses(store, cid) == {"sent": 5}
@@ -377,7 +360,7 @@ async def test_a_short_outage_is_retried_within_seconds_in_the_same_pass(
         store, emulator, bot, settings, content) -> None:
     import asyncio
 
-    add_officers(store, emulator, [1, 2])
+    add_officer(store.db, 1, 2, now=ENROLLED, emulator=emulator)
     cid = broadcast(store)
     emulator.set_error_rate(1.0)
     loop = asyncio.get_running_loop()
@@ -398,7 +381,7 @@ async def test_outcomes_are_recorded_as_they_return_not_per_batch(
     from bot.telegram_limiter import limited_bot
 
     ids = list(range(1, 91))
-    add_officers(store, emulator, ids)
+    add_officer(store.db, *ids, now=ENROLLED, emulator=emulator)
     cid = broadcast(store)
     async with limited_bot(emulator.bot.token, base_url=emulator.base_url,
                            request=AiohttpRequest()) as paced:
@@ -423,7 +406,7 @@ async def test_a_drain_stopped_mid_outage_leaves_no_row_in_flight(
     from bot.telegram_limiter import limited_bot
 
     ids = list(range(1, 41))
-    add_officers(store, emulator, ids)
+    add_officer(store.db, *ids, now=ENROLLED, emulator=emulator)
     cid = broadcast(store)
     emulator.set_error_rate(0.5, seed=3)
     loop = asyncio.get_running_loop()

@@ -13,16 +13,14 @@ from bot.delivery import campaigns
 from bot.library import import_folder
 from bot.store import Store, officers
 from bot.store import delivery as outbox
-
-CARD = "---\ntitle: {title}\nkind: practice\n---\nTexto de {title}.\n"
+from tests.factories import write_card
 
 
 @pytest.fixture
 def content(store: Store, tmp_path: Path) -> None:
-    folder = tmp_path / "messages" / "practicas"
-    folder.mkdir(parents=True)
     for card_id in ("trato-digno", "nna"):
-        (folder / f"{card_id}.es.md").write_text(CARD.format(title=card_id), "utf-8")
+        write_card(tmp_path / "messages", f"practicas/{card_id}.es.md", title=card_id,
+                   body=f"Texto de {card_id}.")
     import_folder(store.db, tmp_path / "messages", utcnow())
 
 

@@ -22,6 +22,7 @@ from bot.testkit.emulator import (
 )
 from bot.testkit.ratelimit import RateLimits
 from bot.testkit.tghtml import HtmlError, parse_html, to_html
+from tests.factories import write_card
 
 API_JSON = Path(__file__).resolve().parent / "data" / "telegram" / "api.json"
 TOKEN = "123456:TEST"
@@ -707,12 +708,9 @@ async def test_an_officer_asks_opens_a_card_and_rates_it_through_the_fixtures(
     from bot.clock import utcnow
     from bot.library import import_folder
 
-    folder = tmp_path / "messages" / "ninez"
-    folder.mkdir(parents=True)
-    (folder / "nna.es.md").write_text(
-        "---\ntitle: Niñas, niños y adolescentes no acompañados\nkind: sop\n"
-        "keywords: [NNA, menor no acompañado]\n---\nAvisa a la **Procuraduría**.\n",
-        encoding="utf-8")
+    write_card(tmp_path / "messages", "ninez/nna.es.md",
+               title="Niñas, niños y adolescentes no acompañados", kind="sop",
+               keywords=["NNA", "menor no acompañado"], body="Avisa a la **Procuraduría**.")
     await store.run(import_folder, tmp_path / "messages", utcnow())
     officer = await enroll(language_code="es")
     results = await officer.ask("menor no acompañado")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from bot.store import Store, engagement, officers
+from tests.factories import add_officer
 
 NOW = "2026-11-28T12:00:00+00:00"
 LATER = "2026-12-05T12:00:00+00:00"
 
 
 def _officer(store: Store, user: int = 10, region: str = "norte") -> None:
-    inv = officers.create_invite(store.db, region=region, port="tijuana", now=NOW)
-    officers.enroll(store.db, user, inv.code, language="es", timezone="America/Tijuana", now=NOW)
+    add_officer(store.db, user, now=NOW, timezone="America/Tijuana", region=region,
+                port="tijuana")
 
 
 def test_feedback_keeps_the_latest_opinion_per_officer_and_card(store: Store) -> None:

@@ -22,17 +22,10 @@ from bot.testkit.client import ChatUser
 from bot.testkit.emulator import Emulator
 from bot.testkit.ratelimit import RateLimits
 from bot.testkit.virtualtime import VirtualTimeLoop, is_virtual
+from tests.factories import add_officer, write_card
 
 pytestmark = pytest.mark.virtual_time
 
-CARD = """---
-title: {title}
-kind: practice
-keywords: [{kw}]
-summary: Qué hacer.
----
-Texto de la tarjeta **{title}**.
-"""
 
 
 class FakeClock:
@@ -193,12 +186,11 @@ def test_the_virtual_loop_skips_idle_waits_but_not_work() -> None:
 
 @pytest.fixture
 def content(store: Store, tmp_path: Path) -> None:
-    folder = tmp_path / "messages" / "practicas"
-    folder.mkdir(parents=True)
     for card_id, title, kw in (("trato-digno", "Trato digno", "respeto"),
                                ("asilo", "Solicitud de asilo", "asilo"),
                                ("nna", "Menores no acompañados", "menor")):
-        (folder / f"{card_id}.es.md").write_text(CARD.format(title=title, kw=kw), "utf-8")
+        write_card(tmp_path / "messages", f"practicas/{card_id}.es.md", title=title,
+                   keywords=[kw], summary="Qué hacer.", body=f"Texto de la tarjeta **{title}**.")
     import_folder(store.db, tmp_path / "messages", utcnow())
 
 
@@ -236,13 +228,8 @@ async def test_questions_asked_during_a_broadcast_are_all_answered_first(
     from bot.delivery import campaigns
 
     loop = asyncio.get_running_loop()
-    invite = await store.run(officers.create_invite, now=iso(utcnow()))
     ids = list(range(900_000, 900_150))
-    for uid in ids:
-        await store.run(officers.enroll, uid, invite.code, language="es",
-                        timezone="America/Mexico_City", now=iso(utcnow()))
-        emulator.add_user(uid)
-        emulator.bot.started.add(uid)
+    add_officer(store.db, *ids, now=utcnow(), emulator=emulator)  # before the bot starts
     runtime = await runtime_factory(with_delivery=True)
     c = campaigns.new_broadcast(store.db, "trato-digno", at=None, urgent=True, segment="",
                                 now=utcnow())

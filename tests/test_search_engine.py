@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from bot.library import import_folder
 from bot.search import rebuild_index, search
 from bot.store import search as search_store
+from tests.factories import write_card
 
 NOW = "2026-01-01T00:00:00+00:00"
 
@@ -51,13 +52,8 @@ CARDS = {
 
 def write_cards(folder: Path) -> Path:
     for name, (title, kind, keywords, summary, body) in CARDS.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        front = f"title: \"{title}\"\nkind: {kind}\n"
-        if keywords:
-            front += f"keywords: {keywords}\n"
-        front += f"summary: \"{summary}\"\n"
-        path.write_text(f"---\n{front}---\n{body}\n", encoding="utf-8")
+        write_card(folder, name, title=f'"{title}"', kind=kind, keywords=keywords or None,
+                   summary=f'"{summary}"', body=body)
     return folder
 
 

@@ -16,6 +16,7 @@ from bot.content.cardview import render_card
 from bot.content.model import Material
 from bot.library import check_folder, import_folder
 from bot.store import cards as card_store
+from tests.factories import write_cards
 from tests.web_helpers import ADMIN_ID, NOW, make_app, seeded_store, sign_in
 
 LAUGHS = """---
@@ -37,15 +38,7 @@ GOOD = "---\ntitle: Trato digno\nkind: practice\n---\nSaluda y explica.\n"
 
 
 def _folder(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
-    folder = tmp_path / "messages"
-    for name, text in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(text, encoding="utf-8")
-    return folder
+    return write_cards(tmp_path / "messages", files)
 
 
 def _peak(fn):  # type: ignore[no-untyped-def]

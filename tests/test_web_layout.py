@@ -15,6 +15,7 @@ from tests.browser_kit import (
     shoot,
     signed_in,
 )
+from tests.factories import card_text, write_card
 from tests.web_helpers import ADMIN_ID, COMMS_ID, make_app, seeded_store
 
 pytestmark = pytest.mark.browser
@@ -23,15 +24,14 @@ PAGES = ("/", "/campaigns", "/campaigns/new", "/content", "/gaps", "/officers", 
          "/exports")
 
 
-LONG_CARD = "---\ntitle: Guía larga\nkind: practice\n---\n" + "\n\n".join(
-    f"{i}. Paso de la revisión que se explica con calma a la persona." for i in range(1, 25))
+LONG_CARD = card_text("Guía larga", "\n\n".join(
+    f"{i}. Paso de la revisión que se explica con calma a la persona." for i in range(1, 25)))
 
 
 @pytest.fixture
 async def base_url(aiohttp_server, store, tmp_path):
     # A card longer than the form, so that its preview is the taller column.
-    (tmp_path / "messages" / "practicas").mkdir(parents=True)
-    (tmp_path / "messages" / "practicas" / "guia-larga.es.md").write_text(LONG_CARD, "utf-8")
+    write_card(tmp_path / "messages", "practicas/guia-larga.es.md", LONG_CARD)
     seeded_store(tmp_path, store)
     server = await aiohttp_server(make_app(store, tmp_path))
     return str(server.make_url("")).rstrip("/")

@@ -10,6 +10,7 @@ from bot.library import import_folder
 from bot.store import Store
 from bot.store import web as web_store
 from bot.web.app import init_app
+from tests.factories import write_cards
 from tests.stats_seed import ADMIN_ID, COMMS_ID, NOW, seed
 
 OFFICER_ID = 100  # an active officer in the seed (no web access)
@@ -41,11 +42,7 @@ version: abc
 
 
 def write_content(folder: Path) -> Path:
-    for name, text in CARDS.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return folder
+    return write_cards(folder, CARDS)
 
 
 def seeded_store(tmp_path: Path, store: Store) -> Store:
