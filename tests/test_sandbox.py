@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,12 +15,10 @@ from bot.library import import_folder
 from bot.store import Store
 from bot.store.officers import get_officer, list_invites
 from bot.testkit.demo import Demo
+from tests.browser_kit import shoot
+from tests.factories import write_cards
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 TITLE = "Niñas, niños y adolescentes no acompañados"
 CARD_ES = f"""---
 title: {TITLE}
@@ -43,13 +40,9 @@ Attend to the child **at once** and notify the _Child Protection Office_.
 
 @pytest.fixture
 async def demo(tmp_path: Path, db_path: Path) -> AsyncIterator[Demo]:
-    folder = tmp_path / "messages" / "ninez"
-    folder.mkdir(parents=True)
-    (folder / "nna.es.md").write_text(CARD_ES, encoding="utf-8")
-    (folder / "nna.en.md").write_text(CARD_EN, encoding="utf-8")
-    store = Store.open(db_path)
-    import_folder(store.db, tmp_path / "messages", utcnow())
-    store.close()
+    write_cards(tmp_path / "messages", {"ninez/nna.es.md": CARD_ES, "ninez/nna.en.md": CARD_EN})
+    with Store.open(db_path) as store:
+        import_folder(store.db, tmp_path / "messages", utcnow())
     settings = Settings(db=db_path, web=("127.0.0.1", 0))
     running = Demo(settings, port=0, with_delivery=False)
     await running.start()
@@ -114,52 +107,31 @@ async def test_the_demos_sign_in_page_points_at_the_demo_chat_not_telegram(demo)
     assert "pregonero demo" in html and "--role admin" in html
 
 
-def chromium_or_skip() -> None:
-    missing = None
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError:
-        missing = "playwright is not installed"
-    if missing is None and not CHROMIUM.exists():
-        missing = f"{CHROMIUM} is not installed"
-    if missing:
-        if os.environ.get("PREGONERO_REQUIRE_BROWSER") == "1":
-            pytest.fail(missing)
-        pytest.skip(missing)
-
-
 @pytest.mark.browser
-async def test_a_visitor_asks_opens_a_card_and_taps_feedback_in_the_browser(demo):
-    chromium_or_skip()
-    from playwright.async_api import async_playwright, expect
+async def test_a_visitor_asks_opens_a_card_and_taps_feedback_in_the_browser(demo, browser):
+    from playwright.async_api import expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 390, "height": 780})
-            await page.goto(f"{demo.emulator.url}/sandbox")
-            await page.get_by_role("button", name="Iniciar chat").click()
-            await expect(page.locator(".msg.bot").first).to_be_visible()
+    page = await browser.new_page(viewport={"width": 390, "height": 780})
+    await page.goto(f"{demo.emulator.url}/sandbox")
+    await page.get_by_role("button", name="Iniciar chat").click()
+    await expect(page.locator(".msg.bot").first).to_be_visible()
 
-            raw = "<b>hola</b><script>window.pwned=1</script>"
-            await page.get_by_placeholder("Escribe tu pregunta").fill(raw)
-            await page.get_by_role("button", name="Enviar").click()
-            await expect(page.locator(".msg.me .text").last).to_have_text(raw)
-            assert await page.evaluate("window.pwned === undefined")
+    raw = "<b>hola</b><script>window.pwned=1</script>"
+    await page.get_by_placeholder("Escribe tu pregunta").fill(raw)
+    await page.get_by_role("button", name="Enviar").click()
+    await expect(page.locator(".msg.me .text").last).to_have_text(raw)
+    assert await page.evaluate("window.pwned === undefined")
 
-            await page.get_by_placeholder("Escribe tu pregunta").fill("menor no acompañado")
-            await page.keyboard.press("Enter")
-            result = page.locator(".kb", has_text=TITLE).last
-            await expect(result).to_be_visible()
-            await result.click()
-            card = page.locator(".msg.bot", has_text="Procuraduría de Protección").last
-            await expect(card).to_be_visible()
-            await expect(card.locator("b", has_text="de inmediato")).to_be_visible()
-            await expect(card.locator("i", has_text="Procuraduría de Protección")).to_be_visible()
+    await page.get_by_placeholder("Escribe tu pregunta").fill("menor no acompañado")
+    await page.keyboard.press("Enter")
+    result = page.locator(".kb", has_text=TITLE).last
+    await expect(result).to_be_visible()
+    await result.click()
+    card = page.locator(".msg.bot", has_text="Procuraduría de Protección").last
+    await expect(card).to_be_visible()
+    await expect(card.locator("b", has_text="de inmediato")).to_be_visible()
+    await expect(card.locator("i", has_text="Procuraduría de Protección")).to_be_visible()
 
-            await card.locator(".kb", has_text="Útil").first.click()
-            await expect(page.locator("#toast")).to_be_visible()
-            await page.screenshot(path=str(ARTIFACTS / "sandbox.png"), full_page=True)
-        finally:
-            await browser.close()
+    await card.locator(".kb", has_text="Útil").first.click()
+    await expect(page.locator("#toast")).to_be_visible()
+    await shoot(page, "sandbox")
