@@ -14,7 +14,7 @@ from bot.cli.progress import ProgressBar, bar_line
 from bot.clock import iso
 from bot.delivery import campaigns as lib
 from bot.store import delivery as outbox
-from tests.test_campaign_cli import env, run  # noqa: F401  (the fixture)
+from tests.test_campaign_cli import env  # noqa: F401  (the fixture)
 
 
 def test_the_bar_and_its_plain_lines() -> None:
@@ -42,17 +42,17 @@ def test_the_bar_and_its_plain_lines() -> None:
     assert quiet.getvalue() == ""
 
 
-def test_content_import_shows_its_progress_in_plain_lines(env, capsys) -> None:  # noqa: F811
-    code, _out, err = run(capsys, "content", "import", str(Path("messages")))
+def test_content_import_shows_its_progress_in_plain_lines(env, cli) -> None:  # noqa: F811
+    code, _out, err = cli("content", "import", str(Path("messages")))
     assert code == 0, err
     lines = err.splitlines()
     assert lines[0] == "checking: 0/2 files" and "checking: 2/2 files" in lines
     assert lines[-1] == "storing: 4/4 steps"
-    code, _out, err = run(capsys, "content", "import", "messages", "--json")
+    code, _out, err = cli("content", "import", "messages", "--json")
     assert code == 0 and err == ""  # --json: nothing but the JSON
 
 
-def test_campaign_show_follow_waits_until_nothing_is_pending(env, capsys, monkeypatch) -> None:  # noqa: F811
+def test_campaign_show_follow_waits_until_nothing_is_pending(env, cli, monkeypatch) -> None:  # noqa: F811
     """The engine's work is simulated at each pause of the follower: one message a look."""
     from datetime import UTC, datetime
 
@@ -69,7 +69,7 @@ def test_campaign_show_follow_waits_until_nothing_is_pending(env, capsys, monkey
         outbox.finish(env.db, [outbox.Outcome(rows[0], "sent")], now=iso(now))
 
     monkeypatch.setattr(campaign_cli.time, "sleep", engine_sends_one)
-    code, out, err = run(capsys, "campaign", "show", str(c.id), "--follow")
+    code, out, err = cli("campaign", "show", str(c.id), "--follow")
     assert code == 0, err
     assert len(looks) == len(sends) == 3
     assert err.splitlines()[0] == "delivering: 0/3 messages"
@@ -79,7 +79,7 @@ def test_campaign_show_follow_waits_until_nothing_is_pending(env, capsys, monkey
 
 @pytest.mark.parametrize("args", [("--at", "2030-01-01T09:00"), ("--now",)])
 def test_broadcast_follow_stops_when_nothing_is_due_soon_or_all_is_sent(
-        env, capsys, monkeypatch, args) -> None:  # noqa: F811
+        env, cli, monkeypatch, args) -> None:  # noqa: F811
     """Without a running bot nothing gets planned: a broadcast due now is followed until the
     first pause (here: the test's), one due in years is not followed at all."""
     pauses = []
@@ -89,7 +89,7 @@ def test_broadcast_follow_stops_when_nothing_is_due_soon_or_all_is_sent(
         env.db.execute("UPDATE campaigns SET status = 'cancelled'")
 
     monkeypatch.setattr(campaign_cli.time, "sleep", stop)
-    code, _out, err = run(capsys, "broadcast", "nna", *args, "--urgent", "--follow")
+    code, _out, err = cli("broadcast", "nna", *args, "--urgent", "--follow")
     assert code == 0, err
     assert "delivering: 0/3 messages" in err
     assert len(pauses) == (1 if args == ("--now",) else 0)
