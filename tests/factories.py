@@ -11,7 +11,25 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import iso
+from bot.content.model import Card, Kind
 from bot.store import officers
+
+# A 1x1 PNG: an image a card can carry.
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+# A quiz card file: three options, the second right, an explanation with Markdown.
+QUIZ = """---
+title: ¿Trata o tráfico?
+kind: quiz
+question: Una persona pagó para cruzar y queda libre al llegar. ¿Qué es?
+options: [Trata de personas, Tráfico de personas, Ninguno]
+answer: 2
+explanation: "El **tráfico** es un cruce pagado; en la trata hay explotación."
+---
+"""
+STORED_AT = "2026-11-28T12:00:00+00:00"
 
 
 def card_text(title: str = "Trato digno", body: str = "Texto.", *, kind: str = "practice",
@@ -47,6 +65,19 @@ def write_cards(folder: Path, files: dict[str, str | bytes]) -> Path:
     for name, text in files.items():
         write_card(folder, name, text)
     return folder
+
+
+def stored_card(kind: Kind = Kind.PRACTICE, **changes: Any) -> Card:
+    """A `Card` as the store returns it (a practice card in Spanish with an English
+    translation, its title with characters HTML escapes), with `changes` applied."""
+    values: dict[str, Any] = dict(
+        id="trato-digno", topic="derechos", kind=kind, version="v1", lang="es",
+        requested_lang="es", langs=("es", "en"), title="Trato digno & <respeto>",
+        summary="", keywords=(), body_md="", body_html="Saluda y <b>explica</b>.",
+        body_text="", quiz=None, image=None, document=None, source="x.md", updated_at=STORED_AT,
+    )
+    values.update(changes)
+    return Card(**values)
 
 
 def add_officer(db: Any, *user_ids: int, now: datetime | str, language: str = "es",

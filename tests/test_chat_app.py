@@ -13,7 +13,7 @@ from bot.clock import iso, utcnow
 from bot.library import import_folder
 from bot.store import Store, cards, engagement, officers
 from bot.testkit.emulator import Emulator
-from tests.factories import write_cards
+from tests.factories import PNG, QUIZ, write_cards
 
 SOP = """---
 title: Niñas y niños no acompañados
@@ -43,16 +43,6 @@ image: trato.png
 Saluda, preséntate y explica cada paso.
 """
 
-QUIZ = """---
-title: ¿Trata o tráfico?
-kind: quiz
-question: Una persona pagó para cruzar y queda libre al llegar. ¿Qué es?
-options: [Trata de personas, Tráfico de personas, Ninguno]
-answer: 2
-explanation: "El **tráfico** es un cruce pagado; en la trata hay explotación."
----
-"""
-
 SOP_IMAGE = """---
 title: Flujo de canalización
 kind: sop
@@ -60,11 +50,6 @@ image: flujo.png
 ---
 Sigue el diagrama.
 """
-
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-       b"\x00\x00\x00\x00IEND\xaeB`\x82")
-
 
 def write_content(folder: Path, version: str = "1") -> None:
     write_cards(folder, {

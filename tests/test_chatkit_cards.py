@@ -10,25 +10,9 @@ import pytest
 
 from bot.chatkit.cards import CardSender
 from bot.content.cardview import render_card
-from bot.content.model import Card, Kind, Material
-
-AT = "2026-11-28T12:00:00+00:00"
-
-
-def card(kind: Kind = Kind.PRACTICE, **changes: object) -> Card:
-    values: dict = dict(
-        id="trato-digno", topic="derechos", kind=kind, version="v1", lang="es",
-        requested_lang="es", langs=("es", "en"), title="Trato digno & <respeto>",
-        summary="", keywords=(), body_md="", body_html="Saluda y <b>explica</b>.",
-        body_text="", quiz=None, image=None, document=None, source="x.md", updated_at=AT,
-    )
-    values.update(changes)
-    return Card(**values)
-
-
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+from bot.content.model import Kind, Material
+from tests.factories import PNG
+from tests.factories import stored_card as card
 
 
 async def started(emulator, user_id: int):

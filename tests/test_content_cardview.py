@@ -13,22 +13,12 @@ from bot.content.cardview import (
     render_card,
     version_tag,
 )
-from bot.content.model import Ack, Card, CardState, Kind, Material, Quiz, QuizAnswer
+from bot.content.model import Ack, CardState, Kind, Material, Quiz, QuizAnswer
 from bot.content.render import telegram_length
 from bot.testkit.tghtml import parse_html
+from tests.factories import stored_card as card
 
 AT = "2026-11-28T12:00:00+00:00"
-
-
-def card(kind: Kind = Kind.PRACTICE, **changes: object) -> Card:
-    values: dict = dict(
-        id="trato-digno", topic="derechos", kind=kind, version="v1", lang="es",
-        requested_lang="es", langs=("es", "en"), title="Trato digno & <respeto>",
-        summary="", keywords=(), body_md="", body_html="Saluda y <b>explica</b>.",
-        body_text="", quiz=None, image=None, document=None, source="x.md", updated_at=AT,
-    )
-    values.update(changes)
-    return Card(**values)
 
 
 def actions(message) -> list[tuple[str, tuple[str, ...]]]:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from bot.content.model import Kind, Level, ParsedCard
 from bot.content.parse import parse_file, parse_name, split_front_matter
+from tests.factories import QUIZ
 
 
 def parse(tmp_path: Path, text: str, name: str = "nna.es.md", topic: str | None = "ninez"):
@@ -29,17 +30,6 @@ version: 3
 1. **Protege** primero.
 2. Avisa a la Procuraduría.
 """
-
-QUIZ = """---
-title: ¿Trata o tráfico?
-kind: quiz
-question: Una persona pagó para cruzar y queda libre al llegar. ¿Qué es?
-options: [Trata de personas, Tráfico de personas, Ninguno]
-answer: 2
-explanation: "El **tráfico** es un cruce pagado; en la trata hay explotación."
----
-"""
-
 
 def test_a_card_file_name_gives_its_id_and_language():
     name, why = parse_name("nna-no-acompanados.en.md")
