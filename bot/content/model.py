@@ -211,20 +211,28 @@ class Material:
         return Path(self.path).name
 
 
-@dataclass(frozen=True)
-class ParsedTranslation:
-    """One `<id>.<lang>.md` file, parsed and rendered."""
+@dataclass(frozen=True, kw_only=True)
+class CardText:
+    """What a card says in one language: its title, summary and keywords, and its body as
+    written (Markdown), as Telegram HTML and as plain text. Shared by a parsed file and a
+    stored card; keyword-only, so it adds no positional parameter."""
 
-    card_id: str
-    lang: str
-    topic: str
-    kind: Kind
     title: str
     summary: str
     keywords: tuple[str, ...]
     body_md: str
     body_html: str
     body_text: str
+
+
+@dataclass(frozen=True)
+class ParsedTranslation(CardText):
+    """One `<id>.<lang>.md` file, parsed and rendered."""
+
+    card_id: str
+    lang: str
+    topic: str
+    kind: Kind
     source: str  # the file's path as shown to people (relative to where check was run)
     version: str | None = None  # from front matter only
     quiz: Quiz | None = None
@@ -282,7 +290,7 @@ def topic_title(slug: str) -> str:
 
 
 @dataclass(frozen=True)
-class Card:
+class Card(CardText):
     """A card in one language, ready to show. `lang` may differ from `requested_lang` when the
     card has no translation in the language asked for (see `fallback`)."""
 
@@ -293,12 +301,6 @@ class Card:
     lang: str
     requested_lang: str
     langs: tuple[str, ...]
-    title: str
-    summary: str
-    keywords: tuple[str, ...]
-    body_md: str
-    body_html: str
-    body_text: str
     quiz: Quiz | None
     image: Material | None
     document: Material | None
