@@ -46,26 +46,33 @@ INFOGRAPHICS = {"nna-no-acompanados": {"es": "nna-flujo.png", "en": "nna-flow.pn
 PHONE_WIDTH = 390  # CSS pixels: a phone's screen; drawn at 2x for sharpness
 MD = MarkdownIt("commonmark", {"html": False})
 
-LABELS = {
-    "es": {"kind": "Procedimiento operativo", "version": "Versión", "date": "Texto del",
-           "review": "Revisión", "basis": "Fundamento", "glance": "De un vistazo",
-           "procedure": "Procedimiento", "call": "A quién llamar",
-           "region": "Contactos de tu región: /directorio en Pregonero.",
-           "pending": "PENDIENTE de validación: {who}. Hasta entonces, confirma con tu "
-                      "superior antes de actuar.",
-           "signed": "{date}, {who}", "source": "Generado de {source} (versión {version}) con "
-           "scripts/make_materials.py. Si la tarjeta cambia, este documento se vuelve a generar.",
-           "page": "Página", "if": "Si aplica", "verify": "Verificar antes del {date}"},
-    "en": {"kind": "Standard operating procedure", "version": "Version", "date": "Text of",
-           "review": "Review", "basis": "Legal basis", "glance": "At a glance",
-           "procedure": "Procedure", "call": "Whom to call",
-           "region": "Your region's contacts: /directory in Pregonero.",
-           "pending": "PENDING sign-off: {who}. Until then, check with your supervisor "
-                      "before acting on it.",
-           "signed": "{date}, {who}", "source": "Made from {source} (version {version}) by "
-           "scripts/make_materials.py. When the card changes, this document is made again.",
-           "page": "Page", "if": "When it applies", "verify": "Verify by {date}"},
+# Each label of the documents in Spanish, then in English.
+WORDS: dict[str, tuple[str, str]] = {
+    "kind": ("Procedimiento operativo", "Standard operating procedure"),
+    "version": ("Versión", "Version"),
+    "date": ("Texto del", "Text of"),
+    "review": ("Revisión", "Review"),
+    "basis": ("Fundamento", "Legal basis"),
+    "glance": ("De un vistazo", "At a glance"),
+    "procedure": ("Procedimiento", "Procedure"),
+    "call": ("A quién llamar", "Whom to call"),
+    "region": ("Contactos de tu región: /directorio en Pregonero.",
+               "Your region's contacts: /directory in Pregonero."),
+    "pending": ("PENDIENTE de validación: {who}. Hasta entonces, confirma con tu superior antes "
+                "de actuar.",
+                "PENDING sign-off: {who}. Until then, check with your supervisor before acting "
+                "on it."),
+    "signed": ("{date}, {who}", "{date}, {who}"),
+    "source": ("Generado de {source} (versión {version}) con scripts/make_materials.py. Si la "
+               "tarjeta cambia, este documento se vuelve a generar.",
+               "Made from {source} (version {version}) by scripts/make_materials.py. When the "
+               "card changes, this document is made again."),
+    "page": ("Página", "Page"),
+    "if": ("Si aplica", "When it applies"),
+    "verify": ("Verificar antes del {date}", "Verify by {date}"),
 }
+LABELS = {lang: {key: pair[i] for key, pair in WORDS.items()}
+          for i, lang in enumerate(("es", "en"))}
 
 STYLE = """
 * { box-sizing: border-box; }
