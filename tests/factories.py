@@ -32,6 +32,7 @@ explanation: "El **tráfico** es un cruce pagado; en la trata hay explotación."
 STORED_AT = "2026-11-28T12:00:00+00:00"
 
 
+
 def card_text(title: str = "Trato digno", body: str = "Texto.", *, kind: str = "practice",
               **front: Any) -> str:
     """A card file: front matter (`title`, `kind`, then `front` in order; a list is written as
@@ -58,6 +59,21 @@ def write_card(folder: Path, name: str, text: str | bytes | None = None, **field
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+# An SOP in Spanish and English (bold and italic in its body), as `ninez/nna.<lang>.md`.
+NNA_TITLE = "Niñas, niños y adolescentes no acompañados"
+NNA_CARDS = {
+    "ninez/nna.es.md": card_text(
+        NNA_TITLE, "Atiende **de inmediato** y avisa a la _Procuraduría de Protección_.",
+        kind="sop", keywords=["NNA", "menor no acompañado", "DIF"],
+        summary="Qué hacer en los primeros minutos."),
+    "ninez/nna.en.md": card_text(
+        "Unaccompanied children",
+        "Attend to the child **at once** and notify the _Child Protection Office_.",
+        kind="sop", keywords=["unaccompanied minor", "DIF"],
+        summary="What to do in the first minutes."),
+}
 
 
 def write_cards(folder: Path, files: dict[str, str | bytes]) -> Path:

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -19,26 +21,9 @@ from bot.library import import_folder
 from bot.store import Store
 from bot.testkit.emulator import ChatMessage
 from bot.testkit.terminal import TerminalChat, button_lines, format_entities, render
-from tests.factories import write_cards
+from tests.factories import NNA_CARDS, NNA_TITLE, write_cards
 
 ROOT = Path(__file__).resolve().parent.parent
-TITLE_ES = "Niñas, niños y adolescentes no acompañados"
-CARD_ES = f"""---
-title: {TITLE_ES}
-kind: sop
-keywords: [NNA, menor no acompañado, DIF]
-summary: Qué hacer en los primeros minutos.
----
-Atiende **de inmediato** a la niña, niño o adolescente y avisa a la Procuraduría de Protección.
-"""
-CARD_EN = """---
-title: Unaccompanied children
-kind: sop
-keywords: [unaccompanied minor, DIF]
-summary: What to do in the first minutes.
----
-Attend to the child **at once** and notify the Child Protection Office.
-"""
 WAIT = 60  # a guard against a hung process, not a timing assertion
 
 
@@ -75,7 +60,7 @@ class Lines:
 
 @pytest.fixture
 def demo_env(tmp_path: Path) -> dict[str, str]:
-    write_cards(tmp_path / "messages", {"ninez/nna.es.md": CARD_ES, "ninez/nna.en.md": CARD_EN})
+    write_cards(tmp_path / "messages", NNA_CARDS)
     with Store.open(tmp_path / "demo.db") as store:
         import_folder(store.db, tmp_path / "messages", utcnow())
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREGONERO_")}
@@ -86,23 +71,30 @@ def demo_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def start_demo(env: dict[str, str], *args: str, **popen: object) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "bot", "demo", "--port", "0", *args],
+@contextmanager
+def running_demo(env: dict[str, str], *args: str, **popen: object) -> Iterator[subprocess.Popen]:
+    """`pregonero demo` as a real process; killed on the way out if it is still running."""
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "demo", "--port", "0", *args],
                             env=env, cwd=env["DEMO_CWD"], text=True, encoding="utf-8",
                             **popen)  # type: ignore[call-overload]
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def test_the_demo_answers_a_query_typed_in_the_terminal_and_quits(demo_env):
-    proc = start_demo(demo_env, "--terminal", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                      stderr=subprocess.PIPE)
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
+    with running_demo(demo_env, "--terminal", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
         out = Lines(proc.stdout)
         assert "/sandbox" in out.until(r"http://127\.0\.0\.1:\d+/sandbox")
         out.until(r"\[\d\] 📚 .*\[\d\] ❓")  # the welcome's buttons, as numbered choices
         proc.stdin.write("menor no acompañado\n")
         proc.stdin.flush()
-        out.until(r"\[1\] .*" + re.escape(TITLE_ES))
+        out.until(r"\[1\] .*" + re.escape(NNA_TITLE))
         proc.stdin.write("1\n")  # taps the first result: the card opens
         proc.stdin.flush()
         out.until(r"Procuraduría de Protección")
@@ -110,27 +102,18 @@ def test_the_demo_answers_a_query_typed_in_the_terminal_and_quits(demo_env):
         proc.stdin.flush()
         out.until(r"Demo detenida\.")
         assert proc.wait(timeout=WAIT) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert "Traceback" not in proc.stderr.read()
 
 
 def test_without_a_terminal_the_demo_serves_until_sigterm(demo_env):
-    proc = start_demo(demo_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                      stderr=subprocess.PIPE)
-    assert proc.stdout is not None
-    try:
+    with running_demo(demo_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None
         out = Lines(proc.stdout)
         out.until(r"http://127\.0\.0\.1:\d+/sandbox")
         out.until(r"Ctrl-C")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=WAIT) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert "Traceback" not in proc.stderr.read()
 
 
@@ -138,20 +121,14 @@ def test_a_real_terminal_gets_the_chat_with_ansi_styles(demo_env):
     import pty
 
     master, slave = pty.openpty()
-    proc = start_demo(demo_env, stdin=slave, stdout=slave, stderr=subprocess.PIPE)
-    os.close(slave)
-    reader = os.fdopen(master, "r", encoding="utf-8", errors="replace")
-    try:
-        out = Lines(reader)
-        out.until(r"\[\d\] 📚 .*\[\d\] ❓")  # the welcome's buttons
-        os.write(master, b"/quit\n")
-        assert proc.wait(timeout=WAIT) == 0
-        assert any("\x1b[1m" in line for line in out.seen)  # bold, as Telegram shows it
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        reader.close()
+    with running_demo(demo_env, stdin=slave, stdout=slave, stderr=subprocess.PIPE) as proc:
+        os.close(slave)
+        with os.fdopen(master, "r", encoding="utf-8", errors="replace") as reader:
+            out = Lines(reader)
+            out.until(r"\[\d\] 📚 .*\[\d\] ❓")  # the welcome's buttons
+            os.write(master, b"/quit\n")
+            assert proc.wait(timeout=WAIT) == 0
+            assert any("\x1b[1m" in line for line in out.seen)  # bold, as Telegram shows it
 
 
 # ------------------------------------------------------------------ rendering

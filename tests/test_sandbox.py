@@ -16,31 +16,14 @@ from bot.store import Store
 from bot.store.officers import get_officer, list_invites
 from bot.testkit.demo import Demo
 from tests.browser_kit import shoot
-from tests.factories import write_cards
+from tests.factories import NNA_CARDS, NNA_TITLE, write_cards
 
 ROOT = Path(__file__).resolve().parent.parent
-TITLE = "Niñas, niños y adolescentes no acompañados"
-CARD_ES = f"""---
-title: {TITLE}
-kind: sop
-keywords: [NNA, menor no acompañado, DIF]
-summary: Qué hacer en los primeros minutos.
----
-Atiende **de inmediato** y avisa a la _Procuraduría de Protección_.
-"""
-CARD_EN = """---
-title: Unaccompanied children
-kind: sop
-keywords: [unaccompanied minor, DIF]
-summary: What to do in the first minutes.
----
-Attend to the child **at once** and notify the _Child Protection Office_.
-"""
 
 
 @pytest.fixture
 async def demo(tmp_path: Path, db_path: Path) -> AsyncIterator[Demo]:
-    write_cards(tmp_path / "messages", {"ninez/nna.es.md": CARD_ES, "ninez/nna.en.md": CARD_EN})
+    write_cards(tmp_path / "messages", NNA_CARDS)
     with Store.open(db_path) as store:
         import_folder(store.db, tmp_path / "messages", utcnow())
     settings = Settings(db=db_path, web=("127.0.0.1", 0))
@@ -124,7 +107,7 @@ async def test_a_visitor_asks_opens_a_card_and_taps_feedback_in_the_browser(demo
 
     await page.get_by_placeholder("Escribe tu pregunta").fill("menor no acompañado")
     await page.keyboard.press("Enter")
-    result = page.locator(".kb", has_text=TITLE).last
+    result = page.locator(".kb", has_text=NNA_TITLE).last
     await expect(result).to_be_visible()
     await result.click()
     card = page.locator(".msg.bot", has_text="Procuraduría de Protección").last

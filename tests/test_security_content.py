@@ -130,14 +130,6 @@ def test_a_material_that_links_outside_the_folder_is_refused(tmp_path):
 
 # --- attachments changed after the import ---------------------------------------------------
 
-@pytest.fixture
-async def bot(emulator):
-    from bot.telegram_limiter import limited_bot
-
-    async with limited_bot(emulator.bot.token, base_url=emulator.base_url) as b:
-        yield b
-
-
 async def test_an_attachment_replaced_after_import_is_not_sent(bot, emulator, store, tmp_path):
     secret = tmp_path / "server-secret.txt"
     secret.write_bytes(b"DATABASE_PASSWORD=hunter2\n")
