@@ -8,9 +8,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from click.testing import CliRunner
 
-from bot.cli import cli
 from bot.clock import iso
 from bot.store import stats
 from bot.store.stats import Filters
@@ -198,16 +196,10 @@ def test_officer_breakdown_counts_people_by_region(seeded):
         stats.officer_breakdown(seeded.db, "id")
 
 
-def _run(db_path, monkeypatch, *args):
-    monkeypatch.setenv("PREGONERO_DB", str(db_path))
-    monkeypatch.chdir(db_path.parent)
-    return CliRunner().invoke(cli, ["stats", *args], catch_exceptions=False)
-
-
-def test_stats_json_prints_the_totals_the_contract_names(seeded, db_path, monkeypatch):
-    result = _run(db_path, monkeypatch, "--json")
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+def test_stats_json_prints_the_totals_the_contract_names(seeded, cli):
+    result = cli("stats", "--json")
+    assert result.code == 0, result.out
+    data = json.loads(result.out)
     for key in ("enrolled", "active", "queries", "zero_result_queries", "cards_opened",
                 "useful", "not_useful", "left", "blocked", "delivered", "acknowledgements",
                 "quiz_correct_share"):
@@ -215,33 +207,28 @@ def test_stats_json_prints_the_totals_the_contract_names(seeded, db_path, monkey
     assert data["queries"] == 22
 
 
-def test_stats_since_limits_the_period(seeded, db_path, monkeypatch):
-    data = json.loads(_run(db_path, monkeypatch, "--since", "2026-03-16", "--json").output)
+def test_stats_since_limits_the_period(seeded, cli):
+    data = json.loads(cli("stats", "--since", "2026-03-16", "--json").out)
     assert data["since"] == "2026-03-16T00:00:00+00:00"
     assert data["delivered"] == 11
 
 
-def test_stats_csv_prints_weekly_rows_per_region_with_suppression(seeded, db_path, monkeypatch):
-    result = _run(db_path, monkeypatch, "--csv")
-    assert result.exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(result.output)))
+def test_stats_csv_prints_weekly_rows_per_region_with_suppression(seeded, cli):
+    result = cli("stats", "--csv")
+    assert result.code == 0
+    rows = list(csv.DictReader(io.StringIO(result.out)))
     assert list(rows[0]) == stats.WEEKLY_COLUMNS
     assert {r["officers_enrolled"] for r in rows if r["region"] == "sur"} == {"<5"}
 
 
-def test_stats_with_a_bad_date_says_so_in_one_line(seeded, db_path, monkeypatch, capsys):
-    from bot.cli import main
-
-    monkeypatch.setenv("PREGONERO_DB", str(db_path))
-    monkeypatch.chdir(db_path.parent)
-    with pytest.raises(SystemExit) as exit_info:
-        main(["stats", "--since", "yesterday"])
-    assert exit_info.value.code == 1
-    err = capsys.readouterr().err
+def test_stats_with_a_bad_date_says_so_in_one_line(seeded, cli):
+    result = cli("stats", "--since", "yesterday")
+    assert result.code == 1
+    err = result.err
     assert err.strip().count("\n") == 0
     assert "YYYY-MM-DD" in err
 
 
-def test_stats_plain_output_is_a_readable_table(seeded, db_path, monkeypatch):
-    result = _run(db_path, monkeypatch)
-    assert "officers enrolled" in result.output and "14" in result.output
+def test_stats_plain_output_is_a_readable_table(seeded, cli):
+    result = cli("stats")
+    assert "officers enrolled" in result.out and "14" in result.out
