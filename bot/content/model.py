@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -281,6 +282,13 @@ class ParsedCard:
 class TopicName:
     slug: str
     titles: dict[str, str]  # lang -> display name
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Niño ¿QUÉ?" -> "nino ¿que?"): how search compares words,
+    titles sort and unanswered questions group. The one copy: the store and search import it."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def topic_title(slug: str) -> str:

@@ -10,10 +10,11 @@ people use to ask ("qué hago", "how do I"), which carry no topic.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache, lru_cache
 
 import Stemmer
+
+from bot.content.model import fold
 
 LANGS = ("es", "en")
 _STEMMERS = {"es": "spanish", "en": "english"}
@@ -54,12 +55,6 @@ won't wont can't cant cannot don't dont doesn't isn't aren't didn't shouldn't
 get gets got do does make makes thing things someone somebody something please hi hello
 say says said tell tells want wants need needs happen happens way ask asks let
 """
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: 'Niño ¿QUÉ?' -> 'nino ¿que?'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 _DOTTED = re.compile(r"\b[a-z](?:\.[a-z])+\.?(?![a-z0-9])")  # n.n.a. / t.v.r.h. / e.m.

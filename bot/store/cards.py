@@ -17,14 +17,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlite_utils import Database
 
 from bot.clock import iso
-from bot.content.model import LANGS, Card, Kind, Material, ParsedCard, Quiz, TopicName, topic_title
+from bot.content.model import (
+    LANGS,
+    Card,
+    Kind,
+    Material,
+    ParsedCard,
+    Quiz,
+    TopicName,
+    fold,
+    topic_title,
+)
 
 
 def _create(db: Database) -> None:
@@ -228,12 +237,6 @@ def get_cards(db: Database, card_ids: list[str], lang: str) -> list[Card]:
     return cards
 
 
-def fold(text: str) -> str:
-    """Lower case without accents ("Niñez" -> "ninez"): how titles sort and queries group."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def list_topics(db: Database, lang: str) -> list[Topic]:
     """Topics that have cards, with their display name in `lang`, sorted by that name."""
     column = "title_en" if lang == "en" else "title_es"
@@ -291,3 +294,24 @@ def all_translations(db: Database) -> list[dict]:
     return list(db.query(
         "SELECT t.*, c.topic, c.kind, c.version FROM card_translations t"
         " JOIN cards c ON c.id = t.card_id ORDER BY t.card_id, t.lang"))
+
+
+def card_titles(db: Database, lang: str) -> dict[str, str]:
+    """Card id -> title in `lang`, else in its other language."""
+    return {r["card_id"]: r["title"] for r in db.query(
+        "SELECT card_id, title FROM card_translations ORDER BY (lang = ?)", [lang])}
+
+
+def card_catalog(db: Database, lang: str) -> list[dict]:
+    """Every card: id, topic, kind, version, updated_at, title (in `lang` when it has one)
+    and its languages. Empty before the first `content import`."""
+    rows = db.query(
+        """SELECT c.id, c.topic, c.kind, c.version, c.updated_at,
+                  group_concat(t.lang) AS langs,
+                  coalesce(max(CASE WHEN t.lang = ? THEN t.title END), max(t.title)) AS title
+           FROM cards c LEFT JOIN card_translations t ON t.card_id = c.id
+           GROUP BY c.id ORDER BY c.topic, c.id""",
+        [lang],
+    )
+    return [dict(r, langs=sorted((r["langs"] or "").split(","))) for r in rows]
+

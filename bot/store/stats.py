@@ -566,34 +566,3 @@ def not_useful_cards(db: Database, f: Filters = Filters(), *, limit: int = 50) -
         [*args, MIN_GROUP, limit],
     )]
 
-
-def card_titles(db: Database, lang: str) -> dict[str, str]:
-    """Card id -> title in `lang` (else any language), when the content store has cards."""
-    names = db.table_names()
-    for table in ("card_texts", "card_translations", "translations"):
-        if table in names:
-            cols = {c.name for c in db[table].columns}
-            if {"card_id", "lang", "title"} <= cols:
-                out: dict[str, str] = {}
-                for r in db.query(
-                    f"SELECT card_id, lang, title FROM [{table}] ORDER BY (lang = ?)", [lang]
-                ):
-                    out[r["card_id"]] = r["title"]
-                return out
-    return {}
-
-
-def card_catalog(db: Database, lang: str) -> list[dict]:
-    """Every card in the content store: id, topic, kind, version, title (in `lang` when it has
-    one), languages. Empty before the first `content import`."""
-    if "cards" not in db.table_names() or "card_translations" not in db.table_names():
-        return []
-    rows = db.query(
-        """SELECT c.id, c.topic, c.kind, c.version, c.updated_at,
-                  group_concat(t.lang) AS langs,
-                  coalesce(max(CASE WHEN t.lang = ? THEN t.title END), max(t.title)) AS title
-           FROM cards c LEFT JOIN card_translations t ON t.card_id = c.id
-           GROUP BY c.id ORDER BY c.topic, c.id""",
-        [lang],
-    )
-    return [dict(r, langs=sorted((r["langs"] or "").split(","))) for r in rows]

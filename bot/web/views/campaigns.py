@@ -28,7 +28,7 @@ FIELDS = ("kind", "name", "card", "cards", "when", "at", "day", "time", "start",
 
 
 def _titles(db: Database, lang: str) -> dict[str, str]:
-    return stats.card_titles(db, lang)
+    return cards.card_titles(db, lang)
 
 
 def listing(db: Database, now: datetime, tz: str, lang: str) -> dict:
@@ -115,7 +115,7 @@ def preview(db: Database, campaign: lib.Campaign, *, now: datetime, tz: str,
 
 
 def form_page_data(db: Database, lang: str) -> dict:
-    return {"catalog": stats.card_catalog(db, lang)}
+    return {"catalog": cards.card_catalog(db, lang)}
 
 
 def form_from(db: Database, campaign_id: int, tz: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from bot.web.views.filters import PERIOD_LABELS, parse_filters, small_group_page
 
 def gather(db: Database, f: Filters, lang: str) -> dict:
     usage = {u["card_id"]: u for u in stats.card_usage(db, f)}
-    cards = stats.card_catalog(db, lang)
+    cards = card_store.card_catalog(db, lang)
     known = {c["id"] for c in cards}
     topic_names = {t.slug: t.title for t in card_store.list_topics(db, lang)} if cards else {}
     for c in cards:

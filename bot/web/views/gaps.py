@@ -6,7 +6,7 @@ from aiohttp import web
 from sqlite_utils import Database
 
 from bot.i18n import N_
-from bot.store import stats
+from bot.store import cards, stats
 from bot.store.stats import Filters
 from bot.web import auth, render
 from bot.web.views.filters import PERIOD_LABELS, parse_filters, small_group_page
@@ -16,7 +16,7 @@ def gather(db: Database, f: Filters, lang: str) -> dict:
     return {
         "queries": stats.zero_result_queries(db, f, limit=100),
         "not_useful": stats.not_useful_cards(db, f, limit=50),
-        "titles": stats.card_titles(db, lang),
+        "titles": cards.card_titles(db, lang),
         "choices": stats.filter_choices(db),
     }
 

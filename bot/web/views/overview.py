@@ -11,8 +11,8 @@ from sqlite_utils import Database
 
 from bot.csvsafe import to_csv
 from bot.i18n import N_, format_day, format_number
+from bot.store import cards, stats
 from bot.store import delivery as delivery_store
-from bot.store import stats
 from bot.store.stats import Filters
 from bot.web import auth, charts, keys, render
 from bot.web.views.filters import PERIOD_LABELS, parse_filters, small_group_page
@@ -29,7 +29,7 @@ def gather(db: Database, f: Filters, now: datetime, lang: str) -> dict:
         "acks": stats.acknowledgements(db, f),
         "weekly": stats.weekly(db, f, now=now)[-CHART_WEEKS:],
         "choices": stats.filter_choices(db),
-        "titles": stats.card_titles(db, lang),
+        "titles": cards.card_titles(db, lang),
         "campaigns": {c.id: c for c in delivery_store.list_campaigns(db)},
     }
 
