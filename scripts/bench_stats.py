@@ -105,20 +105,6 @@ async def page_time(store: Store, path: Path) -> tuple[float, float]:
         return runs[0], statistics.median(runs[1:])  # counted, then from the minute's cache
 
 
-def _plain_forget(db, user_id: int) -> None:  # type: ignore[no-untyped-def]
-    """The baseline: the same deletes and detaches as `officers.forget`, without the scrub."""
-    with db.atomic():
-        for table, column, action in officers.FORGET_TABLES:
-            if table not in db.table_names():
-                continue
-            if action == "detach":
-                db.execute(f"UPDATE [{table}] SET [{column}] = NULL WHERE [{column}] = ?",
-                           [user_id])
-            else:
-                db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", [user_id])
-        db.execute("DELETE FROM officers WHERE id = ?", [user_id])
-
-
 def erase_times(store: Store) -> list[tuple[str, float]]:
     """Erasing one person (/baja + erase): the deletes alone, then with the scrub
     (secure_delete, person-keyed indexes rebuilt, WAL checkpointed), one person each."""
@@ -127,7 +113,7 @@ def erase_times(store: Store) -> list[tuple[str, float]]:
         fn(store.db, user_id)
         return time.perf_counter() - t0
 
-    plain = statistics.median(once(_plain_forget, telegram_id(10 + i)) for i in range(3))
+    plain = statistics.median(once(officers.delete_rows, telegram_id(10 + i)) for i in range(3))
     scrubbed = statistics.median(once(officers.forget, telegram_id(20 + i)) for i in range(3))
     return [("erase one person, deletes only (baseline)", plain),
             ("erase one person, with the scrub", scrubbed)]

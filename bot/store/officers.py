@@ -455,6 +455,12 @@ def forget(db: Database, user_id: int) -> None:
     per-person rows registers a table in FORGET_TABLES. Then `scrub`: no copy of the id is
     left in the database file, its write-ahead log or its free pages.
     """
+    delete_rows(db, user_id)
+    scrub(db, user_id)
+
+
+def delete_rows(db: Database, user_id: int) -> None:
+    """The deletes and detaches of `forget`, in one transaction, without the scrub."""
     with db.atomic():
         for table, column, action in FORGET_TABLES:
             if table not in db.table_names():
@@ -465,7 +471,6 @@ def forget(db: Database, user_id: int) -> None:
             else:
                 db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", [user_id])
         db.execute("DELETE FROM officers WHERE id = ?", [user_id])
-    scrub(db, user_id)
 
 
 def _indexes_on(db: Database, table: str, column: str) -> list[str]:
