@@ -15,6 +15,7 @@ from bot.cli.common import csv_option, json_option, now_utc, open_store, print_c
 from bot.clock import iso
 from bot.errors import InvalidInput
 from bot.store import stats
+from bot.store.filters import Filters
 
 _LABELS = [
     ("enrolled", "officers enrolled"), ("active", "active"), ("left", "left"),
@@ -27,8 +28,8 @@ _LABELS = [
 ]
 
 
-def parse_since(text: str | None) -> str | None:
-    """'2026-03-02' -> ISO start of that day (UTC); a bad date is a one-line error."""
+def parse_since(text: str | None) -> datetime | None:
+    """'2026-03-02' -> the start of that day (UTC); a bad date is a one-line error."""
     if text is None:
         return None
     try:
@@ -37,7 +38,7 @@ def parse_since(text: str | None) -> str | None:
         raise InvalidInput(f"--since {text!r} is not a date: use YYYY-MM-DD") from None
     if not 2000 <= day.year <= datetime.now(UTC).year + 10:  # weeks are counted one by one
         raise InvalidInput(f"--since {text!r} is out of range: use a day from 2000 on")
-    return iso(datetime(day.year, day.month, day.day, tzinfo=UTC))
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 @click.command("stats")
@@ -49,7 +50,7 @@ def stats_(since: str | None, as_json: bool, as_csv: bool) -> None:
     """Engagement figures: totals, or weekly indicators per region with --csv."""
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
-    filters = stats.Filters(since=parse_since(since))
+    filters = Filters(since=parse_since(since))
     store = open_store()
     try:
         if as_csv:
@@ -61,7 +62,7 @@ def stats_(since: str | None, as_json: bool, as_csv: bool) -> None:
     if as_csv:
         print_csv(rows, stats.WEEKLY_COLUMNS)
     elif as_json:
-        print_json({"since": filters.since, **totals})
+        print_json({"since": iso(filters.since) if filters.since else None, **totals})
     else:
         for key, label in _LABELS:
             value = totals[key]

@@ -17,6 +17,8 @@ from enum import StrEnum
 
 from sqlite_utils import Database
 
+from bot.store.filters import EVERYONE, QUERY_TEXTS, Filters, where
+
 
 class EventType(StrEnum):
     ENROLLED = "enrolled"
@@ -138,27 +140,15 @@ def log_query(db: Database, *, normalized: str, results: int, lang: str | None,
     )
 
 
-def zero_result_texts(db: Database, *, since: str | None = None, until: str | None = None,
-                      lang: str | None = None, min_count: int = 5,
+def zero_result_texts(db: Database, f: Filters = EVERYONE, *, min_count: int = 5,
                       limit: int = 100) -> list[dict]:
-    """Normalised texts that found nothing at least `min_count` times in the period, most
-    often first: `{"normalized", "lang", "count", "last_day"}`. `since`/`until` are ISO times
-    or days (compared by day). What content gaps and suggestions are built from."""
-    clauses, args = ["zero > 0"], []
-    if since:
-        clauses.append("day >= ?")
-        args.append(since[:10])
-    if until:  # exclusive; a time after midnight still counts its own day
-        at_midnight = until[10:].startswith(("T00:00:00", "")) and until[11:19] in ("",
-                                                                                   "00:00:00")
-        clauses.append("day < ?" if at_midnight else "day <= ?")
-        args.append(until[:10])
-    if lang:
-        clauses.append("lang = ?")
-        args.append(lang)
+    """Normalised texts that found nothing at least `min_count` times in the period (by day)
+    and language of `f`, most often first: `{"normalized", "lang", "count", "last_day"}`. What
+    content gaps and suggestions are built from."""
+    cond, args = where(f, QUERY_TEXTS)
     rows = db.query(
         f"SELECT normalized, lang, sum(zero) AS count, max(day) AS last_day FROM query_texts "
-        f"WHERE {' AND '.join(clauses)} GROUP BY normalized, lang "
+        f"WHERE zero > 0 AND {cond} GROUP BY normalized, lang "
         f"HAVING sum(zero) >= ? ORDER BY count DESC, normalized LIMIT ?",
         [*args, min_count, limit],
     )

@@ -4,6 +4,11 @@ Everything is counted from `officers` (who is enrolled now), `events` (what happ
 the person's role, region, port and language at the time) and `query_texts` (normalised query
 texts per day, without any person or region). Nothing here returns a person id.
 
+What is counted is declared once, in `MEASURES`: each measure's SQL, its heading, and the
+views it appears in (under which name). The SQL sums, the weekly rows, the CSV export's
+columns and the shares are all made from that table; `Filters` (bot.store.filters) say who
+and when, through one `where()` for every query.
+
 Weeks are ISO weeks (Monday to Sunday, UTC). Reporting rows for a region or any other group
 of fewer than `MIN_GROUP` officers are suppressed (see `suppress`).
 """
@@ -12,13 +17,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlite_utils import Database
 
+from bot.content.model import fold
 from bot.store import events
-from bot.store.cards import fold
+from bot.store.filters import EVENTS, EVERYONE, OFFICERS, Filters, where
 
 MIN_GROUP = 5
 SUPPRESSED = "<5"
@@ -27,63 +34,144 @@ UNASSIGNED = "unassigned"
 # Questions are not among them: a `query` event carries no person (see `bot.store.events`).
 INTERACTIONS = ("card_opened", "feedback", "quiz_answer", "ack")
 
-WEEKLY_COLUMNS = [
-    "week", "week_start", "region", "officers_enrolled", "officers_active",
-    "reminders_delivered", "opens", "useful", "not_useful", "queries", "zero_result",
-    "quiz_correct_share", "acks",
-]
-# Cells that describe what the active officers did: blanked when fewer than 5 were active.
-_ACTIVITY_COLUMNS = ("opens", "useful", "not_useful", "queries", "zero_result",
-                     "quiz_correct_share", "acks")
+
+def N_(message: str) -> str:
+    """Marks a heading for the catalogs, as `bot.i18n.N_` does (the store does not import
+    i18n): pages translate it where the reader's language is known."""
+    return message
+
+
+# Views: where a measure appears.
+TOTALS = "totals"      # headline figures of a period (`pregonero stats`, the overview)
+OFFICERS_NOW = "officers"  # people by status, now (totals, breakdowns by region, port...)
+WEEKLY = "weekly"      # one row per week (and region): the overview's trend
+EXPORT = "export"      # the weekly CSV's columns, picked from the weekly rows (stats --csv)
+SENT = "sent"          # what a send did: delivered, failed, blocked
+REACH = "reach"        # what people did with a sent card afterwards (overview, latest sends)
+CAMPAIGN = "campaign"  # per card of a campaign
+CARD = "card"          # per card, in the period (content page)
+RATINGS = "ratings"    # cards rated not useful (gaps page)
 
 
 @dataclass(frozen=True)
-class Filters:
-    """Who and when to count. Times are ISO strings (UTC); None means no limit."""
+class Measure:
+    """One figure. A count has `sql`, a condition summed over the rows (`e` an event, `o` an
+    officer); a share has `of` = (part, *whole), names of counts; a weekly head count (people
+    enrolled or active in a week) has neither and is counted by `weekly`. `views` maps each
+    view the measure appears in to its name there. `activity`: it tells what people did, so
+    it is hidden where they are fewer than `MIN_GROUP`."""
 
-    region: str | None = None
-    port: str | None = None
-    role: str | None = None
-    lang: str | None = None
-    since: str | None = None
-    until: str | None = None
+    name: str
+    sql: str | None
+    label: str
+    views: dict[str, str] = field(hash=False)
+    of: tuple[str, ...] = ()
+    activity: bool = False
 
-    def without_period(self) -> Filters:
-        return replace(self, since=None, until=None)
-
-
-def _event_where(f: Filters, alias: str = "e") -> tuple[str, list[object]]:
-    clauses, args = [], []
-    for column, value in (("region", f.region), ("port", f.port), ("role", f.role),
-                          ("lang", f.lang)):
-        if value:
-            clauses.append(f"{alias}.{column} = ?")
-            args.append(value)
-    if f.since:
-        clauses.append(f"{alias}.at >= ?")
-        args.append(f.since)
-    if f.until:
-        clauses.append(f"{alias}.at < ?")
-        args.append(f.until)
-    return (" AND ".join(clauses) or "1"), args
+    @property
+    def is_count(self) -> bool:
+        return self.sql is not None
 
 
-def _officer_where(f: Filters, alias: str = "o") -> tuple[str, list[object]]:
-    clauses, args = [], []
-    for column, value in (("region", f.region), ("port", f.port), ("role", f.role),
-                          ("language", f.lang)):
-        if value:
-            clauses.append(f"{alias}.{column} = ?")
-            args.append(value)
-    return (" AND ".join(clauses) or "1"), args
+def measure(name: str, sql: str | None, label: str, *views: str, of: tuple[str, ...] = (),
+            activity: bool = False, **renamed: str) -> Measure:
+    """A row of `MEASURES`: positional views use `name`; keyword ones name it their way."""
+    return Measure(name, sql, label, {**dict.fromkeys(views, name), **renamed}, of, activity)
+
+
+MEASURES: tuple[Measure, ...] = (
+    # people now, by status (officers o)
+    measure("enrolled", "1", N_("Enrolled"), OFFICERS_NOW),
+    measure("active", "o.status = 'active'", N_("Active"), OFFICERS_NOW),
+    measure("left", "o.status = 'left'", N_("Left"), OFFICERS_NOW),
+    measure("blocked", "o.status = 'blocked'", N_("Blocked the bot"), OFFICERS_NOW),
+    # people in a week (counted by `weekly`)
+    measure("officers_enrolled", None, N_("Enrolled"), WEEKLY, EXPORT),
+    measure("officers_active", None, N_("Active"), WEEKLY, EXPORT),
+    # events e, in the order of the CSV's columns
+    measure("enrollments", "e.type = 'enrolled'", N_("Enrolled"), TOTALS),
+    measure("departures", "e.type = 'left'", N_("Left"), TOTALS),
+    measure("delivered", "e.type = 'delivered'", N_("Reminders delivered"),
+            TOTALS, SENT, CAMPAIGN, weekly="reminders_delivered", export="reminders_delivered"),
+    measure("failed", "e.type = 'failed'", N_("Failed"), TOTALS, SENT, CAMPAIGN),
+    measure("blocked_bot", "e.type = 'blocked'", N_("Blocked"), SENT, CAMPAIGN,
+            totals="delivery_blocked", sent="blocked", campaign="blocked"),
+    measure("opens", "e.type = 'card_opened'", N_("Cards opened"), WEEKLY, EXPORT, CARD,
+            totals="cards_opened", reach="opened", campaign="opened", activity=True),
+    measure("useful", "e.type = 'feedback' AND e.value = 'useful'", N_("Useful"),
+            TOTALS, WEEKLY, EXPORT, REACH, CAMPAIGN, CARD, RATINGS, activity=True),
+    measure("not_useful", "e.type = 'feedback' AND e.value = 'not_useful'", N_("Not useful"),
+            TOTALS, WEEKLY, EXPORT, REACH, CAMPAIGN, CARD, RATINGS, activity=True),
+    measure("queries", "e.type = 'query'", N_("Queries"), TOTALS, WEEKLY, EXPORT,
+            activity=True),
+    measure("zero_result", "e.type = 'query' AND coalesce(e.count, 0) = 0",
+            N_("Queries with no result"), WEEKLY, EXPORT, totals="zero_result_queries",
+            activity=True),
+    measure("quiz_answers", "e.type = 'quiz_answer'", N_("Knowledge-check answers"),
+            TOTALS, WEEKLY, CAMPAIGN, CARD, activity=True),
+    measure("quiz_correct", "e.type = 'quiz_answer' AND e.value = 'correct'",
+            N_("Quiz correct"), TOTALS, WEEKLY, CAMPAIGN, CARD, activity=True),
+    measure("quiz_correct_share", None, N_("Knowledge checks correct"),
+            TOTALS, WEEKLY, EXPORT, CAMPAIGN, CARD, of=("quiz_correct", "quiz_answers"),
+            activity=True),
+    measure("acks", "e.type = 'ack'", N_("Read and understood"), WEEKLY, EXPORT, CARD,
+            totals="acknowledgements", activity=True),
+    # shares
+    measure("useful_share", None, N_("Useful"), TOTALS, REACH, CAMPAIGN, CARD,
+            of=("useful", "useful", "not_useful"), activity=True),
+    measure("zero_result_share", None, N_("Queries with no result"), TOTALS,
+            of=("zero_result", "queries")),
+    measure("reach_share", None, N_("Delivered"), SENT,
+            of=("delivered", "delivered", "failed", "blocked_bot")),
+)
+BY_NAME = {m.name: m for m in MEASURES}
+WEEK_KEYS = ("week", "week_start", "region")  # what a weekly CSV row is about
+
+
+def in_view(view: str) -> Iterator[tuple[str, Measure]]:
+    """(name in the view, measure) of each measure the view shows, in the table's order."""
+    for m in MEASURES:
+        if view in m.views:
+            yield m.views[view], m
+
+
+def sums(*views: str) -> str:
+    """The SQL select list of the views' counts: each one's SQL summed over the rows (0 when
+    there are none), named as in its view."""
+    return ",\n".join(f"coalesce(sum({m.sql}), 0) AS [{name}]"
+                      for view in views for name, m in in_view(view) if m.is_count)
+
+
+def add_shares(row: dict, view: str) -> dict:
+    """The view's shares, from the counts the row holds (None when the whole is 0)."""
+    for name, m in in_view(view):
+        if m.of:
+            part, *whole = (row[BY_NAME[c].views[view]] for c in m.of)
+            row[name] = share(part, sum(whole))
+    return row
+
+
+def hide_activity(row: dict, view: str) -> dict:
+    """What a few people did, hidden: the view's activity counts "<5", its shares blank."""
+    for name, m in in_view(view):
+        if m.activity and name in row:
+            row[name] = SUPPRESSED if m.is_count else None
+    return row
+
+
+WEEKLY_COLUMNS = [*WEEK_KEYS, *(name for name, _m in in_view(EXPORT))]
+# Cells that describe what the active officers did: blanked when fewer than 5 were active.
+_ACTIVITY_COLUMNS = tuple(name for name, m in in_view(EXPORT) if m.activity)
+COLUMN_LABELS = {"week": N_("Week"), "week_start": N_("Starts"), "region": N_("Region"),
+                 **{name: m.label for name, m in in_view(EXPORT)}}
 
 
 def small_group(db: Database, f: Filters) -> bool:
     """True when the people the page describes (all of them, or those the filters region,
     port, role and language keep) are 1-4: their figures, and the searches of the gaps list,
     would describe individuals. The same rule with and without filters."""
-    where, args = _officer_where(f)
-    n = next(iter(db.query(f"SELECT count(*) AS n FROM officers o WHERE {where}", args)))["n"]
+    cond, args = where(f, OFFICERS, "o")
+    n = next(iter(db.query(f"SELECT count(*) AS n FROM officers o WHERE {cond}", args)))["n"]
     return 0 < n < MIN_GROUP
 
 
@@ -91,52 +179,24 @@ def share(part: int | float, whole: int | float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def officer_totals(db: Database, f: Filters = Filters()) -> dict[str, int]:
+def officer_totals(db: Database, f: Filters = EVERYONE) -> dict[str, int]:
     """People enrolled now (forgotten people are gone), by status."""
-    where, args = _officer_where(f)
-    row = next(iter(db.query(
-        f"""SELECT count(*) AS enrolled,
-                   coalesce(sum(status = 'active'), 0) AS active,
-                   coalesce(sum(status = 'left'), 0) AS "left",
-                   coalesce(sum(status = 'blocked'), 0) AS blocked
-            FROM officers o WHERE {where}""",
-        args,
-    )))
-    return dict(row)
+    cond, args = where(f, OFFICERS, "o")
+    return dict(next(iter(db.query(
+        f"SELECT {sums(OFFICERS_NOW)} FROM officers o WHERE {cond}", args))))
 
 
-def event_totals(db: Database, f: Filters = Filters()) -> dict[str, int]:
-    where, args = _event_where(f)
-    row = next(iter(db.query(
-        f"""SELECT
-              coalesce(sum(type = 'enrolled'), 0) AS enrollments,
-              coalesce(sum(type = 'left'), 0) AS departures,
-              coalesce(sum(type = 'query'), 0) AS queries,
-              coalesce(sum(type = 'query' AND coalesce(count, 0) = 0), 0) AS zero_result_queries,
-              coalesce(sum(type = 'card_opened'), 0) AS cards_opened,
-              coalesce(sum(type = 'feedback' AND value = 'useful'), 0) AS useful,
-              coalesce(sum(type = 'feedback' AND value = 'not_useful'), 0) AS not_useful,
-              coalesce(sum(type = 'delivered'), 0) AS delivered,
-              coalesce(sum(type = 'failed'), 0) AS failed,
-              coalesce(sum(type = 'blocked'), 0) AS delivery_blocked,
-              coalesce(sum(type = 'ack'), 0) AS acknowledgements,
-              coalesce(sum(type = 'quiz_answer'), 0) AS quiz_answers,
-              coalesce(sum(type = 'quiz_answer' AND value = 'correct'), 0) AS quiz_correct
-            FROM events e WHERE {where}""",
-        args,
-    )))
-    return dict(row)
+def event_totals(db: Database, f: Filters = EVERYONE) -> dict[str, int]:
+    cond, args = where(f, EVENTS, "e")
+    return dict(next(iter(db.query(f"SELECT {sums(TOTALS)} FROM events e WHERE {cond}", args))))
 
 
-def totals(db: Database, f: Filters = Filters()) -> dict[str, int | float | None]:
+def totals(db: Database, f: Filters = EVERYONE) -> dict[str, int | float | None]:
     """Headline figures: people by status (now) and what happened in the period, with shares."""
     out: dict[str, int | float | None] = {}
     out.update(officer_totals(db, f))
     out.update(event_totals(db, f))
-    out["useful_share"] = share(out["useful"] or 0, (out["useful"] or 0) + (out["not_useful"] or 0))
-    out["zero_result_share"] = share(out["zero_result_queries"] or 0, out["queries"] or 0)
-    out["quiz_correct_share"] = share(out["quiz_correct"] or 0, out["quiz_answers"] or 0)
-    return out
+    return add_shares(out, TOTALS)
 
 
 def monday(day: date) -> date:
@@ -154,31 +214,22 @@ def _week_sql(column: str) -> str:
 
 
 def _weekly_events(db: Database, f: Filters, by_region: bool) -> dict[tuple[str, str], dict]:
-    where, args = _event_where(f)
+    cond, args = where(f, EVENTS, "e")
     region = "coalesce(e.region, '')" if by_region else "''"
     out: dict[tuple[str, str], dict] = {}
     for r in db.query(
-        f"""SELECT {_week_sql('e.at')} AS monday, {region} AS grp,
-              coalesce(sum(e.type = 'delivered'), 0) AS reminders_delivered,
-              coalesce(sum(e.type = 'card_opened'), 0) AS opens,
-              coalesce(sum(e.type = 'feedback' AND e.value = 'useful'), 0) AS useful,
-              coalesce(sum(e.type = 'feedback' AND e.value = 'not_useful'), 0) AS not_useful,
-              coalesce(sum(e.type = 'query'), 0) AS queries,
-              coalesce(sum(e.type = 'query' AND coalesce(e.count, 0) = 0), 0) AS zero_result,
-              coalesce(sum(e.type = 'quiz_answer'), 0) AS quiz_answers,
-              coalesce(sum(e.type = 'quiz_answer' AND e.value = 'correct'), 0) AS quiz_correct,
-              coalesce(sum(e.type = 'ack'), 0) AS acks
-            FROM events e WHERE {where}
+        f"""SELECT {_week_sql('e.at')} AS monday, {region} AS grp, {sums(WEEKLY)}
+            FROM events e WHERE {cond}
             GROUP BY 1, 2""",
         args,
     ):
-        out[(r["monday"], r["grp"])] = dict(r, officers_active=0)
+        out[(r["monday"], r["grp"])] = dict(r)
     # Distinct people per week: a separate pass over the (covering) interactions index.
     for r in db.query(
         f"""SELECT monday, grp, count(*) AS n FROM (
               SELECT DISTINCT {_week_sql('e.at')} AS monday, {region} AS grp, e.officer_id
               FROM events e
-              WHERE e.type IN {INTERACTIONS} AND e.officer_id IS NOT NULL AND {where})
+              WHERE e.type IN {INTERACTIONS} AND e.officer_id IS NOT NULL AND {cond})
             GROUP BY 1, 2""",
         args,
     ):
@@ -189,13 +240,13 @@ def _weekly_events(db: Database, f: Filters, by_region: bool) -> dict[tuple[str,
 def _enrolled_by_week(db: Database, f: Filters, mondays: list[date],
                       by_region: bool) -> dict[tuple[str, str], int]:
     """Officers enrolled during each week (joined before its end, not left before its start)."""
-    where, args = _officer_where(f)
+    cond, args = where(f, OFFICERS, "o")
     region = "coalesce(o.region, '')" if by_region else "''"
     groups = list(db.query(
         f"""SELECT {region} AS region, date(o.enrolled_at) AS joined,
                    CASE WHEN o.status = 'left' THEN date(o.left_at) END AS gone,
                    count(*) AS n
-            FROM officers o WHERE {where} GROUP BY 1, 2, 3""",
+            FROM officers o WHERE {cond} GROUP BY 1, 2, 3""",
         args,
     ))
     out: dict[tuple[str, str], int] = defaultdict(int)
@@ -209,7 +260,7 @@ def _enrolled_by_week(db: Database, f: Filters, mondays: list[date],
 
 def _week_range(db: Database, f: Filters, now: datetime) -> list[date]:
     if f.since:
-        first = date.fromisoformat(f.since[:10])
+        first = f.since.astimezone(UTC).date()
     else:
         row = next(iter(db.query(
             "SELECT min(m) AS first FROM (SELECT min(at) AS m FROM events "
@@ -218,12 +269,22 @@ def _week_range(db: Database, f: Filters, now: datetime) -> list[date]:
         if not row["first"]:
             return []
         first = date.fromisoformat(row["first"][:10])
-    last = date.fromisoformat(f.until[:10]) - timedelta(days=1) if f.until else now.date()
+    last = f.until.astimezone(UTC).date() - timedelta(days=1) if f.until else now.date()
     weeks, m = [], monday(first)
     while m <= last:
         weeks.append(m)
         m += timedelta(days=7)
     return weeks
+
+
+def _week_row(m_iso: str, region: str, counts: dict) -> dict:
+    """A weekly row: the week, its region and every weekly measure (0 where nothing happened),
+    its shares made from its counts."""
+    row = {"week": iso_week(date.fromisoformat(m_iso)), "monday": m_iso, "region": region}
+    for name, m in in_view(WEEKLY):
+        if not m.of:
+            row[name] = counts.get(name, 0)
+    return add_shares(row, WEEKLY)
 
 
 def weekly(db: Database, f: Filters, *, now: datetime, by_region: bool = False) -> list[dict]:
@@ -233,37 +294,18 @@ def weekly(db: Database, f: Filters, *, now: datetime, by_region: bool = False) 
     row is not a silently partial week under a full week's label.
     """
     if f.since:
-        f = replace(f, since=monday(date.fromisoformat(f.since[:10])).isoformat()
-                    + "T00:00:00+00:00")
+        f = replace(f, since=datetime.combine(monday(f.since.astimezone(UTC).date()), time(),
+                                              UTC))
     mondays = _week_range(db, f, now)
-    events = _weekly_events(db, f, by_region)
-    enrolled = _enrolled_by_week(db, f, mondays, by_region)
-    keys = {k for k in list(events) + list(enrolled) if k[0] in {m.isoformat() for m in mondays}}
-    rows = []
-    for m_iso, region in sorted(keys):
-        ev = events.get((m_iso, region), {})
-        row: dict = {
-            "week": iso_week(date.fromisoformat(m_iso)),
-            "monday": m_iso,
-            "region": (region or UNASSIGNED) if by_region else "",
-            "officers_enrolled": enrolled.get((m_iso, region), 0),
-        }
-        for column in ("officers_active", "reminders_delivered", "opens", "useful", "not_useful",
-                       "queries", "zero_result", "quiz_answers", "quiz_correct", "acks"):
-            row[column] = ev.get(column, 0)
-        row["quiz_correct_share"] = share(row["quiz_correct"], row["quiz_answers"])
-        rows.append(row)
+    weeks = {m.isoformat() for m in mondays}
+    counts = _weekly_events(db, f, by_region)
+    for key, n in _enrolled_by_week(db, f, mondays, by_region).items():
+        counts.setdefault(key, {})["officers_enrolled"] = n
     if not by_region:  # a row for every week, so a chart has no holes
-        have = {r["monday"] for r in rows}
-        for m in mondays:
-            if m.isoformat() not in have:
-                rows.append({"week": iso_week(m), "monday": m.isoformat(), "region": "",
-                             "officers_enrolled": 0, "officers_active": 0,
-                             "reminders_delivered": 0, "opens": 0, "useful": 0, "not_useful": 0,
-                             "queries": 0, "zero_result": 0, "quiz_answers": 0,
-                             "quiz_correct": 0, "acks": 0, "quiz_correct_share": None})
-        rows.sort(key=lambda r: r["monday"])
-    return rows
+        for m_iso in weeks:
+            counts.setdefault((m_iso, ""), {})
+    return [_week_row(m_iso, (region or UNASSIGNED) if by_region else "", c)
+            for (m_iso, region), c in sorted(counts.items()) if m_iso in weeks]
 
 
 def suppress(row: dict) -> dict:
@@ -284,8 +326,9 @@ def suppress(row: dict) -> dict:
         out["officers_active"] = SUPPRESSED
         for c in _ACTIVITY_COLUMNS:
             out[c] = ""
-    if out["quiz_correct_share"] is None:
-        out["quiz_correct_share"] = ""
+    for c in WEEKLY_COLUMNS:
+        if out[c] is None:  # a share of nothing
+            out[c] = ""
     return out
 
 
@@ -332,177 +375,140 @@ def weekly_report(db: Database, f: Filters, *, now: datetime) -> list[dict]:
     return out
 
 
-def reach(db: Database, f: Filters = Filters(), *, limit: int = 5) -> list[dict]:
-    """The latest reminders and broadcasts (by campaign and card): delivered, failed, blocked,
-    opened and rated useful, newest first."""
-    where, args = _event_where(f)
-    rows = list(db.query(
-        f"""SELECT e.campaign_id, e.card_id, min(e.at) AS first_at, max(e.at) AS last_at,
-                   coalesce(sum(e.type = 'delivered'), 0) AS delivered,
-                   coalesce(sum(e.type = 'failed'), 0) AS failed,
-                   coalesce(sum(e.type = 'blocked'), 0) AS blocked
-            FROM events e
-            WHERE e.type IN ('delivered', 'failed', 'blocked') AND {where}
-            GROUP BY e.campaign_id, e.card_id ORDER BY last_at DESC LIMIT ?""",
-        [*args, limit],
-    ))
-    out = []
-    for r in rows:
-        opened = next(iter(db.query(
-            f"""SELECT coalesce(sum(e.type = 'card_opened'), 0) AS opened,
-                       coalesce(sum(e.type = 'feedback' AND e.value = 'useful'), 0) AS useful,
-                       coalesce(sum(e.type = 'feedback'), 0) AS rated
-                FROM events e
-                WHERE e.card_id = ? AND e.type IN ('card_opened', 'feedback')
-                  AND e.at >= ? AND {where}""",
-            [r["card_id"], r["first_at"], *args],
-        )))
-        item = dict(r)
-        item.update(opened)
-        item["reach_share"] = share(r["delivered"], r["delivered"] + r["failed"] + r["blocked"])
-        item["useful_share"] = share(opened["useful"], opened["rated"])
-        out.append(_hide_behaviour_of_few(item))
-    return out
+def reach(db: Database, f: Filters = EVERYONE, *, limit: int = 5) -> list[dict]:
+    """The latest reminders and broadcasts (by campaign and card), newest first: delivered,
+    failed, blocked, and what people did with the card from the first delivery on (opened,
+    rated useful or not), in one query."""
+    cond, args = where(f, EVENTS, "e")
+    rows = db.query(
+        f"""WITH sends AS (
+              SELECT e.campaign_id, e.card_id, min(e.at) AS first_at, max(e.at) AS last_at,
+                     {sums(SENT)}
+              FROM events e
+              WHERE e.type IN ('delivered', 'failed', 'blocked') AND {cond}
+              GROUP BY e.campaign_id, e.card_id ORDER BY last_at DESC LIMIT ?)
+            SELECT s.*, {sums(REACH)}
+            FROM sends s LEFT JOIN events e
+              ON e.card_id = s.card_id AND e.type IN ('card_opened', 'feedback')
+              AND e.at >= s.first_at AND {cond}
+            GROUP BY s.campaign_id, s.card_id ORDER BY s.last_at DESC""",
+        [*args, limit, *args],
+    )
+    return [_hide_behaviour_of_few(add_shares(add_shares(dict(r), SENT), REACH), REACH)
+            for r in rows]
 
 
-BEHAVIOUR = ("opened", "useful", "not_useful", "rated", "quiz_answers", "quiz_correct")
-
-
-def _hide_behaviour_of_few(item: dict) -> dict:
+def _hide_behaviour_of_few(item: dict, view: str) -> dict:
     """A send that reached 1-4 people shows how many it reached, but not what they did with
     it: opens, ratings and quiz answers become "<5" and their shares blank (`MIN_GROUP`)."""
     if 0 < item["delivered"] < MIN_GROUP:
-        item.update({k: SUPPRESSED for k in BEHAVIOUR if k in item})
-        item.update(useful_share=None, quiz_correct_share=None)
+        hide_activity(item, view)
     return item
 
 
 def campaign_items(db: Database, campaign_id: int) -> list[dict]:
     """Per card of one campaign: delivered, opened, useful, quiz answers and correct ones."""
+    cond, args = where(Filters(campaign_id=campaign_id), EVENTS, "e")
     rows = db.query(
-        """SELECT card_id,
-                  coalesce(sum(type = 'delivered'), 0) AS delivered,
-                  coalesce(sum(type = 'failed'), 0) AS failed,
-                  coalesce(sum(type = 'blocked'), 0) AS blocked,
-                  coalesce(sum(type = 'card_opened'), 0) AS opened,
-                  coalesce(sum(type = 'feedback' AND value = 'useful'), 0) AS useful,
-                  coalesce(sum(type = 'feedback' AND value = 'not_useful'), 0) AS not_useful,
-                  coalesce(sum(type = 'quiz_answer'), 0) AS quiz_answers,
-                  coalesce(sum(type = 'quiz_answer' AND value = 'correct'), 0) AS quiz_correct
-           FROM events WHERE campaign_id = ? GROUP BY card_id ORDER BY min(at)""",
-        [campaign_id],
+        f"""SELECT e.card_id, {sums(CAMPAIGN)}
+            FROM events e WHERE {cond} GROUP BY e.card_id ORDER BY min(e.at)""",
+        args,
     )
-    out = []
-    for r in rows:
-        item = dict(r)
-        item["quiz_correct_share"] = share(r["quiz_correct"], r["quiz_answers"])
-        item["useful_share"] = share(r["useful"], r["useful"] + r["not_useful"])
-        out.append(_hide_behaviour_of_few(item))
-    return out
+    return [_hide_behaviour_of_few(add_shares(dict(r), CAMPAIGN), CAMPAIGN) for r in rows]
 
 
-def _current_sop_versions(db: Database) -> list[tuple[str, str]]:
-    """(card id, version) of the SOP cards in the content store, when it has them."""
-    if "cards" not in db.table_names():
-        return []
-    columns = {c.name for c in db["cards"].columns}
-    if not {"id", "kind", "version"} <= columns:
-        return []
-    return [(r["id"], r["version"]) for r in db.query(
-        "SELECT id, version FROM cards WHERE kind = 'sop' AND version IS NOT NULL ORDER BY id"
-    )]
-
-
-def acknowledgements(db: Database, f: Filters = Filters()) -> list[dict]:
-    """Read-and-understood share per SOP and version among active officers (in the filter),
-    with the number who have not yet acknowledged, per region."""
-    pairs = set(_current_sop_versions(db))
-    ev_where, ev_args = _event_where(f.without_period())
-    pairs |= {(r["card_id"], r["value"]) for r in db.query(
-        f"SELECT DISTINCT e.card_id, e.value FROM events e "
-        f"WHERE e.type = 'ack' AND e.card_id IS NOT NULL AND e.value IS NOT NULL AND {ev_where}",
-        ev_args,
-    )}
-    o_where, o_args = _officer_where(f)
-    audience = {r["region"]: r["n"] for r in db.query(
-        f"SELECT coalesce(o.region, '') AS region, count(*) AS n FROM officers o "
-        f"WHERE o.status = 'active' AND {o_where} GROUP BY 1",
-        o_args,
-    )}
-    total = sum(audience.values())
-    out = []
-    for card_id, version in sorted(pairs):
-        acked = {r["region"]: r["n"] for r in db.query(
-            f"""SELECT coalesce(o.region, '') AS region, count(DISTINCT o.id) AS n
-                FROM events e JOIN officers o ON o.id = e.officer_id
-                WHERE e.type = 'ack' AND e.card_id = ? AND e.value = ?
-                  AND o.status = 'active' AND {o_where}
-                GROUP BY 1""",
-            [card_id, version, *o_args],
-        )}
-        done = sum(acked.values())
-        # A region of 1-4 active people says that some have not confirmed, not how many.
-        pending = [{"region": region or UNASSIGNED,
-                    "not_acknowledged": n - acked.get(region, 0) if n >= MIN_GROUP
-                    else SUPPRESSED}
-                   for region, n in sorted(audience.items())
-                   if n - acked.get(region, 0) > 0]
-        out.append({"card_id": card_id, "version": version, "acknowledged": done,
-                    "audience": total, "share": share(done, total), "pending": pending})
-    return out
-
-
-def card_usage(db: Database, f: Filters = Filters()) -> list[dict]:
-    """Per card: opens, useful, not useful, useful share, acknowledgements, quiz answers."""
-    where, args = _event_where(f)
+def acknowledgements(db: Database, f: Filters = EVERYONE) -> list[dict]:
+    """Read-and-understood share per SOP and version (the cards' current ones and any that
+    was acknowledged) among active officers (in the filter), with the number who have not yet
+    acknowledged, per region; in one query."""
+    ev_cond, ev_args = where(f.without_period(), EVENTS, "e")
+    o_cond, o_args = where(f, OFFICERS, "o")
     rows = db.query(
-        f"""SELECT e.card_id,
-                  coalesce(sum(e.type = 'card_opened'), 0) AS opens,
-                  coalesce(sum(e.type = 'feedback' AND e.value = 'useful'), 0) AS useful,
-                  coalesce(sum(e.type = 'feedback' AND e.value = 'not_useful'), 0) AS not_useful,
-                  coalesce(sum(e.type = 'ack'), 0) AS acks,
-                  coalesce(sum(e.type = 'quiz_answer'), 0) AS quiz_answers,
-                  coalesce(sum(e.type = 'quiz_answer' AND e.value = 'correct'), 0) AS quiz_correct,
+        f"""WITH pairs AS (
+              SELECT id AS card_id, version FROM cards WHERE kind = 'sop'
+              UNION
+              SELECT e.card_id, e.value FROM events e
+              WHERE e.type = 'ack' AND e.card_id IS NOT NULL AND e.value IS NOT NULL
+                AND {ev_cond}),
+            audience AS (
+              SELECT coalesce(o.region, '') AS region, count(*) AS n FROM officers o
+              WHERE o.status = 'active' AND {o_cond} GROUP BY 1),
+            acked AS (
+              SELECT e.card_id, e.value AS version, coalesce(o.region, '') AS region,
+                     count(DISTINCT o.id) AS n
+              FROM events e JOIN officers o ON o.id = e.officer_id
+              WHERE e.type = 'ack' AND o.status = 'active' AND {o_cond}
+              GROUP BY 1, 2, 3)
+            SELECT p.card_id, p.version, a.region, a.n AS audience, coalesce(k.n, 0) AS acked
+            FROM pairs p LEFT JOIN audience a ON 1
+              LEFT JOIN acked k ON k.card_id = p.card_id AND k.version = p.version
+                AND k.region = a.region
+            ORDER BY p.card_id, p.version, a.region""",
+        [*ev_args, *o_args, *o_args],
+    )
+    out: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        item = out.setdefault((r["card_id"], r["version"]), {
+            "card_id": r["card_id"], "version": r["version"], "acknowledged": 0,
+            "audience": 0, "share": None, "pending": []})
+        if r["region"] is None:  # nobody active in the filter
+            continue
+        item["acknowledged"] += r["acked"]
+        item["audience"] += r["audience"]
+        # A region of 1-4 active people says that some have not confirmed, not how many.
+        if r["audience"] - r["acked"] > 0:
+            item["pending"].append({
+                "region": r["region"] or UNASSIGNED,
+                "not_acknowledged": r["audience"] - r["acked"] if r["audience"] >= MIN_GROUP
+                else SUPPRESSED})
+    for item in out.values():
+        item["share"] = share(item["acknowledged"], item["audience"])
+    return list(out.values())
+
+
+def card_usage(db: Database, f: Filters = EVERYONE) -> list[dict]:
+    """Per card: opens, useful, not useful, useful share, acknowledgements, quiz answers."""
+    cond, args = where(f, EVENTS, "e")
+    rows = db.query(
+        f"""SELECT e.card_id, {sums(CARD)},
                   count(DISTINCT CASE WHEN e.type IN {INTERACTIONS}
                         THEN coalesce(e.officer_id, -e.id) END) AS people
-            FROM events e WHERE e.card_id IS NOT NULL AND {where}
+            FROM events e WHERE e.card_id IS NOT NULL AND {cond}
             GROUP BY e.card_id""",
         args,
     )
-    usage = {}
+    usage = []
     for r in rows:
-        item = dict(r)
-        item["useful_share"] = share(r["useful"], r["useful"] + r["not_useful"])
-        item["quiz_correct_share"] = share(r["quiz_correct"], r["quiz_answers"])
+        item = add_shares(dict(r), CARD)
         if r["people"] < MIN_GROUP:  # a card few people used: its figures are theirs
-            for c in ("opens", "useful", "not_useful", "acks", "quiz_answers", "quiz_correct"):
-                item[c] = SUPPRESSED
-            item["useful_share"] = item["quiz_correct_share"] = None
-        usage[r["card_id"]] = item
-    return sorted(usage.values(), key=lambda u: (
+            hide_activity(item, CARD)
+        usage.append(item)
+    return sorted(usage, key=lambda u: (
         -(u["opens"] if isinstance(u["opens"], int) else 0), u["card_id"]))
 
 
-def officer_breakdown(db: Database, by: str, f: Filters = Filters()) -> list[dict]:
+# what people can be counted by: the officers' column for each
+BREAKDOWNS = {"region": OFFICERS.region, "port": OFFICERS.port, "role": OFFICERS.role,
+              "language": OFFICERS.lang}
+
+
+def officer_breakdown(db: Database, by: str, f: Filters = EVERYONE) -> list[dict]:
     """Counts of people by region, port, role or language, with their status."""
-    if by not in ("region", "port", "role", "language"):
+    if by not in BREAKDOWNS:
         raise ValueError(f"cannot break officers down by {by!r}")
-    where, args = _officer_where(f)
+    cond, args = where(f, OFFICERS, "o")
     return [dict(r) for r in db.query(
-        f"""SELECT coalesce(o.[{by}], '') AS value, count(*) AS enrolled,
-                   coalesce(sum(o.status = 'active'), 0) AS active,
-                   coalesce(sum(o.status = 'left'), 0) AS "left",
-                   coalesce(sum(o.status = 'blocked'), 0) AS blocked
-            FROM officers o WHERE {where} GROUP BY 1 ORDER BY enrolled DESC, value""",
+        f"""SELECT coalesce(o.[{BREAKDOWNS[by]}], '') AS value, {sums(OFFICERS_NOW)}
+            FROM officers o WHERE {cond} GROUP BY 1 ORDER BY enrolled DESC, value""",
         args,
     )]
 
 
 def filter_choices(db: Database) -> dict[str, list[str]]:
-    """Values seen for each filter (regions, ports, roles, languages)."""
+    """Values seen for each filter (regions, ports, roles, languages) among the officers."""
     out = {}
-    for column, key in (("region", "region"), ("port", "port"), ("role", "role"),
-                        ("language", "lang")):
+    for key in ("region", "port", "role", "lang"):
+        column = getattr(OFFICERS, key)
         out[key] = [r["v"] for r in db.query(
             f"SELECT DISTINCT [{column}] AS v FROM officers WHERE [{column}] IS NOT NULL "
             f"AND [{column}] != '' ORDER BY 1"
@@ -518,7 +524,7 @@ def gap_key(text: str) -> str:
     return " ".join(sorted(set(_WORD.findall(fold(text)))))
 
 
-def zero_result_queries(db: Database, f: Filters = Filters(), *, limit: int = 50) -> list[dict]:
+def zero_result_queries(db: Database, f: Filters = EVERYONE, *, limit: int = 50) -> list[dict]:
     """Queries that found nothing, grouped (see `gap_key`), most asked first.
 
     Privacy: texts are kept per day without any person or region (`events.query_texts`), so
@@ -526,8 +532,7 @@ def zero_result_queries(db: Database, f: Filters = Filters(), *, limit: int = 50
     nothing at least `MIN_GROUP` times in the period, and among its variants only those
     typed that often themselves are shown. Dates are days (UTC).
     """
-    rows = events.zero_result_texts(db, since=f.since, until=f.until, lang=f.lang,
-                                    min_count=1, limit=100_000)
+    rows = events.zero_result_texts(db, f, min_count=1, limit=100_000)
     groups: dict[str, dict] = {}
     for r in rows:
         key = gap_key(r["normalized"])
@@ -551,18 +556,15 @@ def zero_result_queries(db: Database, f: Filters = Filters(), *, limit: int = 50
     return out[:limit]
 
 
-def not_useful_cards(db: Database, f: Filters = Filters(), *, limit: int = 50) -> list[dict]:
+def not_useful_cards(db: Database, f: Filters = EVERYONE, *, limit: int = 50) -> list[dict]:
     """Cards rated not useful, most often first, with their useful count for comparison;
     only cards that at least `MIN_GROUP` people rated (fewer would show their ratings)."""
-    where, args = _event_where(f)
+    cond, args = where(f, EVENTS, "e")
     return [dict(r) for r in db.query(
-        f"""SELECT e.card_id,
-                   coalesce(sum(e.value = 'not_useful'), 0) AS not_useful,
-                   coalesce(sum(e.value = 'useful'), 0) AS useful
-            FROM events e WHERE e.type = 'feedback' AND e.card_id IS NOT NULL AND {where}
+        f"""SELECT e.card_id, {sums(RATINGS)}
+            FROM events e WHERE e.type = 'feedback' AND e.card_id IS NOT NULL AND {cond}
             GROUP BY e.card_id
             HAVING not_useful > 0 AND count(DISTINCT coalesce(e.officer_id, -e.id)) >= ?
             ORDER BY not_useful DESC, e.card_id LIMIT ?""",
         [*args, MIN_GROUP, limit],
     )]
-

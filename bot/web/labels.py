@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.store.stats import COLUMN_LABELS
 
 LABELS: dict[str, dict[str, str]] = {
     "status": {
@@ -19,15 +20,8 @@ LABELS: dict[str, dict[str, str]] = {
     # why a card is due for review (bot.content.check.Due.reason)
     "due": {"pending": N_("awaiting expert sign-off"), "stale": N_("review over a year old"),
             "missing": N_("no review recorded"), "verify": N_("phone and website to verify")},
-    # The weekly CSV's columns (bot.store.stats.WEEKLY_COLUMNS), as the exports page heads them.
-    "column": {
-        "week": N_("Week"), "week_start": N_("Starts"), "region": N_("Region"),
-        "officers_enrolled": N_("Enrolled"),
-        "officers_active": N_("Active"), "reminders_delivered": N_("Reminders delivered"),
-        "opens": N_("Cards opened"), "useful": N_("Useful"), "not_useful": N_("Not useful"),
-        "queries": N_("Queries"), "zero_result": N_("Queries with no result"),
-        "quiz_correct_share": N_("Knowledge checks correct"), "acks": N_("Read and understood"),
-    },
+    # The weekly CSV's columns, as the exports page heads them (from the measures table).
+    "column": COLUMN_LABELS,
     "invite": {
         "active": N_("active"), "expired": N_("expired"), "used_up": N_("used up"),
         "revoked": N_("revoked"), "unknown": N_("unknown"),

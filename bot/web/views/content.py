@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from bot.i18n import N_, gettext_for
 from bot.store import cards as card_store
 from bot.store import stats
-from bot.store.stats import Filters
+from bot.store.filters import Filters
 from bot.web import auth, keys, render
 from bot.web.views.filters import PERIOD_LABELS, parse_filters, small_group_page
 

@@ -9,7 +9,8 @@ from sqlite_utils import Database
 
 from bot.csvsafe import to_csv
 from bot.store import stats
-from bot.store.stats import WEEKLY_COLUMNS, Filters
+from bot.store.filters import Filters
+from bot.store.stats import WEEKLY_COLUMNS
 from bot.web import auth, render
 from bot.web.views.filters import PERIOD_LABELS, parse_filters
 

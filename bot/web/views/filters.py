@@ -6,10 +6,9 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from bot.clock import iso
 from bot.i18n import N_
 from bot.store import stats
-from bot.store.stats import Filters
+from bot.store.filters import Filters
 from bot.web import render
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}
@@ -27,7 +26,7 @@ def parse_filters(request: web.Request, now: datetime) -> tuple[Filters, dict[st
     if period not in PERIODS:
         period = DEFAULT_PERIOD
     days = PERIODS[period]
-    since = iso(now - timedelta(days=days)) if days else None
+    since = now - timedelta(days=days) if days else None
     chosen = {
         "region": q.get("region", "").strip()[:64],
         "port": q.get("port", "").strip()[:64],

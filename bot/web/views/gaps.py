@@ -7,7 +7,7 @@ from sqlite_utils import Database
 
 from bot.i18n import N_
 from bot.store import cards, stats
-from bot.store.stats import Filters
+from bot.store.filters import Filters
 from bot.web import auth, render
 from bot.web.views.filters import PERIOD_LABELS, parse_filters, small_group_page
 

@@ -13,7 +13,7 @@ from bot.csvsafe import to_csv
 from bot.i18n import N_, format_day, format_number
 from bot.store import cards, stats
 from bot.store import delivery as delivery_store
-from bot.store.stats import Filters
+from bot.store.filters import Filters
 from bot.web import auth, charts, keys, render
 from bot.web.views.filters import PERIOD_LABELS, parse_filters, small_group_page
 
