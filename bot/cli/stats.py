@@ -66,9 +66,9 @@ def stats_(since: str | None, as_json: bool, as_csv: bool) -> None:
     else:
         for key, label in _LABELS:
             value = totals[key]
-            if isinstance(value, float):
-                value = f"{value:.0%}"
-            click.echo(f"{label:<24} {'-' if value is None else value}")
+            shown = "-" if value is None else f"{value:.0%}" if isinstance(value, float) \
+                else str(value)
+            click.echo(f"{label:<24} {shown}")
 
 
 COMMANDS = [stats_]
