@@ -280,12 +280,12 @@ def _top_doc(db: Database, ctx: Context, concepts: list[Concept], lang: str,
     return docs[0] if docs else None
 
 
-def candidates(p: Pending, qvec: object) -> list[tuple[str, list[float], float]]:
+def candidates(p: Pending, qvec: np.ndarray) -> list[tuple[str, list[float], float]]:
     """(card id, features, cosine) of every candidate card of a pending question (numpy over
     all cards, Python only over the few candidates)."""
     matrix = p.ctx.matrix
     assert matrix is not None
-    cos = matrix.scores(qvec)  # type: ignore[arg-type]
+    cos = matrix.scores(qvec)
     n = len(cos)
     order = np.argsort(-cos, kind="stable")
     ranks = np.empty(n, dtype=np.int64)
@@ -318,7 +318,7 @@ def decide(p: Pending, probabilities: list[tuple[str, float]]) -> list[str]:
     return sorted(chosen, key=lambda c: (-prob.get(c, 0.0), c))[:p.limit]
 
 
-def finish(p: Pending, qvec: object | None = None) -> SearchOutcome:
+def finish(p: Pending, qvec: np.ndarray | None = None) -> SearchOutcome:
     """The semantic phase: embed the question, fuse both rankings, answer or abstain."""
     try:
         if qvec is None:
