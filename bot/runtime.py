@@ -74,6 +74,7 @@ class Runtime:
         self._runner: web.AppRunner | None = None
         self.poller: Any = None
         self._secret = secrets.token_urlsafe(32)
+        self._warming: asyncio.Task[None] | None = None
 
     @property
     def web_address(self) -> str:
@@ -98,6 +99,8 @@ class Runtime:
         )
         await application.initialize()
         await on_start(application)
+        # the search index, the passage vectors and the model load in the background
+        self._warming = asyncio.create_task(self._warm_search())
         self.poller = poller = InboxPoller(application, self.store, timeout=10)
         application.bot_data[POLLER_KEY] = poller
         await application.start()
@@ -129,6 +132,14 @@ class Runtime:
         log.info("pregonero running: %s, web app at %s",
                  "webhook" if self.webhook_url else "long polling", self.web_address)
 
+    async def _warm_search(self) -> None:
+        from bot.search import warm_async
+
+        try:
+            await warm_async(self.store.run)
+        except Exception:  # the first search loads what is missing; never stop the bot
+            log.warning("could not preload the search index", exc_info=True)
+
     async def _webhook(self, request: web.Request) -> web.Response:
         """Telegram's POST of one update: check the secret, store and queue the update, then
         answer 200 (a repeat of a stored update is answered 200 and not handled again)."""
@@ -147,6 +158,9 @@ class Runtime:
         return web.Response(text="ok")
 
     async def stop(self) -> None:
+        if self._warming is not None:  # it uses the store: done before the store closes
+            await self._warming
+            self._warming = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

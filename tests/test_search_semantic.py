@@ -59,7 +59,7 @@ def test_every_card_has_its_passages_embedded_and_stored_in_sqlite(corpus_store)
     vectors = db.execute("SELECT count(*), min(length(vec)) FROM search_vectors").fetchone()
     assert cards == db.execute("SELECT count(*) FROM cards").fetchone()[0]
     assert passages > 2 * cards  # title with summary, and the body's blocks
-    assert vectors[0] <= passages and vectors[1] == semantic.DIM * 4
+    assert vectors[0] <= passages and vectors[1] == semantic.PACKED  # int8 and a scale
 
 
 def test_a_long_story_whose_answer_exists_gets_it(corpus_store):

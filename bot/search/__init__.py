@@ -3,6 +3,7 @@
 Public interface (used by `bot.library`, the CLI and the bot):
   search(db, query, lang, limit=5) -> SearchOutcome   # never raises; blocks on the model
   await search_async(store.run, query, lang, limit)   # the bot: the model off the loop
+  await warm_async(store.run)               # at start-up: index, vectors and model, off the loop
   embed_changed(db, cards) -> vectors       # before an import's transaction (slow part)
   rebuild_index(db, vectors=None) -> None   # after cards or glossary change
   check_glossary(folder) -> list[ContentError]
@@ -23,12 +24,12 @@ from sqlite_utils import Database
 
 from bot.errors import ContentError
 from bot.search import glossary
-from bot.search.engine import Hit, SearchOutcome, search, search_async
+from bot.search.engine import Hit, SearchOutcome, search, search_async, warm_async
 from bot.search.index import embed_missing, rebuild
 from bot.store import search as store
 
 __all__ = ["Hit", "SearchOutcome", "check_glossary", "embed_changed", "import_glossary",
-           "rebuild_index", "search", "search_async"]
+           "rebuild_index", "search", "search_async", "warm_async"]
 
 
 def rebuild_index(db: Database, vectors: dict[str, bytes] | None = None) -> None:

@@ -49,7 +49,7 @@ class Lexicon:
 class Context:
     """What search keeps in memory for one index version: vocabulary, glossary, correctors."""
 
-    def __init__(self, db: Database, index_id: str) -> None:
+    def __init__(self, db: Database, index_id: str, previous: Context | None = None) -> None:
         self.index_id = index_id
         terms, vocab, counts = store.vocabulary(db)
         self.df: dict[str, dict[str, int]] = {lang: {} for lang in LANGS}
@@ -76,9 +76,38 @@ class Context:
         self.cards: dict[str, dict[str, tuple[str, str, str]]] = {}
         for card_id, lang, title, topic, kind in store.doc_titles(db):
             self.cards.setdefault(card_id, {})[lang] = (title, topic, kind)
-        self.matrix: semantic.Matrix | None = None
-        if semantic.available():
-            self.matrix = semantic.Matrix.build(store.passage_vectors(db, semantic.MODEL))
+        # The passage vectors: loaded on first use (`matrix`), by the thread that needs them
+        # (the semantic one in the bot) through a connection of its own, so neither the store's
+        # thread nor the event loop waits; rows the previous index had are reused.
+        self.semantic = semantic.available() and store.has_vectors(db, semantic.MODEL)
+        self._file = store.database_file(db)
+        self._previous = (previous.loaded_matrix() or previous._previous) if previous else None
+        self._matrix: semantic.Matrix | None = None
+        self._matrix_lock = threading.Lock()
+        if self.semantic and self._file is None:  # an in-memory database: now, on this thread
+            self._matrix = self._build(db)
+
+    def _build(self, db: Database) -> semantic.Matrix:
+        matrix = semantic.Matrix.build(
+            store.passage_hashes(db, semantic.MODEL),
+            lambda hashes: store.vectors_of(db, semantic.MODEL, hashes), self._previous)
+        self._previous = None
+        return matrix
+
+    def loaded_matrix(self) -> semantic.Matrix | None:
+        return self._matrix
+
+    @property
+    def matrix(self) -> semantic.Matrix | None:
+        """Every passage vector (None without the semantic layer), loaded on first use."""
+        if not self.semantic:
+            return None
+        if self._matrix is None:
+            with self._matrix_lock:
+                if self._matrix is None and self._file is not None:
+                    with store.reader(self._file) as db:
+                        self._matrix = self._build(db)
+        return self._matrix
 
     def is_stop(self, word: str) -> bool:
         """A function word, typed right or spelt as it sounds (when no card word is spelt
@@ -135,7 +164,7 @@ def context(db: Database) -> Context:
         with _lock:
             ctx = _cache.get(key)
             if ctx is None or ctx.index_id != current:
-                ctx = Context(db, current)
+                ctx = Context(db, current, previous=ctx)
                 _cache[key] = ctx
                 _cache.move_to_end(key)
                 while len(_cache) > _CACHE_SIZE:

@@ -259,7 +259,7 @@ def begin(db: Database, query: str, lang: str, limit: int = 5) -> SearchOutcome 
         limit = max(1, min(int(limit), 50))
         hits = rank(db, ctx, concepts, lang, limit)
         confident = bool(hits) and hits[0].coverage >= fusion.FAST
-        if confident or ctx.matrix is None or not len(ctx.matrix) or not normalized:
+        if confident or not ctx.semantic or not normalized:
             top = _top_doc(db, ctx, concepts, lang, hits)
             return SearchOutcome(hits=hits, normalized=normalized, corrections=corrections,
                                  answered=bool(hits),
@@ -365,10 +365,30 @@ async def search_async(run: Callable[..., Awaitable[SearchOutcome | Pending]], q
     """`search` for the bot: the lexical phase through `run` (the store's worker thread, e.g.
     `Store.run`), the question's embedding on a thread of its own, so neither the event loop
     nor other officers' lexical searches wait for the model."""
-    global _model_executor
     first = await run(begin, query, lang, limit)
     if isinstance(first, SearchOutcome):
         return first
+    return await asyncio.get_running_loop().run_in_executor(_semantic_thread(), finish, first)
+
+
+def _semantic_thread() -> ThreadPoolExecutor:
+    global _model_executor
     if _model_executor is None:
         _model_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semantic")
-    return await asyncio.get_running_loop().run_in_executor(_model_executor, finish, first)
+    return _model_executor
+
+
+def _warm_semantic(ctx: Context) -> None:
+    if ctx.matrix is not None:
+        semantic.encoder()
+
+
+async def warm_async(run: Callable[..., Awaitable[Context]]) -> None:
+    """Load what the first searches need, off the event loop: the index's context through
+    `run` (the store's thread), then, when the cards have passage vectors, the vectors and
+    the model on the semantic thread (the bot calls this at start-up, so the first officer
+    who needs the semantic layer does not wait for them)."""
+    ctx = await run(context)
+    if ctx.semantic:
+        await asyncio.get_running_loop().run_in_executor(_semantic_thread(), _warm_semantic,
+                                                         ctx)

@@ -18,6 +18,14 @@ lexical only, and says so once in the log.
 Vectors already computed in this process are kept by hash (passages) or in a small LRU
 (questions); `preload` adds vectors saved by `save` (the eval corpus ships its own, so the
 evaluation and the tests do not embed the same texts again on every run).
+
+Costs (figures in the README): the model's cost is per token (its engine packs a batch's
+texts into one sequence, so there is no padding to save), about 1 ms of CPU a token. A
+question runs on one thread, so other work keeps the other cores; a large import embeds in
+one single-threaded worker process per core (`embed_passages`), which uses every core without
+the threads' synchronisation (OpenMP threads spin and lose time on a shared machine). Passage
+vectors are stored and kept in memory as int8 with one scale a vector (388 bytes instead of
+1,536), and cosines are computed in float32 over blocks of rows.
 """
 
 from __future__ import annotations
@@ -30,7 +38,8 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +52,9 @@ MAX_PASSAGES = 24          # passages per card translation (head, then body bloc
 MAX_CHARS = 600            # characters of a passage embedded (e5 reads ~128 words well)
 MIN_BLOCK = 20             # a body block shorter than this is not a passage of its own
 BATCH = 32                 # passages embedded per call at import
+PARALLEL_MIN = 2 * BATCH   # an import embedding at least this many uses one process a core
+PACKED = 4 + DIM           # bytes of a stored vector: float32 scale, then DIM int8
+CHUNK = 2048               # rows of the matrix converted to float32 at a time (3 MB)
 
 _BLOCK = re.compile(r"\n\s*\n")
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -64,7 +76,34 @@ def _load() -> Encoder:
     def encode(texts: Sequence[str], is_query: bool) -> np.ndarray:
         return np.asarray(model.encode(list(texts), is_query), dtype=np.float32).reshape(
             len(texts), -1)
+    encode.parallel = True  # type: ignore[attr-defined]  # workers may load the same model
     return encode
+
+
+def workers() -> int:
+    """Processes an import embeds with: one a core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+_worker_encoder: Encoder | None = None
+
+
+def _worker_start() -> None:
+    global _worker_encoder
+    os.environ["OMP_NUM_THREADS"] = "1"  # before the engine loads: one core per process
+    try:  # offline work: a running bot on the same machine keeps answering first
+        os.nice(10)
+    except (AttributeError, OSError):
+        pass
+    _worker_encoder = _load()
+
+
+def _worker_embed(texts: list[str]) -> np.ndarray:
+    assert _worker_encoder is not None
+    return _worker_encoder(texts, False)
 
 
 def encoder() -> Encoder | None:
@@ -145,19 +184,62 @@ def query_hash(text: str) -> str:
     return hashlib.sha1(f"{MODEL}\nquery\n{text}".encode()).hexdigest()[:20]
 
 
-def embed_passages(texts: Sequence[str]) -> list[bytes]:
-    """Vectors (float32 bytes) of passages, in batches; known ones are not embedded again."""
+def pack(vec: np.ndarray) -> bytes:
+    """A vector as stored: its scale (float32), then its components as int8 (cosines move by
+    about 0.001, rankings do not; see the README)."""
+    v = np.asarray(vec, dtype=np.float32).reshape(-1)
+    scale = float(np.abs(v).max()) / 127.0 or 1.0
+    codes = np.clip(np.rint(v / scale), -127, 127).astype(np.int8)
+    return np.float32(scale).tobytes() + codes.tobytes()
+
+
+def unpack(blob: bytes) -> np.ndarray:
+    """A stored vector as float32 (packed, or float32 as stored before packing)."""
+    if len(blob) == PACKED:
+        scale = np.frombuffer(blob[:4], dtype=np.float32)[0]
+        return np.frombuffer(blob[4:], dtype=np.int8).astype(np.float32) * scale
+    return np.frombuffer(blob, dtype=np.float32).copy()
+
+
+def _batches(todo: list[str], text_of: dict[str, str]) -> list[list[str]]:
+    """Hashes in batches of similar length (the longest first, so the last batches to finish
+    are short ones)."""
+    ordered = sorted(todo, key=lambda h: -len(text_of[h]))
+    return [ordered[i:i + BATCH] for i in range(0, len(ordered), BATCH)]
+
+
+def embed_passages(texts: Sequence[str], processes: int | None = None) -> list[bytes]:
+    """Packed vectors of passages, in batches; known ones are not embedded again. Many new
+    passages (an import) are embedded by `processes` worker processes (default: one a core),
+    each on one thread; a few, in this process."""
     enc = encoder()
     if enc is None:
         return []
     hashes = [passage_hash(t) for t in texts]
     todo = list(dict.fromkeys(h for h in hashes if h not in _known))
     text_of = dict(zip(hashes, texts, strict=True))
-    for i in range(0, len(todo), BATCH):
-        chunk = todo[i:i + BATCH]
-        for h, v in zip(chunk, enc([text_of[h] for h in chunk], False), strict=True):
-            _known[h] = v.astype(np.float32)
-    return [_known[h].tobytes() for h in hashes]
+    batches = _batches(todo, text_of)
+    n = workers() if processes is None else max(1, processes)
+    if n > 1 and len(todo) >= PARALLEL_MIN and getattr(enc, "parallel", False):
+        _embed_in_processes(batches, text_of, min(n, len(batches)))
+    else:
+        for chunk in batches:
+            for h, v in zip(chunk, enc([text_of[h] for h in chunk], False), strict=True):
+                _known[h] = v.astype(np.float32)
+    return [pack(_known[h]) for h in hashes]
+
+
+def _embed_in_processes(batches: list[list[str]], text_of: dict[str, str], n: int) -> None:
+    import multiprocessing
+
+    log.info("embedding %d passages in %d processes", sum(map(len, batches)), n)
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    with ProcessPoolExecutor(max_workers=n, mp_context=context,
+                             initializer=_worker_start) as pool:
+        results = pool.map(_worker_embed, [[text_of[h] for h in b] for b in batches])
+        for chunk, vectors in zip(batches, results, strict=True):
+            for h, v in zip(chunk, vectors, strict=True):
+                _known[h] = np.asarray(v, dtype=np.float32)
 
 
 def embed_query(text: str) -> np.ndarray | None:
@@ -204,45 +286,95 @@ def save(path: Path, passages: Iterable[str] = (), questions: Iterable[str] = ()
     return len(keys)
 
 
+Fetch = Callable[[list[str] | None], dict[str, bytes]]
+
+
 @dataclass
 class Matrix:
-    """Every passage vector of the index in memory, and the card each belongs to."""
+    """Every passage vector of the index in memory (int8 with a scale a row), and the card
+    each belongs to."""
 
-    vectors: np.ndarray          # (passages, DIM) float32, L2-normalised
+    codes: np.ndarray            # (passages, DIM) int8
+    scales: np.ndarray           # (passages,) float32: a row's vector is codes * scale
     owner: np.ndarray            # (passages,) index into `cards`, grouped
     cards: list[str]
     starts: np.ndarray           # first passage of each card
     index: dict[str, int]        # card id -> its position in `cards`
+    hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="S20"))
+    fetched: int = 0             # vectors read from the store for this build
 
     @classmethod
-    def build(cls, rows: Iterable[tuple[str, str, bytes]]) -> Matrix:
+    def build(cls, passages: Iterable[tuple[str, str, str]], fetch: Fetch,
+              previous: Matrix | None = None) -> Matrix:
+        """The matrix of these passages (card_id, lang, hash), grouped by card. Rows whose
+        hash `previous` holds are copied from it; `fetch(hashes)` reads the others' stored
+        vectors (None: all of them, when most are new)."""
+        rows = list(passages)
+        keys = np.array([h.encode() for _c, _l, h in rows], dtype="S20")
+        n = len(rows)
+        codes = np.zeros((n, DIM), dtype=np.int8)
+        scales = np.zeros(n, dtype=np.float32)
+        found = np.zeros(n, dtype=bool)
+        if previous is not None and len(previous.hashes) and n:
+            old = {h: i for i, h in enumerate(previous.hashes.tolist())}
+            at = np.fromiter((old.get(h, -1) for h in keys.tolist()), dtype=np.int64, count=n)
+            found = at >= 0
+            codes[found] = previous.codes[at[found]]
+            scales[found] = previous.scales[at[found]]
+        missing = [rows[i][2] for i in np.flatnonzero(~found)]
+        blobs = fetch(missing if len(missing) < n // 2 else None) if missing else {}
+        packed = [i for i in np.flatnonzero(~found) if len(blobs.get(rows[i][2], b"")) == PACKED]
+        if packed:
+            raw = np.frombuffer(b"".join(blobs[rows[i][2]] for i in packed),
+                                dtype=np.uint8).reshape(-1, PACKED)
+            scales[packed] = raw[:, :4].copy().view(np.float32).reshape(-1)
+            codes[packed] = raw[:, 4:].view(np.int8)
+            found[packed] = True
+        for i in np.flatnonzero(~found):  # float32, as stored before vectors were packed
+            blob = blobs.get(rows[i][2], b"")
+            if len(blob) == DIM * 4:
+                again = pack(np.frombuffer(blob, dtype=np.float32))
+                scales[i] = np.frombuffer(again[:4], dtype=np.float32)[0]
+                codes[i] = np.frombuffer(again[4:], dtype=np.int8)
+                found[i] = True
+        keep = np.flatnonzero(found)  # a passage without a readable vector is left out
+        if len(keep) < n:
+            codes, scales, keys = codes[keep], scales[keep], keys[keep]
+            rows = [rows[i] for i in keep]
         cards: list[str] = []
         index: dict[str, int] = {}
         owner: list[int] = []
-        blobs: list[bytes] = []
-        size = DIM * 4
-        for card_id, _lang, blob in rows:
-            if len(blob) != size:
-                continue
+        for card_id, _lang, _h in rows:
             if card_id not in index:
                 index[card_id] = len(cards)
                 cards.append(card_id)
             owner.append(index[card_id])
-            blobs.append(blob)
-        matrix = (np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, DIM) if blobs
-                  else np.zeros((0, DIM), dtype=np.float32))
         owners = np.asarray(owner, dtype=np.int64)
         if len(owners) and np.any(np.diff(owners) < 0):  # rows must come grouped by card
             order = np.argsort(owners, kind="stable")
-            matrix, owners = matrix[order], owners[order]
+            codes, scales, keys, owners = codes[order], scales[order], keys[order], owners[order]
         starts = np.flatnonzero(np.r_[True, np.diff(owners) != 0]) if len(owners) else owners
-        return cls(vectors=matrix, owner=owners, cards=cards, starts=starts, index=index)
+        return cls(codes=codes, scales=scales, owner=owners, cards=cards, starts=starts,
+                   index=index, hashes=keys, fetched=len(blobs))
 
     def __len__(self) -> int:
         return len(self.cards)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.codes.nbytes + self.scales.nbytes + self.hashes.nbytes)
 
     def scores(self, query: np.ndarray) -> np.ndarray:
         """Best cosine of the query with any passage, per card (indexed like `cards`)."""
         if not len(self.cards):
             return np.zeros(0, dtype=np.float32)
-        return np.maximum.reduceat(self.vectors @ query.astype(np.float32), self.starts)
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        n = len(self.codes)
+        out = np.empty(n, dtype=np.float32)
+        block = np.empty((min(CHUNK, n), DIM), dtype=np.float32)  # stays in the CPU's cache
+        for i in range(0, n, CHUNK):
+            rows = block[:min(CHUNK, n - i)]
+            np.copyto(rows, self.codes[i:i + len(rows)], casting="unsafe")
+            out[i:i + len(rows)] = rows @ q
+        out *= self.scales
+        return np.maximum.reduceat(out, self.starts)

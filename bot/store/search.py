@@ -19,8 +19,11 @@ scripts/eval_search.py and scripts/bench_search.py as a baseline.
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from sqlite_utils import Database
 
@@ -264,6 +267,57 @@ def passage_vectors(db: Database, model: str) -> list[tuple[str, str, bytes]]:
         "SELECT p.card_id, p.lang, v.vec FROM search_passages p"
         " JOIN search_vectors v ON v.hash = p.hash AND v.model = ?"
         " ORDER BY p.card_id, p.lang, p.n", [model]).fetchall()]
+
+
+def has_vectors(db: Database, model: str) -> bool:
+    """Whether some passage has a vector for `model` (one indexed read)."""
+    return db.conn.execute("SELECT 1 FROM search_vectors WHERE model = ? LIMIT 1",
+                           [model]).fetchone() is not None
+
+
+def passage_hashes(db: Database, model: str) -> list[tuple[str, str, str]]:
+    """(card_id, lang, hash) of every passage that has a vector for `model`, grouped by card."""
+    return [(r[0], r[1], r[2]) for r in db.conn.execute(
+        "SELECT p.card_id, p.lang, p.hash FROM search_passages p"
+        " WHERE EXISTS (SELECT 1 FROM search_vectors v WHERE v.hash = p.hash AND v.model = ?)"
+        " ORDER BY p.card_id, p.lang, p.n", [model]).fetchall()]
+
+
+def vectors_of(db: Database, model: str, hashes: Sequence[str] | None) -> dict[str, bytes]:
+    """hash -> vector bytes of `model` for these passage hashes (None: every vector)."""
+    conn = db.conn
+    if hashes is None:
+        return {r[0]: r[1] for r in conn.execute(
+            "SELECT hash, vec FROM search_vectors WHERE model = ?", [model])}
+    out: dict[str, bytes] = {}
+    step = 500
+    for i in range(0, len(hashes), step):
+        part = list(hashes[i:i + step])
+        marks = ",".join("?" * len(part))
+        out.update((r[0], r[1]) for r in conn.execute(
+            f"SELECT hash, vec FROM search_vectors WHERE model = ? AND hash IN ({marks})",
+            [model, *part]))
+    return out
+
+
+def database_file(db: Database) -> str | None:
+    """The file of the main database, or None for an in-memory one."""
+    for row in db.conn.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main":
+            return row[2] or None
+    return None
+
+
+@contextmanager
+def reader(path: str) -> Iterator[Database]:
+    """A read-only connection of its own to the database file at `path` (for reads that take
+    long and must not hold the store's connection)."""
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True,
+                           check_same_thread=False)
+    try:
+        yield Database(conn)
+    finally:
+        conn.close()
 
 
 def doc_titles(db: Database) -> list[tuple[str, str, str, str, str]]:
