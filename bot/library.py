@@ -40,7 +40,8 @@ def import_folder(db: Database, folder: Path | str, now: datetime | str,
     whose files are gone are removed), its topic names and its glossary, and the search index
     is rebuilt, all in one transaction (the passages of new or changed cards are embedded for
     the semantic search before it). Raises ContentInvalid (store unchanged) on errors.
-    `progress(stage, done, total)`: "check" per file, then "store" for its four steps."""
+    `progress(stage, done, total)`: "check" per file, "embed" per passage embedded (when
+    there are any), then "store" for its four steps."""
     result = check_folder(folder, shown, progress=progress)
     if not result.ok:
         raise ContentInvalid(shown or str(folder), result.problems)
@@ -49,8 +50,11 @@ def import_folder(db: Database, folder: Path | str, now: datetime | str,
         if progress is not None:
             progress("store", done, 4)
 
+    # the slow part, outside the transaction: passages of new or changed cards
+    vectors = search.embed_changed(
+        db, result.cards,
+        None if progress is None else lambda done, total: progress("embed", done, total))
     step(0)
-    vectors = search.embed_changed(db, result.cards)  # slow part, outside the transaction
     step(1)
     with db.atomic():
         report = import_cards(db, result.cards, now, result.topics)

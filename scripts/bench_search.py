@@ -253,6 +253,10 @@ def bench_import(real: list[ParsedCard], passages: list[tuple], args: argparse.N
         print(f"  {label:36} {wall:6.1f} s wall ({wall / len(sample) * 1000:5.1f} ms a passage),"
               f" {cpu:6.1f} s CPU; 10,000 cards, extrapolated: {hours * 60:5.0f} min "
               f"(load average {os.getloadavg()[0]:.1f})")
+        cpu_hours = cpu / chars * total_chars / 3600
+    print(f"  CPU a passage {cpu_hours * 3600 / len(passages) * 1000:.0f} ms: 10,000 cards are "
+          f"{cpu_hours:.1f} CPU hours, {cpu_hours * 60 / semantic.workers():.0f} min on "
+          f"{semantic.workers()} free cores (extrapolated from CPU time, not measured)")
 
 
 def bench_semantic(store: Store, real: list[ParsedCard], args: argparse.Namespace) -> None:

@@ -94,8 +94,8 @@ def test_worker_processes_embed_an_import_like_this_process_does(model, monkeypa
     spawned: list[int] = []
     real = semantic._embed_in_processes
     monkeypatch.setattr(semantic, "_embed_in_processes",
-                        lambda batches, text_of, n: (spawned.append(n),
-                                                     real(batches, text_of, n)))
+                        lambda batches, text_of, n, done: (spawned.append(n),
+                                                           real(batches, text_of, n, done)))
     there = np.vstack([semantic.unpack(b) for b in semantic.embed_passages(texts, processes=2)])
     assert spawned == [2]
     assert np.allclose(here, there, atol=2e-3)
@@ -126,3 +126,46 @@ def test_the_vectors_load_on_the_semantic_thread_and_at_start_up(model, tmp_path
     finally:
         semantic._questions.clear()
         store.close()
+
+
+def test_an_interrupted_import_keeps_what_it_embedded_and_shows_progress(tmp_path,
+                                                                         monkeypatch):
+    calls: list[int] = []
+    fail = [True]
+
+    def flaky(texts, is_query):  # fails on its third batch, like a Ctrl-C mid-import
+        calls.append(len(texts))
+        if fail[0] and len(calls) == 3:
+            raise KeyboardInterrupt
+        return np.vstack([unit(sum(map(ord, t))) for t in texts])
+
+    from bot import search as search_api
+    from bot.search import index
+
+    monkeypatch.setattr(index, "SAVE_EVERY", 1)
+    monkeypatch.setattr(semantic, "BATCH", 8)
+    semantic.reset(flaky)
+    semantic._known.clear()  # nothing embedded already in this process
+    store = Store.open(tmp_path / "x.db")
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            import_folder(store.db, CORPUS, NOW)
+        saved = store.db.execute("SELECT count(*) FROM search_vectors").fetchone()[0]
+        assert saved == 16  # two batches, saved as they were embedded
+        assert store.db.execute("SELECT count(*) FROM cards").fetchone()[0] == 0
+        seen: list[tuple[str, int, int]] = []
+        calls.clear()
+        fail[0] = False
+        semantic._known.clear()
+        import_folder(store.db, CORPUS, NOW, progress=lambda *a: seen.append(a))
+        embedded = sum(calls)
+        total = store.db.execute("SELECT count(DISTINCT hash) FROM search_passages"
+                                 ).fetchone()[0]
+        assert embedded == total - 16
+        steps = [(d, t) for stage, d, t in seen if stage == "embed"]
+        assert steps[0] == (0, total - 16) and steps[-1] == (total - 16, total - 16)
+        assert search_api.search(store.db, "menor no acompañado", "es").hits
+    finally:
+        store.close()
+        semantic._known.clear()
+        semantic.reset()

@@ -48,7 +48,9 @@ def check(folder: str, as_json: bool) -> None:
 def import_(folder: str, init: bool, as_json: bool) -> None:
     """Load a content folder into the store (checked first; refused when it has errors)."""
     store = open_store(init=init)
-    progress = StagedProgress({"check": ("checking", "files"), "store": ("storing", "steps")},
+    progress = StagedProgress({"check": ("checking", "files"),
+                               "embed": ("embedding", "passages"),
+                               "store": ("storing", "steps")},
                               quiet=as_json)
     try:
         report, result = import_folder(store.db, Path(folder), now_utc(), shown=folder,

@@ -18,6 +18,7 @@ it), gaps (glossary suggestions from zero-result searches). SQL: bot/store/searc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -38,16 +39,18 @@ def rebuild_index(db: Database, vectors: dict[str, bytes] | None = None) -> None
     rebuild(db, vectors)
 
 
-def embed_changed(db: Database, cards: list | None = None) -> dict[str, bytes]:
+def embed_changed(db: Database, cards: list | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
     """Passage vectors the next `rebuild_index` needs and the store lacks (the passages of
-    new or changed cards), computed outside any transaction; `cards` are ParsedCards about
-    to be imported (default: the stored cards). Empty without the semantic model."""
+    new or changed cards), computed outside any transaction and saved as they are computed
+    (an interrupted import resumes); `cards` are ParsedCards about to be imported (default:
+    the stored cards); `progress(done, total)` counts passages. Empty without the model."""
     rows = None
     if cards is not None:
         rows = [{"card_id": c.id, "lang": lang, "title": t.title, "summary": t.summary,
                  "keywords": list(t.keywords), "body_text": t.body_text}
                 for c in cards for lang, t in c.translations.items()]
-    return embed_missing(db, rows)
+    return embed_missing(db, rows, progress)
 
 
 def check_glossary(folder: Path) -> list[ContentError]:

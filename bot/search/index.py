@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 
 from sqlite_utils import Database
 
@@ -31,10 +32,15 @@ def card_passages(rows: list[dict]) -> list[tuple[str, str, int, str, str]]:
     return out
 
 
-def embed_missing(db: Database, rows: list[dict] | None = None) -> dict[str, bytes]:
+SAVE_EVERY = 512  # vectors an import saves at a time while it embeds
+
+
+def embed_missing(db: Database, rows: list[dict] | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> dict[str, bytes]:
     """Vectors of the passages that have none yet (only changed cards have such passages);
     empty without the model. Slow for a large import: call it before the import's
-    transaction and pass the result to `rebuild`."""
+    transaction and pass the result to `rebuild`. They are saved as they are embedded, so an
+    interrupted import embeds only the rest when run again; `progress(done, total)`."""
     if not semantic.available():
         return {}
     rows = store.card_translations(db) if rows is None else rows
@@ -44,7 +50,28 @@ def embed_missing(db: Database, rows: list[dict] | None = None) -> dict[str, byt
         if h not in have:
             todo.setdefault(h, text)
     hashes = list(todo)
-    return dict(zip(hashes, semantic.embed_passages([todo[h] for h in hashes]), strict=True))
+    if not hashes:
+        return {}
+    unsaved: dict[str, bytes] = {}
+    count = 0
+
+    def done(vectors: dict[str, bytes]) -> None:
+        nonlocal count
+        unsaved.update(vectors)
+        count += len(vectors)
+        if len(unsaved) >= SAVE_EVERY:
+            store.add_vectors(db, semantic.MODEL, unsaved)
+            unsaved.clear()
+        if progress is not None:
+            progress(count, len(hashes))
+
+    if progress is not None:
+        progress(0, len(hashes))
+    out = dict(zip(hashes, semantic.embed_passages([todo[h] for h in hashes], done=done),
+                   strict=True))
+    if unsaved:
+        store.add_vectors(db, semantic.MODEL, unsaved)
+    return out
 
 
 def rebuild(db: Database, vectors: dict[str, bytes] | None = None) -> int:

@@ -25,7 +25,8 @@ question runs on one thread, so other work keeps the other cores; a large import
 one single-threaded worker process per core (`embed_passages`), which uses every core without
 the threads' synchronisation (OpenMP threads spin and lose time on a shared machine). Passage
 vectors are stored and kept in memory as int8 with one scale a vector (388 bytes instead of
-1,536), and cosines are computed in float32 over blocks of rows.
+1,536), and cosines are computed in float32 over blocks of rows, on the calling thread
+(numpy's BLAS would use several threads that spin on a busy machine).
 """
 
 from __future__ import annotations
@@ -94,10 +95,6 @@ _worker_encoder: Encoder | None = None
 def _worker_start() -> None:
     global _worker_encoder
     os.environ["OMP_NUM_THREADS"] = "1"  # before the engine loads: one core per process
-    try:  # offline work: a running bot on the same machine keeps answering first
-        os.nice(10)
-    except (AttributeError, OSError):
-        pass
     _worker_encoder = _load()
 
 
@@ -208,10 +205,15 @@ def _batches(todo: list[str], text_of: dict[str, str]) -> list[list[str]]:
     return [ordered[i:i + BATCH] for i in range(0, len(ordered), BATCH)]
 
 
-def embed_passages(texts: Sequence[str], processes: int | None = None) -> list[bytes]:
+Done = Callable[[dict[str, bytes]], None]
+
+
+def embed_passages(texts: Sequence[str], processes: int | None = None,
+                   done: Done | None = None) -> list[bytes]:
     """Packed vectors of passages, in batches; known ones are not embedded again. Many new
     passages (an import) are embedded by `processes` worker processes (default: one a core),
-    each on one thread; a few, in this process."""
+    each on one thread; a few, in this process. `done(vectors)` gets each batch's packed
+    vectors by hash as soon as it is embedded (to save them, to show progress)."""
     enc = encoder()
     if enc is None:
         return []
@@ -221,15 +223,18 @@ def embed_passages(texts: Sequence[str], processes: int | None = None) -> list[b
     batches = _batches(todo, text_of)
     n = workers() if processes is None else max(1, processes)
     if n > 1 and len(todo) >= PARALLEL_MIN and getattr(enc, "parallel", False):
-        _embed_in_processes(batches, text_of, min(n, len(batches)))
+        _embed_in_processes(batches, text_of, min(n, len(batches)), done)
     else:
         for chunk in batches:
             for h, v in zip(chunk, enc([text_of[h] for h in chunk], False), strict=True):
                 _known[h] = v.astype(np.float32)
+            if done is not None:
+                done({h: pack(_known[h]) for h in chunk})
     return [pack(_known[h]) for h in hashes]
 
 
-def _embed_in_processes(batches: list[list[str]], text_of: dict[str, str], n: int) -> None:
+def _embed_in_processes(batches: list[list[str]], text_of: dict[str, str], n: int,
+                        done: Done | None = None) -> None:
     import multiprocessing
 
     log.info("embedding %d passages in %d processes", sum(map(len, batches)), n)
@@ -240,6 +245,8 @@ def _embed_in_processes(batches: list[list[str]], text_of: dict[str, str], n: in
         for chunk, vectors in zip(batches, results, strict=True):
             for h, v in zip(chunk, vectors, strict=True):
                 _known[h] = np.asarray(v, dtype=np.float32)
+            if done is not None:
+                done({h: pack(_known[h]) for h in chunk})
 
 
 def embed_query(text: str) -> np.ndarray | None:
@@ -375,6 +382,7 @@ class Matrix:
         for i in range(0, n, CHUNK):
             rows = block[:min(CHUNK, n - i)]
             np.copyto(rows, self.codes[i:i + len(rows)], casting="unsafe")
-            out[i:i + len(rows)] = rows @ q
+            # not BLAS: its threads, woken for every block, spin on a busy machine
+            np.einsum("ij,j->i", rows, q, out=out[i:i + len(rows)])
         out *= self.scales
         return np.maximum.reduceat(out, self.starts)

@@ -245,6 +245,15 @@ def vector_hashes(db: Database, model: str) -> set[str]:
         "SELECT hash FROM search_vectors WHERE model = ?", [model]).fetchall()}
 
 
+def add_vectors(db: Database, model: str, vectors: dict[str, bytes]) -> None:
+    """Store passage vectors ahead of their passages (an import saves them as they are
+    embedded, so an interrupted one resumes; the next `replace_passages` drops those no
+    passage uses)."""
+    with db.atomic():
+        db.conn.executemany("INSERT OR REPLACE INTO search_vectors (hash, model, vec)"
+                            " VALUES (?,?,?)", [(h, model, v) for h, v in vectors.items()])
+
+
 def replace_passages(db: Database, passages: Iterable[tuple[str, str, int, str]],
                      model: str, vectors: dict[str, bytes]) -> None:
     """Replace the passage list (card_id, lang, n, hash), add the new vectors of `model`, and
