@@ -34,6 +34,7 @@ import os
 import random
 import re
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -387,6 +388,22 @@ def bench_semantic(store: Store, real: list[ParsedCard], args: argparse.Namespac
     print(f"  semantic questions                           p50 {percentile(sem_times, 50):6.1f}"
           f"  p95 {percentile(sem_times, 95):6.1f} ms")
     print(f"  event loop's largest delay: {lag:.1f} ms")
+    # 5. memory of a process that serves search on this store (a fresh one: this process
+    # holds the bench's own copies)
+    child = ("import resource, sys; sys.path.insert(0, sys.argv[1]);"
+             "from bot.search import semantic; from bot.search.context import context;"
+             "from bot.store import Store; s = Store.open(sys.argv[2]); m = context(s.db).matrix;"
+             "semantic.embed_query('hola'); "
+             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, len(m.codes))")
+    got = subprocess.run([sys.executable, "-c", child, str(ROOT), str(store.path)],
+                         capture_output=True, text=True, check=False)
+    if got.returncode == 0 and got.stdout.split():
+        rss, rows = got.stdout.split()[:2]
+        print(f"a process serving search (model, index and {rows} vectors): max RSS {rss} MB; "
+              f"the same vectors in float32 (before) would add "
+              f"{int(rows) * (semantic.DIM * 4 - semantic.PACKED) / 2**20:.0f} MB")
+    else:
+        print(f"a process serving search: could not measure ({got.stderr.strip()[-200:]})")
 
 
 if __name__ == "__main__":
