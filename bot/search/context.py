@@ -81,7 +81,8 @@ class Context:
         # thread nor the event loop waits; rows the previous index had are reused.
         self.semantic = semantic.available() and store.has_vectors(db, semantic.MODEL)
         self._file = store.database_file(db)
-        self._previous = (previous.loaded_matrix() or previous._previous) if previous else None
+        self._previous: semantic.Matrix | None = (
+            previous.loaded_matrix() or previous._previous) if previous else None
         self._matrix: semantic.Matrix | None = None
         self._matrix_lock = threading.Lock()
         if self.semantic and self._file is None:  # an in-memory database: now, on this thread
