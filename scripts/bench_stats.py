@@ -6,13 +6,15 @@ and the web overview page.
 
 Builds a temporary store (officers across 8 regions and 3 roles, events across 26 weeks),
 then times each aggregate (median of 3 runs) and one overview page request through the real
-web app. Prints a table; nothing is asserted.
+web app. Prints a table, each figure also as a multiple of a baseline measured in
+the same run (one pass counting the events), and the load average; nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -23,9 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlite_utils import Database
+
 from bot.clock import iso
 from bot.store import Store, events, officers, stats
 from bot.store import web as web_store
+from bot.store.filters import Filters
 
 REGIONS = ["norte", "noreste", "noroeste", "centro", "sur", "sureste", "golfo", "pacifico"]
 TYPES = ["delivered"] * 5 + ["card_opened"] * 3 + ["query"] * 3 + ["feedback"] * 2 + [
@@ -73,6 +78,12 @@ def build(path: Path, n_officers: int, n_events: int) -> Store:
             events.log_query(store.db, normalized=f"consulta {i % 500}", results=0, lang="es",
                              at=iso(start + timedelta(minutes=i)))
     return store
+
+
+def one_pass(db: Database) -> None:
+    """The baseline, measured in the same run: one read of every event, so that the other
+    figures can be read against what the machine gives at the moment (it is often busy)."""
+    db.execute("SELECT count(*), sum(type = 'delivered') FROM events").fetchone()
 
 
 def timed(fn, *args, **kwargs) -> float:
@@ -134,13 +145,15 @@ def main() -> None:
         built = time.perf_counter() - t0
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         size = path.stat().st_size
-        f = stats.Filters()
+        f = Filters()
         results = [
+            ("baseline: one pass counting the events", timed(one_pass, store.db)),
             ("stats.totals (stats --json)", timed(stats.totals, store.db, f)),
             ("stats.weekly_report (stats --csv)", timed(stats.weekly_report, store.db, f,
                                                          now=NOW)),
             ("stats.acknowledgements", timed(stats.acknowledgements, store.db, f)),
             ("stats.zero_result_queries", timed(stats.zero_result_queries, store.db, f)),
+            ("stats.reach (latest sends)", timed(stats.reach, store.db, f)),
         ]
         first, cached = asyncio.run(page_time(store, path))
         results += [("overview page GET /, counted", first),
@@ -150,8 +163,10 @@ def main() -> None:
     print(f"store: {args.officers:,} officers, {args.events:,} events, 26 weeks "
           f"(built in {built:.1f} s); database {size / 1e6:,.0f} MB, "
           f"{size / max(args.events, 1):,.0f} bytes per event (officers and indexes included)")
+    base = results[0][1]
     for name, seconds in results:
-        print(f"{name:<40} {seconds * 1000:8.1f} ms")
+        print(f"{name:<40} {seconds * 1000:8.1f} ms  {seconds / base:6.1f} x baseline")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
