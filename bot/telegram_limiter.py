@@ -7,10 +7,13 @@ level rather than in the HTTP transport sees the method and its data (chat id, p
 and can retry a `RetryAfter` the way PTB documents it; the delivery engine sends through the
 same bot, so there is one pace for the whole process.
 
-- Overall: one call every `1/rate` seconds (29/s, under Telegram's ~30/s), evenly spaced, and
-  never more than `rate` calls in any sliding second (a limiter that counts any one-second
-  window, as Telegram may, is satisfied; a burst never exceeds the pace). Paid broadcasts
-  (`allow_paid_broadcast`) have their own pace (`paid_rate`).
+- Overall: one call every `1/rate` seconds (29.4/s), evenly spaced, and never more than
+  `window_limit` calls (30, Telegram's ~30/s) in any `window_span` seconds (1.02): a limiter
+  that counts any sliding one-second window, as Telegram may, is satisfied even when a send
+  reaches it up to 20 ms early or late relative to the one 30 sends before (the request's
+  travel), and a burst never exceeds the pace. The pace is the most that cap allows
+  (30 / 1.02 s), so the slack left under Telegram's limit is the jitter margin and nothing
+  more. Paid broadcasts (`allow_paid_broadcast`) have their own pace (`paid_rate`).
 - Per chat (messages only: `send*`, `copy*`, `forward*`): at most `chat_burst` messages in any
   `chat_window` seconds (3 in 3.3 s: the short burst Telegram tolerates in a private chat, one a
   second on average, with a margin for the request's travel).
@@ -98,8 +101,10 @@ class FloodLimiter(BaseRateLimiter[dict[str, Any]]):
     def __init__(
         self,
         *,
-        rate: float = 29.0,
+        rate: float = 29.4,
         paid_rate: float = 900.0,
+        window_limit: int = 30,
+        window_span: float = 1.02,
         chat_burst: int = 3,
         chat_window: float = 3.3,
         max_retries: int = 6,
@@ -110,6 +115,8 @@ class FloodLimiter(BaseRateLimiter[dict[str, Any]]):
         self.max_rate = rate
         self.rate = rate
         self.paid_rate = paid_rate
+        self.window_limit = window_limit
+        self.window_span = window_span
         self.chat_burst = chat_burst
         self.chat_window = chat_window
         self.max_retries = max_retries
@@ -249,14 +256,15 @@ class FloodLimiter(BaseRateLimiter[dict[str, Any]]):
 
     def _free_at(self, now: float) -> float:
         """The earliest moment of the next free (not paid) call: the pace, and never more
-        than `rate` calls in any sliding second."""
+        than `window_limit` calls in any `window_span` seconds (fewer while AIMD has cut the
+        pace: as many as the pace allows in that span)."""
         window = self._window
-        limit = max(1, int(self.rate))
-        while len(window) > limit:
+        while len(window) > self.window_limit:
             window.popleft()
+        limit = max(1, min(self.window_limit, round(self.rate * self.window_span)))
         at = self._next
         if len(window) >= limit:
-            at = max(at, window[-limit] + 1.001)
+            at = max(at, window[-limit] + self.window_span)
         return at
 
     def _grant(self, waiter: _Waiter, now: float) -> None:

@@ -5,7 +5,11 @@
 
 Enrolls N officers, then each asks questions concurrently (rounds of N questions at once) and
 opens the first card found. Prints reply times (from the user's message to the bot's reply
-arriving at the emulator) for questions and card opens: p50, p95, max, and replies/s.
+arriving at the emulator) for questions and card opens: p50, p95, max, and replies/s, beside
+the floor the bot's flood limiter sets (every call passes it at its pace, 29.4/s for all chats
+together: N answers at the same instant take (N - 1) / 29.4 s for the last one; a card open
+is two calls, the callback answer and the card; so a round's calls take at least their number
+/ 29.4 s) and the load average before and after.
 Nothing leaves this computer.
 """
 
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -50,9 +55,12 @@ async def main(officers: int, rounds: int, content: Path | None) -> None:
     from bot.runtime import Runtime
     from bot.store import Store
     from bot.store.officers import create_invite
+    from bot.telegram_limiter import FloodLimiter
     from bot.testkit.client import ChatUser
     from bot.testkit.emulator import Emulator
 
+    load_before = os.getloadavg()
+    pace = FloodLimiter().rate
     with tempfile.TemporaryDirectory() as tmp:
         folder = content or Path(tmp) / "messages"
         if content is None:
@@ -102,6 +110,14 @@ async def main(officers: int, rounds: int, content: Path | None) -> None:
             print(f"{name}: p50 {statistics.median(values) * 1000:.0f} ms, "
                   f"p95 {pct(values, 0.95) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms")
     print(f"replies per second: {(len(asks) + len(cards)) / elapsed:.0f}")
+    n, k = len(users), len(cards) / max(1, rounds)
+    print(f"floor set by the flood limiter ({pace:g} calls/s): the last of {n} answers at once "
+          f"after {(n - 1) / pace * 1000:.0f} ms (median {(n - 1) / 2 / pace * 1000:.0f} ms); "
+          f"a round ({n} answers and {k:.0f} card opens, 2 calls each) takes at least "
+          f"{(n + 2 * k - 1) / pace * 1000:.0f} ms, measured {elapsed / rounds * 1000:.0f} ms")
+    after = os.getloadavg()
+    print(f"load average (1, 5, 15 min) before: {load_before[0]:.2f} {load_before[1]:.2f} "
+          f"{load_before[2]:.2f}; after: {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}")
 
 
 if __name__ == "__main__":

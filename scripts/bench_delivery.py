@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Delivery benchmarks, all against the local Bot API emulator (nothing leaves this computer).
 
-    .venv/bin/python scripts/bench_delivery.py [--quick] [--json] [--kills N] [--only abce]
+    .venv/bin/python scripts/bench_delivery.py [--quick] [--json] [--kills N] [--only abcef]
 
 (a) Broadcasts with the emulator as strict as Telegram (`RateLimits` strict mode: at most 30
     sends in ANY sliding second, 3 per chat in any 3 s; 429 with retry_after otherwise): 3,000
-    officers; 300 and 3,000 officers with 5% of sends answered 500. Achieved rate from the
+    officers; 1,000 officers while four officers ask questions (their answers share the same
+    30/s and go first, so the broadcast's own share is lower by theirs: both are printed);
+    300 and 3,000 officers with 5% of sends answered 500. Achieved rate from the
     first delivery to the last (the emulator's clock) as a share of 30/s, the most sends the
     emulator counted in one sliding second, duplicates, losses, 429s. The bot runs as in
     production (`bot.runtime.Runtime`: polling, handlers, delivery engine, flood limiter).
@@ -14,11 +16,20 @@
     emulator; peak RSS.
 (c) 100,000 officers in the store: time to plan one weekly send, and the planner process's
     peak RSS (own process).
-(d) During (a): officers ask questions; p95 time until the bot's answer reaches the emulator.
+(d) During the (a) run with questions: p95 time until the bot's answer reaches the emulator.
 (e) kill -9: the delivery engine runs in a child process and is killed ten times mid-broadcast
     (strict limits, 600 officers), restarted each time, then left to finish. Losses and
     duplicates; at each kill, the sends the emulator had delivered that the database had not
     recorded (the in-flight window: the only rows a restart sends again).
+
+(f) A paid broadcast (`allow_paid_broadcast`, the limiter's paid rate of 900/s, the emulator
+    allowing 1,000/s) with every send answered after 0.15 s: messages/s with the sends in
+    flight following the rate (450) against a fixed 32 (the engine's earlier setting), in the
+    same run.
+
+(p) Only with `--only p`: the limiter's earlier pacing (29/s, at most 29 in 1.001 s) against
+    the current one (29.4/s, at most 30 in 1.02 s), alternating in one process, four
+    broadcasts of 1,000 recipients against the strict emulator (about 2.5 minutes).
 
 The emulator runs in its own process so it does not share the bot's event loop.
 `--quick` runs the same steps with fewer recipients (a smoke test; its figures mean little).
@@ -302,6 +313,39 @@ async def engine_unlimited(base_url: str, db_path: Path, card_dir: Path, ids: li
     return rate
 
 
+# --- (f): a paid broadcast with Telegram 0.15 s away --------------------------------------
+
+async def paid_run(base_url: str, db_path: Path, card_dir: Path, ids: list[int],
+                   settings: object, concurrency: int | None) -> dict:
+    """A paid broadcast through the flood limiter (paid rate 900/s), the emulator answering
+    each send after 0.15 s: sends in flight as the rate asks (None) or fixed."""
+    from bot.delivery import campaigns
+    from bot.delivery.engine import DeliveryEngine
+    from bot.delivery.sender import SenderConfig
+    from bot.library import import_folder
+    from bot.store import Store
+    from bot.telegram_limiter import limited_bot
+    from bot.telegram_request import AiohttpRequest
+
+    store = Store.open(db_path)
+    import_folder(store.db, card_dir, datetime.now(UTC))
+    add_officers(store.db, ids)
+    now = datetime.now(UTC)
+    card = plain_card(store.db)
+    campaigns.add(store.db, campaigns.new_broadcast(store.db, card, at=None, urgent=True,
+                                                    now=now))
+    async with limited_bot(TOKEN, base_url=base_url, request=AiohttpRequest()) as bot:
+        config = SenderConfig(allow_paid_broadcast=True, concurrency=concurrency)
+        engine = DeliveryEngine(store, bot, settings, config=config)  # type: ignore[arg-type]
+        await engine.plan(now)
+        start = time.perf_counter()
+        sent = await engine.tick(now)
+        seconds = time.perf_counter() - start
+    store.close()
+    return {"messages": sent, "per_s": sent / seconds, "in_flight": engine.sender.capacity,
+            "peak_in_flight": engine.sender.peak_in_flight}
+
+
 # --- (e): kill -9 mid-broadcast, restarted ----------------------------------------------------
 
 CHILD = """
@@ -448,7 +492,7 @@ def plan_bench(ctx: object, n: int, card_dir: str) -> dict:
 
 # --- the run --------------------------------------------------------------------------------
 
-async def run(quick: bool, kills: int, only: str = "abce") -> dict:
+async def run(quick: bool, kills: int, only: str = "abcef") -> dict:
     import aiohttp
 
     from bot.config import Settings
@@ -461,15 +505,18 @@ async def run(quick: bool, kills: int, only: str = "abce") -> dict:
     n_q = 2 if quick else 4
     n_300 = 30 if quick else 300
     n_kill = 60 if quick else 600
+    n_ask = 30 if quick else 1000
     cards_tmp = tempfile.TemporaryDirectory()
     card_dir = write_card(Path(cards_tmp.name))
     ranges = {name: [base + i for i in range(n)] for name, base, n in (
         ("norte", 1_000_000, n_a), ("sur", 2_000_000, n_a), ("centro", 6_000_000, n_300),
         ("engine", 3_000_000, n_b), ("bare", 4_000_000, n_b), ("ask", 5_000_000, n_q),
-        ("kill", 7_000_000, n_kill))}
+        ("kill", 7_000_000, n_kill), ("oeste", 8_000_000, n_ask),
+        ("paid_follow", 9_000_000, n_b), ("paid_fixed32", 9_500_000, n_b),
+        *((f"ab{i}", 11_000_000 + i * 100_000, n_ask) for i in range(4)))}
     ctx = mp.get_context("spawn")
     results: dict = {"quick": quick, "load_before": os.getloadavg()}
-    if set(only) & set("abe"):
+    if set(only) & set("abefp"):
         ready: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
         proc = ctx.Process(target=serve_emulator,
                            args=([u for ids in ranges.values() for u in ids], ready),
@@ -484,7 +531,7 @@ async def run(quick: bool, kills: int, only: str = "abce") -> dict:
                 import_folder(store.db, card_dir, datetime.now(UTC))
                 card = plain_card(store.db)
                 text, markup = same_request(store.db, card)
-                for region in ("norte", "sur", "centro"):
+                for region in ("norte", "sur", "centro", "oeste", "ab0", "ab1", "ab2", "ab3"):
                     add_officers(store.db, ranges[region])
                     store.db.execute("UPDATE officers SET region = ? WHERE id BETWEEN ? AND ?",
                                      [region, ranges[region][0], ranges[region][-1]])
@@ -497,6 +544,9 @@ async def run(quick: bool, kills: int, only: str = "abce") -> dict:
                         if "a" in only:
                             await ctl.faults(rate_limits=STRICT)
                             await strict_runs(ctl, settings, store, card, ranges, results)
+                        if "p" in only:
+                            await ctl.faults(rate_limits=STRICT)
+                            results["p"] = await pacing_ab(ctl, settings, store, card, ranges)
                     finally:
                         store.close()
                     if kills and "e" in only:
@@ -514,6 +564,22 @@ async def run(quick: bool, kills: int, only: str = "abce") -> dict:
                                         "bare_per_s": bare, "share": engine / bare,
                                         "duplicates": dup, "losses": lost,
                                         "peak_rss_mb": rss_mb()}
+                    if "f" in only:
+                        await ctl.faults(rate_limits={"enabled": True, "strict": True,
+                                                      "per_second": LIMIT,
+                                                      "paid_per_second": 1000},
+                                         latency=0.15)
+                        results["f"] = {}
+                        for label, width in (("follow", None), ("fixed32", 32)):
+                            results["f"][label] = await paid_run(
+                                base_url, Path(tmp) / f"f-{label}.db", card_dir,
+                                ranges[f"paid_{label}"], settings, width)
+                        await ctl.faults(latency=0.0)
+                        stats = await ctl.stats()
+                        ids = ranges["paid_follow"] + ranges["paid_fixed32"]
+                        results["f"]["duplicates"], results["f"]["losses"] = \
+                            delivery_report(stats, ids)
+                        results["f"]["paid"] = stats.get("paid", 0)
         finally:
             proc.terminate()
             proc.join()
@@ -524,6 +590,36 @@ async def run(quick: bool, kills: int, only: str = "abce") -> dict:
     return results
 
 
+PACINGS = {"earlier": {"rate": 29.0, "window_limit": 29, "window_span": 1.001},
+           "now": {"rate": 29.4, "window_limit": 30, "window_span": 1.02}}
+AB_ORDER = ("earlier", "now", "earlier", "now")
+
+
+async def pacing_ab(ctl: Control, settings: object, store: object, card: str,
+                    ranges: dict[str, list[int]]) -> list[dict]:
+    """(p): the limiter's earlier pacing against the current one in the same process,
+    alternating, one broadcast each against the strict emulator (same machine, same load)."""
+    from bot.runtime import Runtime
+
+    runtime = Runtime(settings, store, with_web=False, with_delivery=True)  # type: ignore[arg-type]
+    await runtime.start()
+    out = []
+    try:
+        limiter = runtime.application.bot.rate_limiter  # type: ignore[union-attr]
+        for i, name in enumerate(AB_ORDER):
+            pacing = PACINGS[name]
+            limiter.rate = limiter.max_rate = pacing["rate"]
+            limiter.window_limit = int(pacing["window_limit"])
+            limiter.window_span = pacing["window_span"]
+            load = os.getloadavg()[0]
+            r = await broadcast_run(ctl, runtime, store, card, ranges[f"ab{i}"], [], f"ab{i}")
+            out.append({"pacing": name, "share": r["share"], "429s": r["429s"],
+                        "duplicates": r["duplicates"], "losses": r["losses"], "load": load})
+    finally:
+        await runtime.stop()
+    return out
+
+
 async def strict_runs(ctl: Control, settings: object, store: object, card: str,
                       ranges: dict[str, list[int]], results: dict) -> None:
     """(a) and (d): the real bot against the strict emulator."""
@@ -532,8 +628,10 @@ async def strict_runs(ctl: Control, settings: object, store: object, card: str,
     runtime = Runtime(settings, store, with_web=False, with_delivery=True)  # type: ignore[arg-type]
     await runtime.start()
     try:
-        results["a"] = await broadcast_run(ctl, runtime, store, card, ranges["norte"],
-                                           ranges["ask"], "norte")
+        results["a"] = await broadcast_run(ctl, runtime, store, card, ranges["norte"], [],
+                                           "norte")
+        results["a_ask"] = await broadcast_run(ctl, runtime, store, card, ranges["oeste"],
+                                               ranges["ask"], "oeste")
         await ctl.faults(error_rate=0.05, seed=7)
         results["a300_5xx"] = await broadcast_run(ctl, runtime, store, card, ranges["centro"],
                                                   [], "centro")
@@ -549,23 +647,40 @@ def table(r: dict) -> str:
         "| benchmark | figure | target |",
         "| --- | --- | --- |",
     ]
-    for key, label in (("a", "strict emulator, 4 officers asking"),
+    for key, label in (("a", "strict emulator"), ("a_ask", "strict, 4 officers asking"),
                        ("a300_5xx", "strict, 5% 5xx"), ("a_5xx", "strict, 5% 5xx")):
         if key not in r:
             continue
         x = r[key]
+        answers = (f" ({x['share_with_answers']:.2f} with the answers to the "
+                   f"{x['questions']} questions)" if x["questions"] else "")
+        target = ">= 0.95 with the answers, 0, 0" if x["questions"] else ">= 0.95, 0, 0"
         lines.append(
             f"| (a) {x['recipients']:,} recipients, {label} | {x['rate']:.1f} delivered/s = "
-            f"{x['share']:.2f} of 30/s over {x['seconds']:.1f} s (with the answers to "
-            f"questions: {x['share_with_answers']:.2f}); peak {x['peak_per_second']} in one "
-            f"second; duplicates {x['duplicates']}, losses {x['losses']}, 429s {x['429s']}, "
-            f"5xx {x['5xx']} | >= 0.95, 0, 0 |")
+            f"{x['share']:.2f} of 30/s over {x['seconds']:.1f} s{answers}; peak "
+            f"{x['peak_per_second']} in one second; duplicates {x['duplicates']}, losses "
+            f"{x['losses']}, 429s {x['429s']}, 5xx {x['5xx']} | {target} |")
     if "b" in r:
         b = r["b"]
         lines.append(
             f"| (b) limits lifted, {b['messages']} messages | engine {b['engine_per_s']:.0f} "
             f"msg/s, bare aiohttp {b['bare_per_s']:.0f} msg/s = {b['share']:.2f}; peak RSS "
             f"{b['peak_rss_mb']:.0f} MB | >= 0.5 |")
+    for x in r.get("p", []):
+        lines.append(
+            f"| (p) pacing {x['pacing']}: {PACINGS[x['pacing']]['rate']}/s, at most "
+            f"{PACINGS[x['pacing']]['window_limit']} in {PACINGS[x['pacing']]['window_span']} s"
+            f" | {x['share']:.3f} of 30/s, 429s {x['429s']}, duplicates {x['duplicates']}, "
+            f"losses {x['losses']} (load {x['load']:.1f}) | |")
+    if "f" in r:
+        f = r["f"]
+        follow, fixed = f["follow"], f["fixed32"]
+        lines.append(
+            f"| (f) paid broadcast, {follow['messages']:,} messages, Telegram 0.15 s away | "
+            f"{follow['per_s']:.0f} msg/s with {follow['in_flight']} sends in flight (the "
+            f"rate's; peak {follow['peak_in_flight']}) against {fixed['per_s']:.0f} msg/s "
+            f"with a fixed 32; duplicates {f['duplicates']}, losses {f['losses']}, sent as "
+            f"paid {f['paid']} | most of 900/s |")
     if "c" in r:
         c = r["c"]
         lines.append(
@@ -574,11 +689,12 @@ def table(r: dict) -> str:
             f"{c['peak_rss_mb']:.0f} MB: {c['rss_before_plan_mb']:.0f} MB before planning "
             f"(code and open database) + {c['plan_increment_mb']:.0f} MB planning (the "
             f"fixture's own process: {c['fixture_peak_rss_mb']:.0f} MB) | <= 1 s, <= 150 MB |")
-    if "a" in r:
-        a = r["a"]
+    if "a_ask" in r:
+        a = r["a_ask"]
         lines.append(
-            f"| (d) questions during the first (a) | p95 {a['reply_p95'] * 1000:.0f} ms (p50 "
-            f"{a['reply_p50'] * 1000:.0f} ms, max {a['reply_max'] * 1000:.0f} ms, "
+            f"| (d) questions during (a) with officers asking | p95 "
+            f"{a['reply_p95'] * 1000:.0f} ms (p50 {a['reply_p50'] * 1000:.0f} ms, max "
+            f"{a['reply_max'] * 1000:.0f} ms, "
             f"{a['questions']} questions) | <= 1 s |")
     if "e" in r:
         e = r["e"]
@@ -602,12 +718,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--kills", type=int, default=None,
                         help="kill -9 restarts in (e) (default 10; 1 with --quick; 0 skips)")
-    parser.add_argument("--only", default="abce", metavar="LETTERS",
-                        help="run only these parts, e.g. 'a' or 'ce' (default abce; (d) runs "
-                             "with (a))")
+    parser.add_argument("--only", default="abcef", metavar="LETTERS",
+                        help="run only these parts, e.g. 'a' or 'ce' (default abcef; (d) runs "
+                             "with (a); p, the pacing A/B, only when asked)")
     args = parser.parse_args()
-    if not args.only or set(args.only) - set("abce"):
-        parser.error("--only takes letters among a, b, c and e")
+    if not args.only or set(args.only) - set("abcefp"):
+        parser.error("--only takes letters among a, b, c, e, f and p")
     kills = args.kills if args.kills is not None else (1 if args.quick else 10)
     results = asyncio.run(run(args.quick, kills, args.only))
     if args.json:

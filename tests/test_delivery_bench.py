@@ -23,10 +23,10 @@ def test_the_quick_benchmark_completes_without_duplicates_or_losses() -> None:
                          cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     results = json.loads(out.stdout)
-    for run in ("a", "a300_5xx", "a_5xx"):
+    for run in ("a", "a_ask", "a300_5xx", "a_5xx"):
         assert results[run]["duplicates"] == 0 and results[run]["losses"] == 0
         assert results[run]["status"] == {"sent": results[run]["recipients"]}
-    assert results["a"]["questions"] > 0
+    assert results["a_ask"]["questions"] > 0
     kill = results["e"]  # kill -9 mid-broadcast: nothing lost, repeats only what was unrecorded
     assert kill["losses"] == 0 and kill["status"] == {"sent": kill["recipients"]}
     assert kill["repeats"] <= sum(kill["unrecorded_at_kill"])

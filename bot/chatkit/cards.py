@@ -73,7 +73,7 @@ class CardSender:
         self._locks: dict[str, asyncio.Lock] = {}  # sha256 -> one upload at a time
 
     async def send(self, bot: Bot, chat_id: int, card: CardMessage, *,
-                   disable_notification: bool = False) -> list[int]:
+                   disable_notification: bool = False, paid: bool = False) -> list[int]:
         """Send a rendered card; return the ids of the messages sent, in order.
 
         Usable outside a handler (the delivery engine calls it). Telegram's errors (Forbidden,
@@ -97,6 +97,8 @@ class CardSender:
         texts = card.texts
         caption_fits = len(texts) == 1 and telegram_length(texts[0]) <= CAPTION_LIMIT
         common: dict[str, Any] = {"disable_notification": disable_notification}
+        if paid:  # a paid broadcast: every message of the card, photo and document included
+            common["allow_paid_broadcast"] = True
         sent: list[int] = []
         for i, (kind, path, sha) in enumerate(present):
             last = i == len(present) - 1
@@ -129,7 +131,7 @@ class CardSender:
         more than the HTTP call); cards with media go through `send`."""
         texts = card.texts
         if card.image_path or card.document_path or len(texts) != 1:
-            await self.send(bot, chat_id, card)
+            await self.send(bot, chat_id, card, paid=paid)
             return
         data: dict[str, Any] = {
             "chat_id": chat_id, "text": texts[0], "parse_mode": ParseMode.HTML,

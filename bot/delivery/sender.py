@@ -5,10 +5,17 @@
   and does no pacing of its own. A bot without a rate limiter (some tests, the unlimited
   benchmark) sends as fast as `concurrency` allows.
 - A pipeline, not batches: `drain()` claims rows a little ahead of the senders (at most
-  `batch` at a time, topped up when fewer than `concurrency` wait), `concurrency` workers send,
+  `batch` at a time, topped up when fewer than `capacity` wait), `capacity` workers send,
   and a recorder commits outcomes every `flush_every` seconds (one store call per group). So the
   pace never stalls on a batch boundary, and a `kill -9` resends only what was on the wire or
   answered in the last few tens of milliseconds (see `bot/store/delivery.py`).
+- Sends in flight follow the pace: `capacity` (sends waiting at the limiter or on the wire
+  at once) is the limiter's rate times `expected_latency` (0.5 s: Telegram answers in about
+  0.1-0.2 s), at least `min_concurrency` (32) and at most `max_concurrency` (1,000): 32 at
+  the free 29.4/s, 450 for paid broadcasts at 900/s (32 would cap them near 32 / 0.15 s, about
+  200/s). `concurrency` set by hand overrides it. A `kill -9` repeats at most the sends on the
+  wire, never more than `capacity`; in practice the rate times Telegram's latency plus one
+  group commit (1 or 2 at 29.4/s; about 150 at 900/s with Telegram 0.15 s away).
 - 429 that the limiter gave up on: the row goes back to `pending` at `retry_after` (not counted
   as an attempt).
 - 5xx, timeouts, network errors: retried soon, in memory (`retry_soon` times: at once, then
@@ -76,7 +83,10 @@ def header_text(kind: str, lang: str) -> str:
 
 @dataclass(frozen=True)
 class SenderConfig:
-    concurrency: int = 32  # sends waiting at the limiter or on the wire at once
+    concurrency: int | None = None  # sends in flight at once; None: follow the limiter's rate
+    expected_latency: float = 0.5  # seconds a send waits for Telegram's answer, at most
+    min_concurrency: int = 32
+    max_concurrency: int = 1000
     batch: int = 64  # rows claimed per store call
     flush_every: float = 0.025  # seconds between two commits of outcomes
     max_attempts: int = 6
@@ -86,15 +96,41 @@ class SenderConfig:
     backoff_max: float = 600.0
     card_ttl: float = 60.0
     # Paid broadcasts (up to 1,000 msg/s, 0.1 Star per message over 30/s, enabled in
-    # @BotFather): text cards then carry `allow_paid_broadcast` and the limiter paces them at
-    # its paid rate; cards with media go through the card view, which does not pass it yet.
+    # @BotFather): every message of a card (text, photo, document) then carries
+    # `allow_paid_broadcast` and the limiter paces them at its paid rate.
     allow_paid_broadcast: bool = False
+
+
+def capacity(config: SenderConfig, bot: Any) -> int:
+    """Sends in flight at once: `config.concurrency`, else the pace of `bot`'s flood limiter
+    (its paid rate for paid broadcasts) times the expected latency, within the bounds. A bot
+    without a limiter (some tests, the unlimited benchmark) gets the lower bound."""
+    if config.concurrency is not None:
+        return max(1, config.concurrency)
+    limiter = getattr(bot, "rate_limiter", None)
+    rate = getattr(limiter, "paid_rate" if config.allow_paid_broadcast else "max_rate", None)
+    if not isinstance(rate, int | float):
+        return config.min_concurrency
+    want = math.ceil(rate * config.expected_latency)
+    return max(config.min_concurrency, min(config.max_concurrency, want))
+
+
+@dataclass
+class _Tally:
+    """What the kill -9 window is made of, counted on the loop: sends that came back from
+    Telegram, outcomes not committed yet, groups committed."""
+
+    answered: int = 0
+    unrecorded: int = 0
+    commits: int = 0
 
 
 class _Recorder:
     """Outcomes as they return, committed in groups every `every` seconds."""
 
-    def __init__(self, store: Store, every: float, now: Callable[[], datetime]) -> None:
+    def __init__(self, store: Store, every: float, now: Callable[[], datetime],
+                 tally: _Tally | None = None) -> None:
+        self.tally = tally or _Tally()
         self.store = store
         self.every = every
         self.now = now
@@ -104,6 +140,7 @@ class _Recorder:
 
     def add(self, outcome: Outcome) -> None:
         self.pending.append(outcome)
+        self.tally.unrecorded += 1
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._later())
 
@@ -116,6 +153,8 @@ class _Recorder:
             group, self.pending = self.pending, []
             await self.store.run(store_delivery.finish, group, now=iso(self.now()))
             self.commits += 1
+            self.tally.unrecorded -= len(group)
+            self.tally.commits += 1
             for o in group:
                 if o.status == "sent":
                     metrics.MESSAGES_SENT.labels(source=o.row.kind).inc()
@@ -142,8 +181,15 @@ class Sender:
         # the same card for everyone: rendered once per card object, language and kind
         self._rendered: dict[tuple[str, str, str], tuple[Any, Any, int]] = {}
         self.cards = CardSender(store)
-        self.in_flight = 0  # sends on the wire now
+        self.in_flight = 0  # sends at the limiter or on the wire now
+        self.peak_in_flight = 0
+        self.tally = _Tally()  # answered, not yet recorded, commits (the kill -9 window)
         self.unrecorded = 0  # answered, not committed yet
+
+    @property
+    def capacity(self) -> int:
+        """Sends in flight at once (see `capacity()`)."""
+        return capacity(self.config, self.bot)
 
     # --- the pipeline ----------------------------------------------------------------------
 
@@ -155,7 +201,8 @@ class Sender:
         waiting for a soon retry are stored with their retry time.
         """
         cfg = self.config
-        recorder = _Recorder(self.store, cfg.flush_every, now)
+        width = self.capacity
+        recorder = _Recorder(self.store, cfg.flush_every, now, self.tally)
         queue: asyncio.Queue[OutboxRow | None] = asyncio.Queue()
         need = asyncio.Event()
         need.set()
@@ -204,17 +251,17 @@ class Sender:
                     record(await self._send(row, now()))
                 finally:
                     busy -= 1
-                    if queue.qsize() < cfg.concurrency:
+                    if queue.qsize() < width:
                         need.set()
 
-        workers = [asyncio.create_task(worker()) for _ in range(cfg.concurrency)]
+        workers = [asyncio.create_task(worker()) for _ in range(width)]
         try:
             while not until():
-                if queue.qsize() >= cfg.concurrency:
+                if queue.qsize() >= width:
                     need.clear()
                     await _wait(need, 0.5)
                     continue
-                rows = await self._claim(now(), cfg.batch)
+                rows = await self._claim(now(), max(cfg.batch, width // 4))
                 claimed += len(rows)
                 for row in rows:
                     queue.put_nowait(row)
@@ -240,7 +287,7 @@ class Sender:
         rows = await self._claim(now, self.config.batch)
         if not rows:
             return 0
-        recorder = _Recorder(self.store, self.config.flush_every, lambda: now)
+        recorder = _Recorder(self.store, self.config.flush_every, lambda: now, self.tally)
         outcomes = await asyncio.gather(*(self._send(row, now, soon=False) for row in rows))
         for o in outcomes:
             recorder.add(o)
@@ -270,6 +317,7 @@ class Sender:
         _card, message, _count = rendered
         cfg = self.config
         self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
             with bulk():  # officers' replies overtake this send at the flood limiter
                 await self.cards.deliver(self.bot, row.officer_id, message,
@@ -302,6 +350,7 @@ class Sender:
             return Outcome(row, "failed", type(exc).__name__)
         finally:
             self.in_flight -= 1
+            self.tally.answered += 1
         return Outcome(row, "sent")
 
 

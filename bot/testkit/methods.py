@@ -87,6 +87,8 @@ class BotApiMethods:
         retry_after = self.limits.check(chat_id, paid=paid)
         if retry_after:
             raise too_many(retry_after)
+        if paid:
+            self.stats.paid += 1
         self.stats.peak_per_second = max(self.stats.peak_per_second, self.limits.peak)
 
     @staticmethod

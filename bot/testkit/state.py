@@ -135,13 +135,14 @@ class Stats:
     uploads: int = 0
     file_id_reuses: int = 0
     peak_per_second: int = 0  # most sends counted in one sliding second (strict limits)
+    paid: int = 0  # sends accepted with allow_paid_broadcast
 
     def to_dict(self) -> dict[str, Any]:
         return {"requests": dict(self.requests), "too_many_requests": self.too_many_requests,
                 "server_errors": self.server_errors,
                 "delivered": {str(k): v for k, v in self.delivered.items()},
                 "first_delivered": {str(k): v for k, v in self.first_delivered.items()},
-                "peak_per_second": self.peak_per_second,
+                "peak_per_second": self.peak_per_second, "paid": self.paid,
                 "uploads": self.uploads, "file_id_reuses": self.file_id_reuses}
 
 
