@@ -45,22 +45,27 @@ def axe_source() -> str:
     pytest.skip("axe-core is not installed (scripts/setup --browser installs it with npm)")
 
 
-async def new_context(browser: Any, size: str) -> Any:
-    """A browser context at `size` under the app's real Content-Security-Policy. axe-core, when
-    installed, is added as an init script (the browser's own injection, which a page's CSP does
-    not govern), so the pages are tested exactly as served."""
-    context = await browser.new_context(viewport=SIZES[size])
+async def new_context(browser: Any, size: str | dict[str, int]) -> Any:
+    """A browser context at `size` (a name in SIZES, or a viewport) under the app's real
+    Content-Security-Policy. axe-core, when installed, is added as an init script (the
+    browser's own injection, which a page's CSP does not govern), so the pages are tested
+    exactly as served."""
+    context = await browser.new_context(viewport=SIZES[size] if isinstance(size, str) else size)
     if AXE.exists():
         await context.add_init_script(script=AXE.read_text(encoding="utf-8"))
     return context
 
 
-async def signed_in(browser: Any, base_url: str, store: Any, person: int, size: str) -> Any:
-    """A page of a new browser context at `size`, signed in as `person` (one-time link)."""
+async def signed_in(browser: Any, base_url: str, store: Any, person: int,
+                    size: str | dict[str, int], shot: str | None = None) -> Any:
+    """A page of a new browser context at `size`, signed in as `person` (one-time link); with
+    `shot`, a screenshot of the sign-in page by that name."""
     context = await new_context(browser, size)
     page = await context.new_page()
     token = web_store.create_login_token(store.db, person, now=NOW)
     await page.goto(f"{base_url}/login/{token}")
+    if shot:
+        await shoot(page, shot)
     await page.get_by_role("button").first.click()
     await page.wait_for_url(f"{base_url}/")
     return page

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.store import web as web_store
-from tests.browser_kit import ARTIFACTS
-from tests.web_helpers import ADMIN_ID, COMMS_ID, NOW, make_app, seeded_store
+from tests.browser_kit import shoot, signed_in
+from tests.web_helpers import ADMIN_ID, COMMS_ID, make_app, seeded_store
 
 pytestmark = pytest.mark.browser
 
@@ -23,41 +22,34 @@ async def base_url(aiohttp_server, store, tmp_path):
 
 
 async def _signed_in_page(browser, base_url: str, store, person: int, viewport: str):
-    context = await browser.new_context(viewport=VIEWPORTS[viewport])
-    page = await context.new_page()
-    token = web_store.create_login_token(store.db, person, now=NOW)
-    await page.goto(f"{base_url}/login/{token}")
-    await page.screenshot(path=str(ARTIFACTS / f"web-login-{viewport}.png"))
-    await page.get_by_role("button").first.click()
-    await page.wait_for_url(f"{base_url}/")
-    return page
+    return await signed_in(browser, base_url, store, person, VIEWPORTS[viewport],
+                           shot=f"web-login-{viewport}")
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 async def test_an_admin_signs_in_with_the_link_and_reads_the_overview(browser, base_url, store,
                                                                        viewport):
-    ARTIFACTS.mkdir(exist_ok=True)
     page = await _signed_in_page(browser, base_url, store, ADMIN_ID, viewport)
     await page.goto(f"{base_url}/?lang=es")
     assert await page.locator("h1").inner_text() == "Resumen"
     tiles = await page.locator(".tile").all_inner_texts()
     assert any("14" in t and "Inscritos" in t for t in tiles)
     assert await page.locator("svg.chart polyline").count() == 3
-    await page.screenshot(path=str(ARTIFACTS / f"web-overview-{viewport}.png"), full_page=True)
+    await shoot(page, f"web-overview-{viewport}")
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= VIEWPORTS[viewport]["width"]  # nothing wider than the screen
     await page.goto(f"{base_url}/gaps")
     assert "visa humanitaria" in (await page.content()).lower()
-    await page.screenshot(path=str(ARTIFACTS / f"web-gaps-{viewport}.png"), full_page=True)
+    await shoot(page, f"web-gaps-{viewport}")
     for name in ("content", "officers", "exports", "campaigns"):
         await page.goto(f"{base_url}/{name}")
-        await page.screenshot(path=str(ARTIFACTS / f"web-{name}-{viewport}.png"), full_page=True)
+        await shoot(page, f"web-{name}-{viewport}")
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= VIEWPORTS[viewport]["width"], name
     await page.goto(f"{base_url}/invites")
     await page.get_by_role("button", name="Crear invitación").click()
     assert await page.locator(".qr svg").count() == 1
-    await page.screenshot(path=str(ARTIFACTS / f"web-invites-{viewport}.png"), full_page=True)
+    await shoot(page, f"web-invites-{viewport}")
     await page.get_by_role("button", name="Cerrar sesión").click()
     await page.wait_for_url(f"{base_url}/signin")
 
@@ -65,7 +57,6 @@ async def test_an_admin_signs_in_with_the_link_and_reads_the_overview(browser, b
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 async def test_a_comms_person_previews_and_creates_a_broadcast(browser, base_url, store,
                                                               viewport):
-    ARTIFACTS.mkdir(exist_ok=True)
     page = await _signed_in_page(browser, base_url, store, COMMS_ID, viewport)
     await page.goto(f"{base_url}/campaigns/new?lang=en")
     await page.locator("select[name=card]").select_option("trato-digno")
@@ -75,22 +66,19 @@ async def test_a_comms_person_previews_and_creates_a_broadcast(browser, base_url
     await bubble.first.wait_for()
     assert "Dignified treatment at inspection" in await bubble.first.inner_text()
     assert await page.locator(".keyboard span").count() >= 2
-    await page.screenshot(path=str(ARTIFACTS / f"web-broadcast-preview-{viewport}.png"),
-                          full_page=True)
+    await shoot(page, f"web-broadcast-preview-{viewport}")
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= VIEWPORTS[viewport]["width"]
     await page.get_by_role("button", name="Create", exact=True).click()
     await page.wait_for_url(f"{base_url}/campaigns/*")
     assert "Broadcast: Dignified treatment" in await page.locator("h1").inner_text()
-    await page.screenshot(path=str(ARTIFACTS / f"web-broadcast-created-{viewport}.png"),
-                          full_page=True)
+    await shoot(page, f"web-broadcast-created-{viewport}")
 
 
 async def test_on_a_phone_every_section_link_and_every_figure_is_on_screen(browser, base_url,
                                                                            store):
     """No navigation hidden past the screen's edge, no table to scroll sideways (wide tables
     become one card per row); the CSV preview on the exports page may still scroll."""
-    ARTIFACTS.mkdir(exist_ok=True)
     page = await _signed_in_page(browser, base_url, store, ADMIN_ID, "phone")
     width = VIEWPORTS["phone"]["width"]
     for path in ("/?lang=es", "/campaigns", "/content", "/gaps", "/officers", "/invites"):
@@ -110,4 +98,4 @@ async def test_on_a_phone_every_section_link_and_every_figure_is_on_screen(brows
     assert box and box["x"] + box["width"] <= width
     assert "Entregados" in await delivered.evaluate(
         "e => getComputedStyle(e, '::before').content")
-    await page.screenshot(path=str(ARTIFACTS / "web-overview-phone-cards.png"), full_page=True)
+    await shoot(page, "web-overview-phone-cards")
