@@ -1,8 +1,25 @@
-"""The tuning procedure behind `scripts/eval_search.py --tune` (see its docstring)."""
+"""The tuning procedure behind `scripts/eval_search.py --tune` (see its docstring).
+
+Two logistic models are fitted, as the engine uses them (bot/search/fusion.py):
+
+1. The card model (ranking): over every candidate card of the answerable tuning questions,
+   whether the card is one of the question's answers. Its L2 strength is chosen by 5-fold
+   cross-validation by question (MRR@5 of the ranking, each set weighing the same).
+2. The question model (answer or abstain): over every tuning question, whether its ranked
+   cards hold an answer in their first five, from evidence computed with the card model's
+   out-of-fold probabilities (so that it learns from rankings like those of unseen
+   questions). Its L2 strength, ANSWER and FAST are chosen by 5-fold cross-validation, ANSWER
+   and FAST on the training folds by the balanced utility: per set, the mean of MRR@5 over
+   answerable questions and of abstention over unanswerable ones, then the mean over sets.
+
+It prints the cross-validated figures per set, and the constants fitted on all the tuning
+questions, to paste into fusion.py.
+"""
 
 from __future__ import annotations
 
 import tempfile
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -37,33 +54,39 @@ def collect(db, queries: list[dict], name: str = "") -> list[dict]:
         cands = search_engine.candidates(pending, vec)
         dense = sorted(cands, key=lambda t: -t[2])
         out.append({"set": name, "relevant": set(q["relevant"]), "lex": [h.card_id for h in hits],
-                    "cov": hits[0].coverage if hits else 0.0,
-                    "cards": [c for c, _x, _c in cands],
+                    "cov": hits[0].coverage if hits else 0.0, "pending": pending,
+                    "cands": cands, "cards": [c for c, _x, _c in cands],
                     "X": np.array([x for _c, x, _cos in cands], dtype=float),
                     "dense": [c for c, _x, _c in dense[:5]],
                     "top_cos": dense[0][2] if dense else 0.0})
     return out
 
 
-def fit(rows: list[dict], lam: float) -> np.ndarray:
+def _weights(rows: list[dict], per_row: list[int]) -> np.ndarray:
+    """Sample weights making each set (and, for the question model, each set's answerable and
+    unanswerable questions) count the same."""
+    groups: dict[tuple, int] = defaultdict(int)
+    keys = [(r["set"], bool(r["relevant"])) for r in rows]
+    for k in keys:
+        groups[k] += 1
+    sets = {r["set"] for r in rows}
+    return np.concatenate([[1.0 / groups[k] / len(sets)] * n for k, n in zip(keys, per_row,
+                                                                                strict=True)])
+
+
+def fit(X: np.ndarray, y: np.ndarray, weight: np.ndarray, lam: float) -> np.ndarray:
     """L2-regularised logistic regression by Newton's method on standardised features (the
-    bias is not penalised; each set's questions weigh the same in all), returned as weights
-    of the raw features."""
-    raw = np.vstack([r["X"] for r in rows if len(r["X"])])
-    y = np.concatenate([[c in r["relevant"] for c in r["cards"]] for r in rows
-                        if len(r["X"])]).astype(float)
-    sizes = {name: sum(1 for r in rows if r["set"] == name) for name in {r["set"] for r in rows}}
-    weight = np.concatenate([[len(rows) / len(sizes) / sizes[r["set"]]] * len(r["cards"])
-                             for r in rows if len(r["X"])])  # each set counts the same
-    mean, std = raw[:, :-1].mean(axis=0), raw[:, :-1].std(axis=0) + 1e-9
-    X = np.hstack([(raw[:, :-1] - mean) / std, raw[:, -1:]])
-    w = np.zeros(X.shape[1])
-    penalty = np.full(X.shape[1], lam)
+    bias, last, is not penalised), returned as weights of the raw features."""
+    weight = weight * len(weight) / weight.sum()
+    mean, std = X[:, :-1].mean(axis=0), X[:, :-1].std(axis=0) + 1e-9
+    Z = np.hstack([(X[:, :-1] - mean) / std, X[:, -1:]])
+    w = np.zeros(Z.shape[1])
+    penalty = np.full(Z.shape[1], lam)
     penalty[-1] = 0.0
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-np.clip(X @ w, -30, 30)))
-        grad = X.T @ (weight * (p - y)) + penalty * w
-        hess = (X * (weight * p * (1 - p))[:, None]).T @ X + np.diag(penalty + 1e-9)
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-np.clip(Z @ w, -30, 30)))
+        grad = Z.T @ (weight * (p - y)) + penalty * w
+        hess = (Z * (weight * p * (1 - p))[:, None]).T @ Z + np.diag(penalty + 1e-9)
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -72,22 +95,23 @@ def fit(rows: list[dict], lam: float) -> np.ndarray:
     return np.append(scaled, w[-1] - float(scaled @ mean))
 
 
-def answer(r: dict, w: np.ndarray, ans: float, fast: float) -> list[str]:
-    if r["lex"] and r["cov"] >= fast:
-        return r["lex"]
-    if not len(r["X"]):
-        return []
-    p = 1 / (1 + np.exp(-np.clip(r["X"] @ w, -30, 30)))
-    prob = dict(zip(r["cards"], p, strict=True))
-    chosen = {c for c, pr in prob.items() if pr >= ans} | set(r["lex"])
-    return sorted(chosen, key=lambda c: (-prob.get(c, 0.0), c))[:5]
+def fit_cards(rows: list[dict], lam: float) -> np.ndarray:
+    rows = [r for r in rows if r["relevant"] and len(r["X"])]
+    X = np.vstack([r["X"] for r in rows])
+    y = np.concatenate([[c in r["relevant"] for c in r["cards"]] for r in rows]).astype(float)
+    return fit(X, y, _weights(rows, [len(r["cards"]) for r in rows]), lam)
+
+
+def ranking(r: dict, w: np.ndarray) -> list[tuple[str, float]]:
+    return search_engine.rank_cards(r["cands"], w)
+
+
+def rr(r: dict, got: list[str]) -> float:
+    return next((1 / (i + 1) for i, c in enumerate(got[:5]) if c in r["relevant"]), 0.0)
 
 
 def utility(r: dict, got: list[str]) -> float:
-    if not r["relevant"]:
-        return float(not got)
-    rank = next((i + 1 for i, c in enumerate(got) if c in r["relevant"]), None)
-    return 1 / rank if rank else 0.0
+    return float(not got) if not r["relevant"] else rr(r, got)
 
 
 def balanced(rows: list[dict], got: list[list[str]]) -> float:
@@ -107,15 +131,68 @@ def balanced(rows: list[dict], got: list[list[str]]) -> float:
     return float(np.mean(per_set)) if per_set else 0.0
 
 
-def choose(rows: list[dict], w: np.ndarray) -> tuple[float, float, float]:
+def per_set(rows: list[dict], got: list[list[str]]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r, g in zip(rows, got, strict=True):
+        if r["relevant"]:
+            out[r["set"]]["mrr5"].append(rr(r, g))
+            out[r["set"]]["hit3"].append(float(any(c in r["relevant"] for c in g[:3])))
+        else:
+            out[r["set"]]["abstention"].append(float(not g))
+    return {s: {k: float(np.mean(v)) for k, v in m.items()} for s, m in out.items()}
+
+
+def folds(n: int, seed: int = 12) -> np.ndarray:
+    return np.random.default_rng(seed).permutation(n) % FOLDS
+
+
+def out_of_fold(rows: list[dict], lam: float) -> list[list[tuple[str, float]]]:
+    """Every question's ranking by a card model fitted without its fold."""
+    fold = folds(len(rows))
+    out: list[list[tuple[str, float]]] = [[] for _ in rows]
+    for k in range(FOLDS):
+        w = fit_cards([r for r, f in zip(rows, fold, strict=True) if f != k], lam)
+        for i, f in enumerate(fold):
+            if f == k:
+                out[i] = ranking(rows[i], w)
+    return out
+
+
+def answer(r: dict, wq: np.ndarray, ans: float, fast: float) -> list[str]:
+    """What the engine shows (see engine.begin and engine.decide)."""
+    if r["lex"] and r["cov"] >= fast:
+        return r["lex"]
+    if not r["ranked"]:
+        return []
+    p = 1 / (1 + np.exp(-np.clip(float(r["QX"] @ wq), -30, 30)))
+    if p < ans:
+        return []
+    best = r["ranked"][0][1]
+    return [c for c, pr in r["ranked"] if pr >= fusion.SHOWN * best][:5]
+
+
+def fit_questions(rows: list[dict], lam: float) -> np.ndarray:
+    X = np.vstack([r["QX"] for r in rows])
+    y = np.array([rr(r, [c for c, _p in r["ranked"]]) > 0 for r in rows], dtype=float)
+    return fit(X, y, _weights(rows, [1] * len(rows)), lam)
+
+
+def choose(rows: list[dict], wq: np.ndarray) -> tuple[float, float, float]:
     """(ANSWER, FAST, balanced utility) best on these rows (ties: the first found)."""
     best = (0.5, 1.01, -1.0)
     for fast in FASTS:
         for ans in ANSWERS:
-            u = balanced(rows, [answer(r, w, ans, fast) for r in rows])
+            u = balanced(rows, [answer(r, wq, ans, fast) for r in rows])
             if u > best[2] + 1e-12:
                 best = (ans, fast, u)
     return best
+
+
+def _mrr_by_set(rows: list[dict], ranked: list[list[tuple[str, float]]]) -> float:
+    figures = per_set([r for r in rows if r["relevant"]],
+                      [[c for c, _p in x] for r, x in zip(rows, ranked, strict=True)
+                       if r["relevant"]])
+    return float(np.mean([m["mrr5"] for m in figures.values()]))
 
 
 def tune(corpus: Path, paths: list[Path]) -> int:
@@ -129,32 +206,49 @@ def tune(corpus: Path, paths: list[Path]) -> int:
                     for r in collect(store.db, load_queries(path), path.name)]
         finally:
             store.close()
-    rng = np.random.default_rng(12)
-    fold = rng.permutation(len(rows)) % FOLDS
     print(f"tuning sets: {', '.join(p.name for p in paths)} ({len(rows)} questions)")
-    scores = {}
+    # 1. the card model (ranking)
+    card_scores = {}
     for lam in LAMBDAS:
-        held = []
+        card_scores[lam] = _mrr_by_set(rows, out_of_fold(rows, lam))
+        print(f"  cards: L2 {lam:<6} cross-validated MRR@5 of the ranking "
+              f"{card_scores[lam]:.3f}")
+    lam_c = max(LAMBDAS, key=lambda x: (card_scores[x], x))
+    for r, ranked in zip(rows, out_of_fold(rows, lam_c), strict=True):
+        r["ranked"] = ranked
+        r["QX"] = np.array(search_engine.query_features(r["pending"], r["cands"], ranked))
+    # 2. the question model (answer or abstain), on the out-of-fold rankings
+    fold = folds(len(rows), seed=7)
+    scores, gots = {}, {}
+    for lam in LAMBDAS:
+        got: list[list[str]] = [[] for _ in rows]
         for k in range(FOLDS):
             train = [r for r, f in zip(rows, fold, strict=True) if f != k]
-            test = [r for r, f in zip(rows, fold, strict=True) if f == k]
-            w = fit(train, lam)
-            ans, fast, _u = choose(train, w)
-            held.append(balanced(test, [answer(r, w, ans, fast) for r in test]))
-        scores[lam] = float(np.mean(held))
-        print(f"  L2 {lam:<6} cross-validated utility {scores[lam]:.3f}")
-    lam = max(LAMBDAS, key=lambda x: (scores[x], -x))
-    w = fit(rows, lam)
-    ans, fast, u = choose(rows, w)
+            wq = fit_questions(train, lam)
+            ans, fast, _u = choose(train, wq)
+            for i, f in enumerate(fold):
+                if f == k:
+                    got[i] = answer(rows[i], wq, ans, fast)
+        scores[lam], gots[lam] = balanced(rows, got), got
+        print(f"  questions: L2 {lam:<6} cross-validated utility {scores[lam]:.3f}")
+    lam_q = max(LAMBDAS, key=lambda x: (scores[x], x))
+    print(f"\ncross-validated figures per set (card L2 {lam_c}, question L2 {lam_q}):")
+    for name, m in sorted(per_set(rows, gots[lam_q]).items()):
+        print(f"  {name:28} " + " ".join(f"{k}={v:.3f}" for k, v in sorted(m.items())))
+    wc = fit_cards(rows, lam_c)
+    wq = fit_questions(rows, lam_q)
+    ans, fast, u = choose(rows, wq)
     cos_best = max(COSINES, key=lambda c: (balanced(rows, [r["dense"] if r["top_cos"] >= c
                                                            else [] for r in rows]), -c))
     lexical = balanced(rows, [r["lex"] for r in rows])
-    print(f"chosen L2 {lam}; utility on all tuning questions {u:.3f} "
-          f"(cross-validated {scores[lam]:.3f}); the words alone: {lexical:.3f}\n")
+    print(f"\nutility on all tuning questions {u:.3f} (cross-validated {scores[lam_q]:.3f}); "
+          f"the words alone: {lexical:.3f}\n")
     print("# --- set by scripts/eval_search.py --tune (see the README, \"Search\") ---")
-    print("WEIGHTS = (" + ", ".join(f"{v:.4f}" for v in w) + ")")
+    print("CARD_WEIGHTS = (" + ", ".join(f"{v:.4f}" for v in wc) + ")")
+    print("QUERY_WEIGHTS = (" + ", ".join(f"{v:.4f}" for v in wq) + ")")
     print(f"ANSWER = {ans}")
     print(f"FAST = {fast}")
     print(f"COSINE = {cos_best}")
-    print(f"# features: {', '.join(fusion.FEATURES)}")
+    print(f"# card features: {', '.join(fusion.CARD_FEATURES)}")
+    print(f"# question features: {', '.join(fusion.QUERY_FEATURES)}")
     return 0

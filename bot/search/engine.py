@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -282,7 +282,8 @@ def _top_doc(db: Database, ctx: Context, concepts: list[Concept], lang: str,
 
 def candidates(p: Pending, qvec: np.ndarray) -> list[tuple[str, list[float], float]]:
     """(card id, features, cosine) of every candidate card of a pending question (numpy over
-    all cards, Python only over the few candidates)."""
+    all cards, Python only over the few candidates): every lexical candidate, without the
+    coverage threshold, and the semantic layer's best cards."""
     matrix = p.ctx.matrix
     assert matrix is not None
     cos = matrix.scores(qvec)
@@ -294,40 +295,80 @@ def candidates(p: Pending, qvec: np.ndarray) -> list[tuple[str, list[float], flo
     mean, spread = (float(cos.mean()), float(cos.std()) + 1e-6) if n else (0.0, 1.0)
     lex_order = sorted(p.lexical, key=lambda c: (-p.lexical[c][2], c))
     lex_rank = {c: r + 1 for r, c in enumerate(lex_order)}
-    answered = {h.card_id for h in p.lexical_hits}
+    lex_top = max((v[2] for v in p.lexical.values()), default=0.0)
+    topical = [c for c in p.concepts if c.topical]
+    needed = needed_stems(p.concepts)
     pool = list(dict.fromkeys(
         [*lex_order, *(matrix.cards[i] for i in order[:fusion.SEMANTIC_CANDIDATES])]))
     out = []
     for card in pool:
-        _doc, cov, final = p.lexical.get(card, (None, 0.0, 0.0))
+        doc, cov, final = p.lexical.get(card, (None, 0.0, 0.0))
+        topical_cov = _coverage(doc, topical, needed)[0] if doc is not None and topical else 0.0
         i = matrix.index.get(card)
         c = float(cos[i]) if i is not None else mean
         rank = int(ranks[i]) if i is not None else None
-        out.append((card, fusion.features(final, cov, lex_rank.get(card), card in answered, c,
-                                          top_cos, (c - mean) / spread, rank), c))
+        out.append((card, fusion.card_features(final, lex_top, cov, topical_cov,
+                                               lex_rank.get(card), c, top_cos,
+                                               (c - mean) / spread, rank), c))
     return out
 
 
-def decide(p: Pending, probabilities: list[tuple[str, float]]) -> list[str]:
-    """The cards to show, best first. When the words alone answered, their cards stay (a card
-    the fusion is sure of may join them) and are put in the fusion's order; when they did
-    not, only cards the fusion gives at least ANSWER answer."""
-    prob = dict(probabilities)
-    chosen = {card for card, pr in probabilities if pr >= fusion.ANSWER}
-    chosen |= {h.card_id for h in p.lexical_hits}
-    return sorted(chosen, key=lambda c: (-prob.get(c, 0.0), c))[:p.limit]
+def query_features(p: Pending, cands: list[tuple[str, list[float], float]],
+                   ranked: list[tuple[str, float]]) -> list[float]:
+    """The question's evidence for answering at all (see fusion.py), from its candidates and
+    their ranking (card, probability), best first."""
+    if not ranked:
+        return fusion.query_features([], 0.0, 0.0, 0.0, [], 0.0, False, False, False, False,
+                                     False, 0.0, 0.0)
+    feats = {card: x for card, x, _c in cands}
+    cos_of = {card: c for card, _x, c in cands}
+    dense = sorted(cos_of, key=lambda c: (-cos_of[c], c))
+    lex3 = sorted(p.lexical, key=lambda c: (-p.lexical[c][2], c))[:3]
+    sem3 = dense[:3]
+    top = ranked[0][0]
+    index = {name: i for i, name in enumerate(fusion.CARD_FEATURES)}
+    total = sum(c.weight for c in p.concepts) or 1.0
+    unknown = sum(c.weight for c in p.concepts
+                  if not c.domain and not any(c.alts[x] for x in LANGS)) / total
+    share = sum(1 for c in p.concepts if c.topical) / max(1, len(p.concepts))
+    return fusion.query_features(
+        [pr for _c, pr in ranked], feats[top][index["cov"]], feats[top][index["topical_cov"]],
+        max((v[1] for v in p.lexical.values()), default=0.0), [cos_of[c] for c in dense[:2]],
+        feats[dense[0]][index["cos_z"]] if dense else 0.0,
+        bool(sem3) and sem3[0] in lex3, bool(lex3) and lex3[0] in sem3, top in sem3,
+        bool(lex3) and top == lex3[0], _has_rare(p.ctx, p.concepts, p.lang), unknown, share)
+
+
+def rank_cards(cands: list[tuple[str, list[float], float]],
+               weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
+    """The candidates ranked by the fusion's probability that they answer, best first."""
+    w = fusion.CARD_WEIGHTS if weights is None else weights
+    scored = [(card, fusion.probability(x, w)) for card, x, _c in cands]
+    return sorted(scored, key=lambda t: (-t[1], t[0]))
+
+
+def decide(p: Pending, ranked: list[tuple[str, float]], answerable: float) -> list[str]:
+    """The cards to show, best first: none when the question is not answerable enough (its
+    probability below ANSWER), else the best card and those close enough to it (SHOWN)."""
+    if not ranked or answerable < fusion.ANSWER:
+        return []
+    best = ranked[0][1]
+    return [card for card, pr in ranked if pr >= fusion.SHOWN * best][:p.limit]
 
 
 def finish(p: Pending, qvec: np.ndarray | None = None) -> SearchOutcome:
-    """The semantic phase: embed the question, fuse both rankings, answer or abstain."""
+    """The semantic phase: embed the question, rank both layers' candidates, answer or
+    abstain."""
     try:
         if qvec is None:
             qvec = semantic.embed_query(p.text)
         if qvec is None:
             return SearchOutcome(hits=p.lexical_hits, normalized=p.normalized,
                                  corrections=p.corrections, answered=bool(p.lexical_hits))
-        chosen = decide(p, [(card, fusion.probability(x))
-                            for card, x, _c in candidates(p, qvec)])
+        cands = candidates(p, qvec)
+        ranked = rank_cards(cands)
+        answerable = fusion.probability(query_features(p, cands, ranked), fusion.QUERY_WEIGHTS)
+        chosen = decide(p, ranked, answerable)
         hits = [h for h in (_hit(p, card) for card in chosen) if h is not None]
         top = p.lexical.get(hits[0].card_id, (None,))[0] if hits else None
         return SearchOutcome(hits=hits, normalized=p.normalized, corrections=p.corrections,

@@ -1,19 +1,29 @@
-"""The fused ranking: a learned combination of the lexical and the semantic evidence.
+"""The fused engine's two learned decisions: which card answers best, and whether any does.
 
-For each candidate card (the lexical candidates in both languages, and the semantic layer's
-best cards) a few features say how the two layers see it: its lexical score and coverage, its
-lexical rank, whether the words alone answer with it, its best passage cosine, how far that
-cosine is below the best card's and above the mean of all cards', its semantic rank, and
-whether both layers put it near the top. A logistic model turns them into the probability
-that the card answers the question. Cards are ranked by that probability, and the question is
-answered when the best card's probability reaches ANSWER: the decision to say "nothing found"
-rests on how much the two layers agree on a card, not on how long the question is. A question
-whose best card the words alone cover to FAST or more is answered by the words alone, without
-waiting for the model.
+Ranking. For each candidate card (every lexical candidate in both languages, without any
+coverage threshold, and the semantic layer's best cards) a few features say how the two
+layers see it: its lexical score (absolute and relative to the best card's), its coverage of
+the query's concepts and of the query's topical concepts, its lexical rank, its best passage
+cosine, how far that cosine is below the best card's and above the mean of all cards', its
+semantic rank, and whether both layers put it near the top. A logistic model (CARD_WEIGHTS)
+turns them into the probability that the card answers the question; cards are ranked by it.
 
-WEIGHTS, ANSWER, FAST and COSINE are not set by hand: `scripts/eval_search.py --tune` fits
-them by cross-validation on the team's query sets (dev, held-out, held-out 2, stories dev) and
-prints them (never on the frozen officers' set); the values below are its output.
+Answering. Whether to answer at all is decided once per question, by a second logistic model
+(QUERY_WEIGHTS) over evidence that does not grow or shrink with the question's length: the
+best card's probability and its lead over the second, the best card's coverage (of all the
+concepts and of the topical ones), the best coverage of any card, the best cosine, its
+z-score among all cards and its lead over the second, whether the two layers' top cards
+agree, whether the officer typed a word rare in the cards, and the share of the question's
+weight in words no card and no glossary entry knows (the mark of a question the cards do not
+cover). The question is answered when that probability reaches ANSWER.
+
+A question whose best card the words alone cover to FAST or more is answered by the words
+alone, without waiting for the model.
+
+CARD_WEIGHTS, QUERY_WEIGHTS, ANSWER, FAST and COSINE are not set by hand:
+`scripts/eval_search.py --tune` fits them by cross-validation on the team's query sets (dev,
+held-out, held-out 2, stories dev, officers dev) and prints them (never on the frozen
+officers' set); the values below are its output.
 """
 
 from __future__ import annotations
@@ -21,29 +31,54 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-FEATURES = ("lex", "cov", "lex_rr", "lex_hit", "cos", "cos_gap", "cos_z", "dense_rr",
-            "both_top3", "bias")
+CARD_FEATURES = ("lex", "cov", "topical_cov", "lex_rel", "lex_rr", "cos", "cos_gap", "cos_z",
+                 "dense_rr", "both_top3", "bias")
+QUERY_FEATURES = ("p1", "p_gap", "cov", "topical_cov", "max_cov", "cos1", "cos_z1", "cos_gap",
+                  "sem1_in_lex3", "lex1_in_sem3", "top_in_sem3", "top_is_lex1", "rare",
+                  "unknown", "topical_share", "bias")
 
 # --- set by scripts/eval_search.py --tune (see the README, "Search") ---------------------
-WEIGHTS = (4.1840, -1.2575, 2.0265, 0.9817, 2.2302, 32.5253, 0.5122, 0.3139, -0.3259, -6.5858)
-ANSWER = 0.75    # probability the best card needs to answer
-FAST = 0.9       # lexical coverage from which the words alone answer (no embedding)
-COSINE = 0.87   # best cosine the semantic layer alone needs to answer (its own column)
+CARD_WEIGHTS = (4.7506, -2.0037, -0.7366, 2.0614, 1.8159, -7.8932, 35.6873, 0.8226, 0.2765,
+                -0.4037, 1.3311)
+QUERY_WEIGHTS = (0.4247, 1.3560, 5.4394, 2.9216, -7.9587, 61.1996, 0.4642, -19.5957, 0.8492,
+                 0.3793, -1.1926, -0.8679, 1.3995, -5.1167, 4.4699, -54.8434)
+ANSWER = 0.6     # probability that the question is answerable, needed to answer
+FAST = 0.6       # lexical coverage from which the words alone answer (no embedding)
+COSINE = 0.87    # best cosine the semantic layer alone needs to answer (its own column)
 # -------------------------------------------------------------------------------------------
 SEMANTIC_CANDIDATES = 10   # best cards of the semantic layer added to the candidates
+SHOWN = 0.25   # a card is shown beside the best one when its probability is this share of the
+#                best's (a display choice: it changes no figure of the evaluation's rank 1)
 
 
-def features(lex: float, cov: float, lex_rank: int | None, lex_hit: bool, cos: float,
-             top_cos: float, cos_z: float, dense_rank: int | None) -> list[float]:
+def card_features(lex: float, lex_top: float, cov: float, topical_cov: float,
+                  lex_rank: int | None, cos: float, top_cos: float, cos_z: float,
+                  dense_rank: int | None) -> list[float]:
     """The feature vector of one candidate card (ranks start at 1; None: not ranked;
-    `lex_hit`: the words alone answer with this card; `cos_z`: how far its cosine stands
-    above the mean of all cards', in standard deviations)."""
+    `lex_top`: the best lexical score of any card; `cos_z`: how far its cosine stands above
+    the mean of all cards', in standard deviations)."""
     lex_rr = 1.0 / lex_rank if lex_rank else 0.0
     dense_rr = 1.0 / dense_rank if dense_rank else 0.0
     both = 1.0 if (lex_rank and lex_rank <= 3 and dense_rank and dense_rank <= 3) else 0.0
-    return [lex, cov, lex_rr, float(lex_hit), cos, cos - top_cos, cos_z, dense_rr, both, 1.0]
+    rel = lex / lex_top if lex_top > 0 else 0.0
+    return [lex, cov, topical_cov, rel, lex_rr, cos, cos - top_cos, cos_z, dense_rr, both, 1.0]
 
 
-def probability(x: Sequence[float], weights: Sequence[float] = WEIGHTS) -> float:
+def query_features(probs: Sequence[float], cov: float, topical_cov: float, max_cov: float,
+                   cos: Sequence[float], cos_z1: float, sem1_in_lex3: bool, lex1_in_sem3: bool,
+                   top_in_sem3: bool, top_is_lex1: bool, rare: bool, unknown: float,
+                   topical_share: float) -> list[float]:
+    """The feature vector of a question: `probs` the ranked cards' probabilities, best first;
+    `cov`, `topical_cov` the best card's coverages; `cos` the best cosines, best first."""
+    p1 = probs[0] if probs else 0.0
+    p2 = probs[1] if len(probs) > 1 else 0.0
+    c1 = cos[0] if cos else 0.0
+    c2 = cos[1] if len(cos) > 1 else c1
+    return [p1, p1 - p2, cov, topical_cov, max_cov, c1, cos_z1, c1 - c2, float(sem1_in_lex3),
+            float(lex1_in_sem3), float(top_in_sem3), float(top_is_lex1), float(rare), unknown,
+            topical_share, 1.0]
+
+
+def probability(x: Sequence[float], weights: Sequence[float] = CARD_WEIGHTS) -> float:
     z = sum(w * v for w, v in zip(weights, x, strict=True))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
