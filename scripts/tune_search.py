@@ -54,7 +54,7 @@ def collect(db, queries: list[dict], name: str = "") -> list[dict]:
         cands = search_engine.candidates(pending, vec)
         dense = sorted(cands, key=lambda t: -t[2])
         out.append({"set": name, "relevant": set(q["relevant"]), "lex": [h.card_id for h in hits],
-                    "cov": hits[0].coverage if hits else 0.0, "pending": pending,
+                    "cov": max((h.coverage for h in hits), default=0.0), "pending": pending,
                     "cands": cands, "cards": [c for c, _x, _c in cands],
                     "X": np.array([x for _c, x, _cos in cands], dtype=float),
                     "dense": [c for c, _x, _c in dense[:5]],

@@ -83,6 +83,13 @@ def test_a_question_the_cards_do_not_answer_gets_nothing(corpus_store):
                              "pagar las horas extra de la semana pasada") == []
 
 
+def test_a_long_question_the_cards_do_not_answer_gets_nothing_though_it_shares_their_words(
+        corpus_store):
+    # "turno", "trabajo", "aviso" are words of the cards, the question is about none of them
+    assert ids(corpus_store, "se me descompuso el carro de camino al trabajo y voy a llegar "
+                             "tarde a mi turno, a quién le aviso para que no me pongan falta") == []
+
+
 def test_a_short_confident_question_is_answered_by_the_words_alone(corpus_store):
     outcome = search(corpus_store.db, "notificación consular", "es")
     assert not outcome.semantic and outcome.hits[0].card_id == "notificacion-consular"

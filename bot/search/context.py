@@ -30,6 +30,9 @@ class Lexicon:
         self.entry_phrases: list[dict[str, list[tuple[str, ...]]]] = []
         self.words: dict[str, set[str]] = {lang: set() for lang in LANGS}
         self.stems: dict[str, set[str]] = {lang: set() for lang in LANGS}
+        # the terms' own (folded) words -> entries: a typed word that is a term's very word
+        # means that entry, not another whose term only shares its stem ("señor", "señora")
+        self.exact: dict[str, dict[tuple[str, ...], set[int]]] = {lang: {} for lang in LANGS}
         self.longest = 1
         for i, entry in enumerate(entries):
             compiled = {}
@@ -38,7 +41,10 @@ class Lexicon:
                 compiled[lang] = phrases
                 stops = stop_words(lang)
                 for term in entry.terms.get(lang, ()):
-                    self.words[lang].update(w for w in words(term) if w not in stops)
+                    ws = tuple(w for w in words(term) if w not in stops)
+                    self.words[lang].update(ws)
+                    if ws:
+                        self.exact[lang].setdefault(ws, set()).add(i)
                 for p in phrases:
                     self.stems[lang].update(p)
                     self.phrases[lang].setdefault(p, set()).add(i)

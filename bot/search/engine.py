@@ -258,7 +258,7 @@ def begin(db: Database, query: str, lang: str, limit: int = 5) -> SearchOutcome 
         concepts, normalized, corrections = parse(ctx, text, lang)
         limit = max(1, min(int(limit), 50))
         hits = rank(db, ctx, concepts, lang, limit)
-        confident = bool(hits) and hits[0].coverage >= fusion.FAST
+        confident = bool(hits) and max(h.coverage for h in hits) >= fusion.FAST
         if confident or not ctx.semantic or not normalized:
             top = _top_doc(db, ctx, concepts, lang, hits)
             return SearchOutcome(hits=hits, normalized=normalized, corrections=corrections,
@@ -319,7 +319,7 @@ def query_features(p: Pending, cands: list[tuple[str, list[float], float]],
     their ranking (card, probability), best first."""
     if not ranked:
         return fusion.query_features([], 0.0, 0.0, 0.0, [], 0.0, False, False, False, False,
-                                     False, 0.0, 0.0)
+                                     False, 0.0, 0.0, False)
     feats = {card: x for card, x, _c in cands}
     cos_of = {card: c for card, _x, c in cands}
     dense = sorted(cos_of, key=lambda c: (-cos_of[c], c))
@@ -336,7 +336,8 @@ def query_features(p: Pending, cands: list[tuple[str, list[float], float]],
         max((v[1] for v in p.lexical.values()), default=0.0), [cos_of[c] for c in dense[:2]],
         feats[dense[0]][index["cos_z"]] if dense else 0.0,
         bool(sem3) and sem3[0] in lex3, bool(lex3) and lex3[0] in sem3, top in sem3,
-        bool(lex3) and top == lex3[0], _has_rare(p.ctx, p.concepts, p.lang), unknown, share)
+        bool(lex3) and top == lex3[0], _has_rare(p.ctx, p.concepts, p.lang), unknown, share,
+        top in {h.card_id for h in p.lexical_hits})
 
 
 def rank_cards(cands: list[tuple[str, list[float], float]],

@@ -13,11 +13,13 @@ Answering. Whether to answer at all is decided once per question, by a second lo
 best card's probability and its lead over the second, the best card's coverage (of all the
 concepts and of the topical ones), the best coverage of any card, the best cosine, its
 z-score among all cards and its lead over the second, whether the two layers' top cards
-agree, whether the officer typed a word rare in the cards, and the share of the question's
+agree, whether the officer typed a word rare in the cards, the share of the question's
 weight in words no card and no glossary entry knows (the mark of a question the cards do not
-cover). The question is answered when that probability reaches ANSWER.
+cover), the share of its concepts that are topical, and whether the words alone (the lexical
+engine's coverage threshold) answer with the best card. The question is answered when that
+probability reaches ANSWER.
 
-A question whose best card the words alone cover to FAST or more is answered by the words
+A question that some card the words alone cover to FAST or more is answered by the words
 alone, without waiting for the model.
 
 CARD_WEIGHTS, QUERY_WEIGHTS, ANSWER, FAST and COSINE are not set by hand:
@@ -35,15 +37,15 @@ CARD_FEATURES = ("lex", "cov", "topical_cov", "lex_rel", "lex_rr", "cos", "cos_g
                  "dense_rr", "both_top3", "bias")
 QUERY_FEATURES = ("p1", "p_gap", "cov", "topical_cov", "max_cov", "cos1", "cos_z1", "cos_gap",
                   "sem1_in_lex3", "lex1_in_sem3", "top_in_sem3", "top_is_lex1", "rare",
-                  "unknown", "topical_share", "bias")
+                  "unknown", "topical_share", "lex_answers", "bias")
 
 # --- set by scripts/eval_search.py --tune (see the README, "Search") ---------------------
-CARD_WEIGHTS = (4.7506, -2.0037, -0.7366, 2.0614, 1.8159, -7.8932, 35.6873, 0.8226, 0.2765,
-                -0.4037, 1.3311)
-QUERY_WEIGHTS = (0.4247, 1.3560, 5.4394, 2.9216, -7.9587, 61.1996, 0.4642, -19.5957, 0.8492,
-                 0.3793, -1.1926, -0.8679, 1.3995, -5.1167, 4.4699, -54.8434)
-ANSWER = 0.6     # probability that the question is answerable, needed to answer
-FAST = 0.6       # lexical coverage from which the words alone answer (no embedding)
+CARD_WEIGHTS = (3.9500, -1.4921, -0.8776, 2.2280, 2.0234, -6.8139, 34.7398, 0.8015, 0.2736,
+                -0.4022, 0.4702)
+QUERY_WEIGHTS = (0.0997, 0.6283, -0.0968, 1.5404, -0.2712, 30.9857, 0.1799, 2.9205, 0.3302,
+                 0.0903, -0.3033, 0.0387, 0.8296, -3.0521, 2.2230, 1.0739, -28.9542)
+ANSWER = 0.5     # probability that the question is answerable, needed to answer
+FAST = 0.8       # lexical coverage from which the words alone answer (no embedding)
 COSINE = 0.87    # best cosine the semantic layer alone needs to answer (its own column)
 # -------------------------------------------------------------------------------------------
 SEMANTIC_CANDIDATES = 10   # best cards of the semantic layer added to the candidates
@@ -67,16 +69,17 @@ def card_features(lex: float, lex_top: float, cov: float, topical_cov: float,
 def query_features(probs: Sequence[float], cov: float, topical_cov: float, max_cov: float,
                    cos: Sequence[float], cos_z1: float, sem1_in_lex3: bool, lex1_in_sem3: bool,
                    top_in_sem3: bool, top_is_lex1: bool, rare: bool, unknown: float,
-                   topical_share: float) -> list[float]:
+                   topical_share: float, lex_answers: bool) -> list[float]:
     """The feature vector of a question: `probs` the ranked cards' probabilities, best first;
-    `cov`, `topical_cov` the best card's coverages; `cos` the best cosines, best first."""
+    `cov`, `topical_cov` the best card's coverages; `cos` the best cosines, best first;
+    `lex_answers`: the words alone (coverage threshold) answer with the best card."""
     p1 = probs[0] if probs else 0.0
     p2 = probs[1] if len(probs) > 1 else 0.0
     c1 = cos[0] if cos else 0.0
     c2 = cos[1] if len(cos) > 1 else c1
     return [p1, p1 - p2, cov, topical_cov, max_cov, c1, cos_z1, c1 - c2, float(sem1_in_lex3),
             float(lex1_in_sem3), float(top_in_sem3), float(top_is_lex1), float(rare), unknown,
-            topical_share, 1.0]
+            topical_share, float(lex_answers), 1.0]
 
 
 def probability(x: Sequence[float], weights: Sequence[float] = CARD_WEIGHTS) -> float:

@@ -83,6 +83,9 @@ def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[
 def _glossary_span(ctx: Context, ws: list[str], i: int) -> tuple[int, set[int]]:
     lex = ctx.lexicon
     for n in range(min(lex.longest, len(ws) - i), 0, -1):
+        exact = set().union(*(lex.exact[x].get(tuple(ws[i:i + n]), set()) for x in LANGS))
+        if exact:  # the very words of a term: that entry, not one sharing only the stem
+            return n, exact
         found: set[int] = set()
         for lang in LANGS:
             phrase = tuple(stem(w, lang) for w in ws[i:i + n])
