@@ -182,3 +182,27 @@ def test_any_unicode_text_gives_an_outcome_and_never_an_exception(db, text, lang
     outcome = search(db, text, lang)
     assert outcome.answered == bool(outcome.hits)
     assert all(h.score >= 0 for h in outcome.hits)
+
+
+def test_an_age_typed_as_a_number_stands_for_a_minor_or_an_older_person():
+    from bot.search.analyze import words
+    from bot.search.query import _ages
+    assert _ages(words("un niño de 7 años viene solo")) == ["un", "nino", "de", "menor", "viene",
+                                                            "solo"]
+    assert _ages(words("una señora de 75 años")) == ["una", "senora", "de", "adulto", "mayor"]
+    assert _ages(words("a 15 year old girl")) == ["a", "menor", "old", "girl"]
+    # a document's validity or a time span is not an age; nor is an adult's age a topic
+    assert _ages(words("visa de 10 años")) == ["visa", "de", "10", "anos"]
+    assert _ages(words("hace 2 años que trabajo")) == ["hace", "2", "anos", "que", "trabajo"]
+    assert _ages(words("un hombre de 35 años")) == ["un", "hombre", "de"]
+
+
+def test_a_typed_word_that_is_a_glossary_term_means_its_entry_not_one_sharing_its_stem(db):
+    from bot.search.context import context
+    from bot.search.query import parse
+    ctx = context(db)
+    (senor,), _n, _c = parse(ctx, "señor", "es")
+    (senora,), _n, _c = parse(ctx, "señora", "es")
+    terms = [ctx.lexicon.entries[e].terms["es"] for e in senor.entries]
+    assert all("señor" in t and "señora" not in t for t in terms)
+    assert senor.entries != senora.entries

@@ -40,12 +40,12 @@ QUERY_FEATURES = ("p1", "p_gap", "cov", "topical_cov", "max_cov", "cos1", "cos_z
                   "unknown", "topical_share", "lex_answers", "bias")
 
 # --- set by scripts/eval_search.py --tune (see the README, "Search") ---------------------
-CARD_WEIGHTS = (3.9500, -1.4921, -0.8776, 2.2280, 2.0234, -6.8139, 34.7398, 0.8015, 0.2736,
-                -0.4022, 0.4702)
-QUERY_WEIGHTS = (0.0997, 0.6283, -0.0968, 1.5404, -0.2712, 30.9857, 0.1799, 2.9205, 0.3302,
-                 0.0903, -0.3033, 0.0387, 0.8296, -3.0521, 2.2230, 1.0739, -28.9542)
+CARD_WEIGHTS = (2.3771, -0.7482, -0.6129, 2.4193, 2.3989, -2.9164, 31.1044, 0.5767, 0.5688,
+                -0.2410, -2.6961)
+QUERY_WEIGHTS = (0.2180, 0.6147, -0.0267, 1.5186, -0.1885, 31.0951, 0.1992, 1.6811, 0.2446,
+                 0.3860, -0.5840, -0.1117, 0.8514, -3.1355, 2.2693, 1.0242, -29.0067)
 ANSWER = 0.5     # probability that the question is answerable, needed to answer
-FAST = 0.8       # lexical coverage from which the words alone answer (no embedding)
+FAST = 0.9       # lexical coverage from which the words alone answer (no embedding)
 COSINE = 0.87    # best cosine the semantic layer alone needs to answer (its own column)
 # -------------------------------------------------------------------------------------------
 SEMANTIC_CANDIDATES = 10   # best cards of the semantic layer added to the candidates

@@ -31,6 +31,13 @@ GLOSSARY_ONLY = 0.15      # weight (times the highest IDF) of a glossary term no
 MAX_WORDS = 24           # content words of a query considered
 MAX_CORRECTIONS = 6      # unknown words corrected per query
 MAX_CHARS = 4096         # characters of a query considered
+MINOR_AGE = 18           # an age typed below this is a minor's (the law's, not a tuned number)
+OLDER_AGE = 60           # ... from this, an older person's (Mexico's law on older persons)
+AGE_WORDS = frozenset({"anos", "ano", "anitos", "years", "year"})
+AGE_BEFORE = frozenset({"de", "tiene", "tenia", "como", "unos", "unas", "aprox", "a", "an",
+                        "aged", "is", "was"})
+DURATION = frozenset({"visa", "pasaporte", "permiso", "tarjeta", "vigencia", "validez",
+                      "residencia", "condena", "hace", "llevo", "lleva", "desde", "for"})
 
 
 @dataclass
@@ -51,6 +58,7 @@ def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[
     """The query's concepts, its normalised text and the corrections made."""
     folded = words(text[:MAX_CHARS])
     normalized = " ".join(folded)[:200]
+    folded = _ages(folded)
     typed: list[tuple[str, float]] = []
     corrections: dict[str, str] = {}
     budget = MAX_CORRECTIONS
@@ -78,6 +86,28 @@ def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[
         else:
             typed.append((word, 1.0))
     return _concepts(ctx, typed, lang), normalized, corrections
+
+
+def _ages(folded: list[str]) -> list[str]:
+    """An age typed as a number ("de 15 años", "tiene 75", "a 15 year old") stands for who
+    the person is: a minor under MINOR_AGE, an older person from OLDER_AGE; the number itself
+    says nothing the cards use. Not after a word of a document or a stay ("visa de 10 años")."""
+    out = []
+    i = 0
+    while i < len(folded):
+        word = folded[i]
+        following = folded[i + 1] if i + 1 < len(folded) else ""
+        before = folded[max(0, i - 3):i]
+        if (word.isdigit() and len(word) <= 3 and following in AGE_WORDS
+                and before and before[-1] in AGE_BEFORE and not DURATION & set(before)):
+            age = int(word)
+            out.extend(("menor",) if age < MINOR_AGE else
+                       ("adulto", "mayor") if age >= OLDER_AGE else ())
+            i += 2  # the number and "años"
+            continue
+        out.append(word)
+        i += 1
+    return out
 
 
 def _glossary_span(ctx: Context, ws: list[str], i: int) -> tuple[int, set[int]]:
