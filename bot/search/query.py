@@ -92,7 +92,7 @@ def _ages(folded: list[str]) -> list[str]:
     """An age typed as a number ("de 15 años", "tiene 75", "a 15 year old") stands for who
     the person is: a minor under MINOR_AGE, an older person from OLDER_AGE; the number itself
     says nothing the cards use. Not after a word of a document or a stay ("visa de 10 años")."""
-    out = []
+    out: list[str] = []
     i = 0
     while i < len(folded):
         word = folded[i]
