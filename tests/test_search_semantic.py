@@ -72,6 +72,17 @@ def test_a_long_story_whose_answer_exists_gets_it(corpus_store):
     assert outcome.understood  # what it was taken to mean, for the reply
 
 
+def test_a_young_woman_whose_uncle_holds_both_passports_gets_the_trafficking_signs(
+        corpus_store):
+    # the issue's example, in other words: nothing found before, although "Indicadores de
+    # trata" lists exactly these signs
+    story = ("viene una joven con un hombre que dice que es su tío, él tiene los pasaportes "
+             "de los dos y contesta por ella; le consiguió trabajo en un bar de Cancún")
+    outcome = search(corpus_store.db, story, "es")
+    assert "indicadores-trata" in [h.card_id for h in outcome.hits[:3]]
+    assert outcome.understood
+
+
 def test_a_question_in_english_finds_a_card_written_only_in_spanish(corpus_store):
     got = ids(corpus_store, "does a guatemalan need a visa to visit cancun with a us visa",
               "en")

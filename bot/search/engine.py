@@ -242,7 +242,8 @@ def explain(ctx: Context, concepts: list[Concept], doc: dict | None, lang: str) 
         needed = needed_stems(concepts)
         matched = [c for c in known if _coverage(doc, [c], needed)[0] > 0]
         chosen = matched or known
-    chosen = sorted(chosen, key=lambda c: -c.weight)[:EXPLAIN_MAX]
+    # the field's words (glossary terms, words of card titles) say best what it understood
+    chosen = sorted(chosen, key=lambda c: (not (c.domain or c.topical), -c.weight))[:EXPLAIN_MAX]
     order = {id(c): i for i, c in enumerate(concepts)}
     labels = [_label(ctx, c, lang) for c in sorted(chosen, key=lambda c: order[id(c)])]
     return tuple(dict.fromkeys(labels))

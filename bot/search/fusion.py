@@ -40,10 +40,10 @@ QUERY_FEATURES = ("p1", "p_gap", "cov", "topical_cov", "max_cov", "cos1", "cos_z
                   "unknown", "topical_share", "lex_answers", "bias")
 
 # --- set by scripts/eval_search.py --tune (see the README, "Search") ---------------------
-CARD_WEIGHTS = (2.3771, -0.7482, -0.6129, 2.4193, 2.3989, -2.9164, 31.1044, 0.5767, 0.5688,
-                -0.2410, -2.6961)
-QUERY_WEIGHTS = (0.2180, 0.6147, -0.0267, 1.5186, -0.1885, 31.0951, 0.1992, 1.6811, 0.2446,
-                 0.3860, -0.5840, -0.1117, 0.8514, -3.1355, 2.2693, 1.0242, -29.0067)
+CARD_WEIGHTS = (2.3098, -0.6606, -0.6307, 2.4078, 2.4089, -2.9867, 31.2917, 0.5679, 0.5427,
+                -0.1875, -2.6183)
+QUERY_WEIGHTS = (0.2113, 0.5652, -0.0548, 1.4921, -0.2104, 30.9701, 0.2035, 1.3693, 0.2823,
+                 0.3700, -0.6086, -0.0459, 0.8452, -3.2438, 2.2674, 1.0457, -28.8922)
 ANSWER = 0.5     # probability that the question is answerable, needed to answer
 FAST = 0.9       # lexical coverage from which the words alone answer (no embedding)
 COSINE = 0.87    # best cosine the semantic layer alone needs to answer (its own column)
