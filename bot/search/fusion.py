@@ -49,7 +49,7 @@ FAST = 0.9       # lexical coverage from which the words alone answer (no embedd
 COSINE = 0.87    # best cosine the semantic layer alone needs to answer (its own column)
 # -------------------------------------------------------------------------------------------
 SEMANTIC_CANDIDATES = 10   # best cards of the semantic layer added to the candidates
-SHOWN = 0.25   # a card is shown beside the best one when its probability is this share of the
+SHOWN = 0.1    # a card is shown beside the best one when its probability is this share of the
 #                best's (a display choice: it changes no figure of the evaluation's rank 1)
 
 
