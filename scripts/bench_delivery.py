@@ -50,6 +50,10 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -262,6 +266,24 @@ def same_request(db: object, card_id: str) -> tuple[str, dict]:
     return message.texts[0], message.keyboard.to_dict()
 
 
+def store_with_broadcast(db_path: Path, card_dir: Path, ids: list[int]
+                         ) -> tuple[Store, datetime]:
+    """A store with the cards, the officers and one urgent broadcast of a plain card to all of
+    them; (the store, the moment it was added)."""
+    from bot.delivery import campaigns
+    from bot.library import import_folder
+    from bot.store import Store
+
+    store = Store.open(db_path)
+    import_folder(store.db, card_dir, datetime.now(UTC))
+    add_officers(store.db, ids)
+    now = datetime.now(UTC)
+    card = plain_card(store.db)
+    campaigns.add(store.db, campaigns.new_broadcast(store.db, card, at=None, urgent=True,
+                                                    now=now))
+    return store, now
+
+
 async def bare_loop(base_url: str, ids: list[int], text: str, markup: dict,
                     concurrency: int) -> float:
     import aiohttp
@@ -286,20 +308,11 @@ async def engine_unlimited(base_url: str, db_path: Path, card_dir: Path, ids: li
                            settings: object) -> float:
     from telegram import Bot
 
-    from bot.delivery import campaigns
     from bot.delivery.engine import DeliveryEngine
     from bot.delivery.sender import SenderConfig
-    from bot.library import import_folder
-    from bot.store import Store
     from bot.telegram_request import AiohttpRequest
 
-    store = Store.open(db_path)
-    import_folder(store.db, card_dir, datetime.now(UTC))
-    add_officers(store.db, ids)
-    now = datetime.now(UTC)
-    card = plain_card(store.db)
-    campaigns.add(store.db, campaigns.new_broadcast(store.db, card, at=None, urgent=True,
-                                                    now=now))
+    store, now = store_with_broadcast(db_path, card_dir, ids)
     bot = Bot(TOKEN, base_url=base_url, request=AiohttpRequest())
     await bot.initialize()
     engine = DeliveryEngine(store, bot, settings,  # type: ignore[arg-type]
@@ -319,21 +332,12 @@ async def paid_run(base_url: str, db_path: Path, card_dir: Path, ids: list[int],
                    settings: object, concurrency: int | None) -> dict:
     """A paid broadcast through the flood limiter (paid rate 900/s), the emulator answering
     each send after 0.15 s: sends in flight as the rate asks (None) or fixed."""
-    from bot.delivery import campaigns
     from bot.delivery.engine import DeliveryEngine
     from bot.delivery.sender import SenderConfig
-    from bot.library import import_folder
-    from bot.store import Store
     from bot.telegram_limiter import limited_bot
     from bot.telegram_request import AiohttpRequest
 
-    store = Store.open(db_path)
-    import_folder(store.db, card_dir, datetime.now(UTC))
-    add_officers(store.db, ids)
-    now = datetime.now(UTC)
-    card = plain_card(store.db)
-    campaigns.add(store.db, campaigns.new_broadcast(store.db, card, at=None, urgent=True,
-                                                    now=now))
+    store, now = store_with_broadcast(db_path, card_dir, ids)
     async with limited_bot(TOKEN, base_url=base_url, request=AiohttpRequest()) as bot:
         config = SenderConfig(allow_paid_broadcast=True, concurrency=concurrency)
         engine = DeliveryEngine(store, bot, settings, config=config)  # type: ignore[arg-type]
