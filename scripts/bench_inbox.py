@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.store import Store, events, inbox
 
 
@@ -61,10 +61,9 @@ async def main(n: int, batch: int) -> None:
                 await store.run(inbox.mark_done, update_id, now=now)
 
         async def log_query() -> None:
-            at = iso(now)
             for _ in range(n):
                 await store.run(events.log_query, normalized="menor acompanado garita",
-                                results=3, lang="es", region="norte", at=at)
+                                results=3, lang="es", region="norte", at=now)
 
         rows = []
         for _ in range(3):

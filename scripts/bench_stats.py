@@ -76,7 +76,7 @@ def build(path: Path, n_officers: int, n_events: int) -> Store:
             "campaign_id, value, count) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
         for i in range(n_events // 20):  # query texts: daily counts, no person, no region
             events.log_query(store.db, normalized=f"consulta {i % 500}", results=0, lang="es",
-                             at=iso(start + timedelta(minutes=i)))
+                             at=start + timedelta(minutes=i))
     return store
 
 

@@ -42,7 +42,7 @@ def seed(db: Database) -> None:
 
     def ev(kind: EventType, pid: int, at: datetime, **kw: object) -> None:
         _, region, port, role, lang, _ = person[pid]
-        events.record(db, Event(kind, iso(at), officer_id=pid, role=role, region=region,
+        events.record(db, Event(kind, at, officer_id=pid, role=role, region=region,
                                 port=port, lang=lang, **kw))
 
     norte = [100, 101, 102, 103, 104]
@@ -78,4 +78,4 @@ def seed(db: Database) -> None:
                           ("visa humanitaria", 0), ("Visa  humanitaria", 0),
                           ("humanitaria visa", 0), ("comar cita", 0), ("nna", 4)]:
         events.log_query(db, normalized=text, results=results, lang="es", region="norte",
-                         at=iso(W10 + timedelta(days=2)))
+                         at=W10 + timedelta(days=2))

@@ -11,7 +11,6 @@ import pytest
 
 from bot.cli import campaign as campaign_cli
 from bot.cli.progress import ProgressBar, bar_line
-from bot.clock import iso
 from bot.delivery import campaigns as lib
 from bot.store import delivery as outbox
 from tests.test_campaign_cli import env  # noqa: F401  (the fixture)
@@ -59,14 +58,14 @@ def test_campaign_show_follow_waits_until_nothing_is_pending(env, cli, monkeypat
     now = datetime.now(UTC)
     c = lib.add(env.db, lib.new_broadcast(env.db, "nna", at=None, urgent=True, now=now))
     sends = lib.dry_run(env.db, c, now=now)
-    outbox.save_plan(env.db, sends, now=iso(now), campaign_id=c.id, broadcast_planned=True)
+    outbox.save_plan(env.db, sends, now=now, campaign_id=c.id, broadcast_planned=True)
     env.db.execute("UPDATE campaigns SET status = 'sending' WHERE id = ?", [c.id])
     looks = []
 
     def engine_sends_one(_seconds: float) -> None:
         looks.append(1)
-        rows = outbox.claim_due(env.db, now=iso(now), limit=1)
-        outbox.finish(env.db, [outbox.Outcome(rows[0], "sent")], now=iso(now))
+        rows = outbox.claim_due(env.db, now=now, limit=1)
+        outbox.finish(env.db, [outbox.Outcome(rows[0], "sent")], now=now)
 
     monkeypatch.setattr(campaign_cli.time, "sleep", engine_sends_one)
     code, out, err = cli("campaign", "show", str(c.id), "--follow")

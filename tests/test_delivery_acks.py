@@ -19,6 +19,7 @@ from bot.delivery.sender import SenderConfig
 from bot.library import import_folder
 from bot.store import Store, cards, engagement
 from bot.store import delivery as outbox
+from bot.store.delivery import StaleAck, Unacknowledged
 from bot.telegram_request import AiohttpRequest
 from tests.factories import add_officer, write_card
 
@@ -45,9 +46,9 @@ async def engine(store, emulator, settings) -> AsyncIterator[DeliveryEngine]:
 
 
 def test_sends_carry_one_key_per_card_version() -> None:
-    [send] = reask_sends([(1, "nna", "v2", "America/Tijuana")], NOW)
+    [send] = reask_sends([StaleAck(1, "nna", "v2", "America/Tijuana")], NOW)
     assert send.item_key == f"ack:nna:{version_tag('v2')}" and send.kind == "ack_reask"
-    [rem] = reminder_sends([(1, "nna", "v2", "America/Mexico_City", 4)], NOW)
+    [rem] = reminder_sends([Unacknowledged(1, "nna", "v2", "America/Mexico_City", 4)], NOW)
     assert rem.item_key.startswith("ackrem:nna:") and rem.campaign_id == 4
 
 

@@ -97,7 +97,7 @@ async def test_a_crash_mid_broadcast_resumes_without_duplicates_or_losses(
     first.sender.config = SenderConfig(batch=4)
     await first.plan(NOW)
     await first.sender.send_batch(NOW)  # 4 sent and recorded
-    outbox.claim_due(store.db, now=iso(NOW), limit=3)  # 3 claimed, then kill -9
+    outbox.claim_due(store.db, now=NOW, limit=3)  # 3 claimed, then kill -9
     assert statuses(store, cid) == {"sent": 4, "sending": 3, "pending": 3}
 
     second = engine_for(store, bot, settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.clock import parse_iso
 from bot.store import Store, officers
 from bot.store.events import Event, EventType, record
 
@@ -49,7 +50,7 @@ def test_leaving_keeps_history_and_a_new_code_brings_the_officer_back(store: Sto
 def test_forgetting_deletes_the_person_and_detaches_their_events(store: Store) -> None:
     inv = officers.create_invite(store.db, region="sur", now=NOW)
     _enroll(store, 8, inv.code)
-    record(store.db, Event(EventType.ENROLLED, NOW, officer_id=8, region="sur"))
+    record(store.db, Event(EventType.ENROLLED, parse_iso(NOW), officer_id=8, region="sur"))
     officers.forget(store.db, 8)
     assert officers.get_officer(store.db, 8) is None
     rows = list(store.db.query("SELECT officer_id, region FROM events"))

@@ -1,6 +1,7 @@
 """Search end to end on a real store: language first, other-language fallback, abstention,
 title and keyword weighting, glossary and typos, and safety on any text."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from bot.search import rebuild_index, search
 from bot.store import search as search_store
 from tests.factories import write_card
 
-NOW = "2026-01-01T00:00:00+00:00"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 CARDS = {
     "ninez/nna-no-acompanados.es.md": (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from bot.store import search as search_store
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "eval" / "corpus"
 VECTORS = ROOT / "tests" / "data" / "eval" / "vectors-e5.npz"
-NOW = "2026-01-01T00:00:00+00:00"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def unit(seed: int) -> np.ndarray:

@@ -5,7 +5,7 @@ attack that worked before (issue: security and privacy sweep)."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from tests.web_helpers import ADMIN_ID, make_app, seeded_store, sign_in
 ERASED = 7_391_526_804  # an id no other number in the store resembles
 
 
-def _ask(db, officer_id: int, region: str, text: str, results: int, at: str) -> None:
+def _ask(db, officer_id: int, region: str, text: str, results: int, at: datetime) -> None:
     """What the chat records for one question (see bot.chat.searching.run_search)."""
     events.log_query(db, normalized=text, results=results, lang="es", region=region, at=at)
     events.record(db, Event(EventType.QUERY, at, officer_id=officer_id, role="officer",
@@ -30,8 +30,8 @@ def _ask(db, officer_id: int, region: str, text: str, results: int, at: str) -> 
 
 def test_a_question_cannot_be_joined_back_to_who_asked_it(store):
     db = store.db
-    _ask(db, 11, "norte", "donde reporto abuso", 0, "2026-03-04T10:15:07+00:00")
-    _ask(db, 22, "sur", "visa humanitaria", 0, "2026-03-04T16:40:55+00:00")
+    _ask(db, 11, "norte", "donde reporto abuso", 0, datetime(2026, 3, 4, 10, 15, 7, tzinfo=UTC))
+    _ask(db, 22, "sur", "visa humanitaria", 0, datetime(2026, 3, 4, 16, 40, 55, tzinfo=UTC))
     assert "query_log" not in db.table_names()
     columns = {c.name for c in db["query_texts"].columns}
     assert columns == {"day", "lang", "normalized", "asked", "zero"}  # no person, region, time
@@ -72,9 +72,9 @@ def test_an_old_store_loses_the_link_when_it_upgrades(tmp_path: Path):
 def test_a_question_fewer_than_five_times_asked_is_not_listed(store):
     db = store.db
     for n in range(MIN_GROUP - 1):
-        _ask(db, 11, "norte", "pregunta rara", 0, f"2026-03-0{n + 1}T10:00:00+00:00")
+        _ask(db, 11, "norte", "pregunta rara", 0, datetime(2026, 3, n + 1, 10, tzinfo=UTC))
     assert stats.zero_result_queries(db) == []
-    _ask(db, 12, "norte", "Pregunta  rara", 0, "2026-03-06T10:00:00+00:00")
+    _ask(db, 12, "norte", "Pregunta  rara", 0, datetime(2026, 3, 6, 10, tzinfo=UTC))
     gaps = stats.zero_result_queries(db)
     assert [(g["query"], g["count"], g["last_at"]) for g in gaps] == [
         ("pregunta rara", 5, "2026-03-06")]  # a day, never a time
@@ -87,7 +87,7 @@ def test_a_question_fewer_than_five_times_asked_is_not_listed(store):
 async def test_the_gaps_page_hides_a_question_asked_by_the_only_officer_of_a_region(
         aiohttp_client, store, tmp_path):
     seeded_store(tmp_path, store)
-    at = iso(NOW - timedelta(hours=3))
+    at = NOW - timedelta(hours=3)
     _ask(store.db, 300, "centro", "protocolo secreto xyz", 0, at)
     client = await aiohttp_client(make_app(store, tmp_path))
     await sign_in(client, store, ADMIN_ID)
@@ -160,7 +160,7 @@ def _leave_traces(store: Store, user_id: int) -> None:
                                "timezone": "America/Mexico_City", "enrolled_at": iso(W10)})
     for n in range(3000):
         who = user_id if n % 3 == 0 else user_id + 1 + n
-        events.record(db, Event(EventType.CARD_OPENED, iso(W10 + timedelta(minutes=n)),
+        events.record(db, Event(EventType.CARD_OPENED, W10 + timedelta(minutes=n),
                                 officer_id=who, region="norte", card_id=f"c{n % 40}"))
     engagement_rows(db, user_id)
     web_store.create_login_token(db, user_id, now=NOW)

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import iso
 from bot.store import stats
 from bot.store.stats import Filters
 from tests.stats_seed import NOW, W10, seed
@@ -137,7 +136,7 @@ def test_a_send_that_reached_fewer_than_five_shows_its_reach_but_not_what_they_d
     for pid in (300, 301, 302):  # a broadcast to a port of three people
         for kind, value in ((EventType.DELIVERED, None), (EventType.CARD_OPENED, None),
                             (EventType.FEEDBACK, "useful")):
-            events.record(seeded.db, Event(kind, iso(W10 + timedelta(days=2)), officer_id=pid,
+            events.record(seeded.db, Event(kind, W10 + timedelta(days=2), officer_id=pid,
                                            card_id="asilo", campaign_id=9, value=value))
     small = next(r for r in stats.reach(seeded.db) if r["campaign_id"] == 9)
     assert small["delivered"] == 3
@@ -174,7 +173,7 @@ def test_cards_rated_not_useful_are_listed_most_often_first(seeded):
 
     assert stats.not_useful_cards(seeded.db) == []  # one person's ratings: not shown
     for pid in (102, 103, 104, 200):
-        events.record(seeded.db, Event(EventType.FEEDBACK, iso(W10), officer_id=pid,
+        events.record(seeded.db, Event(EventType.FEEDBACK, W10, officer_id=pid,
                                        card_id="nna", value="not_useful"))
     assert stats.not_useful_cards(seeded.db) == [
         {"card_id": "nna", "not_useful": 7, "useful": 0}

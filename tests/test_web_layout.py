@@ -176,7 +176,6 @@ async def test_no_page_has_serious_accessibility_problems(browser, base_url, sto
 @pytest.mark.parametrize("size", list(SIZES))
 async def test_a_running_broadcast_shows_a_live_delivery_bar(browser, base_url, store, size):
     """The bar and its sentence follow the outbox without a reload (static delivery.js)."""
-    from bot.clock import iso
     from bot.delivery import campaigns as lib
     from bot.store import delivery as outbox
     from tests.web_helpers import NOW
@@ -184,7 +183,7 @@ async def test_a_running_broadcast_shows_a_live_delivery_bar(browser, base_url, 
     campaign = lib.add(store.db, lib.new_broadcast(store.db, "trato-digno", at=None,
                                                    urgent=True, now=NOW))
     sends = lib.dry_run(store.db, campaign, now=NOW)
-    outbox.save_plan(store.db, sends, now=iso(NOW), campaign_id=campaign.id,
+    outbox.save_plan(store.db, sends, now=NOW, campaign_id=campaign.id,
                      broadcast_planned=True)
     total = len(sends)
     page = await signed_in(browser, base_url, store, COMMS_ID, size)
@@ -196,9 +195,9 @@ async def test_a_running_broadcast_shows_a_live_delivery_bar(browser, base_url, 
     await shoot(page, f"layout-delivery-start-{size}")
     problems = await axe(page)
     assert not problems, describe(problems)
-    rows = outbox.claim_due(store.db, now=iso(NOW), limit=total)
+    rows = outbox.claim_due(store.db, now=NOW, limit=total)
     done = [outbox.Outcome(r, "sent") for r in rows[:-1]] + [outbox.Outcome(rows[-1], "failed")]
-    outbox.finish(store.db, done, now=iso(NOW))
+    outbox.finish(store.db, done, now=NOW)
     await page.wait_for_function(
         "n => document.getElementById('delivery-text').textContent.startsWith('Enviados: ' + n)",
         arg=total - 1, timeout=15_000)

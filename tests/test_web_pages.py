@@ -95,6 +95,8 @@ async def test_the_content_page_shows_content_check_errors(client, store, tmp_pa
 
 async def test_the_gaps_page_groups_queries_with_no_result_and_lists_not_useful_cards(
         client, store):
+    from datetime import UTC, datetime
+
     from bot.store import events
     from bot.store.events import Event, EventType
 
@@ -104,7 +106,7 @@ async def test_the_gaps_page_groups_queries_with_no_result_and_lists_not_useful_
     assert "comar cita" not in text  # once: too few to show
     assert "Niñas, niños y adolescentes no acompañados" not in text  # one person's ratings
     for pid in (102, 103, 104, 200):
-        events.record(store.db, Event(EventType.FEEDBACK, "2026-03-17T10:00:00+00:00",
+        events.record(store.db, Event(EventType.FEEDBACK, datetime(2026, 3, 17, 10, tzinfo=UTC),
                                       officer_id=pid, card_id="nna", value="not_useful"))
     text = text_of(await (await client.get("/gaps")).text())
     assert "Niñas, niños y adolescentes no acompañados" in text  # five people rated it
@@ -148,7 +150,7 @@ async def test_the_overview_figures_are_kept_for_a_minute_then_counted_again(
     client = await aiohttp_client(make_app(store, tmp_path, clock=lambda: clock[0]))
     await sign_in(client, store, ADMIN_ID)
     assert "22 Consultas" in text_of(await (await client.get("/?lang=es")).text())
-    events.record(store.db, Event(EventType.QUERY, "2026-03-18T12:00:00+00:00", count=1))
+    events.record(store.db, Event(EventType.QUERY, NOW, count=1))
     clock[0] = NOW + timedelta(seconds=30)
     assert "22 Consultas" in text_of(await (await client.get("/?lang=es")).text())
     clock[0] = NOW + timedelta(seconds=61)

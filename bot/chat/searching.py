@@ -24,7 +24,7 @@ from bot.chat.track import track
 from bot.chatkit.commands import command, parse_command
 from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer, esc, reply, short_label, stale_text
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.i18n import format_number, gettext_for
 from bot.metrics import SEARCH_LATENCY
 from bot.search import search_async
@@ -188,7 +188,7 @@ async def run_search(update: Update, context: ChatContext, query: str, *,
     SEARCH_LATENCY.observe(time.perf_counter() - started)
     hits = list(outcome.hits)
     await store.record(events.log_query, normalized=outcome.normalized or "", results=len(hits),
-                    lang=lang, region=officer.region, at=iso(utcnow()))
+                    lang=lang, region=officer.region, at=utcnow())
     await track(context, EventType.QUERY, count=len(hits))
     if not hits and nothing_html is not None:
         await reply(update, nothing_html)

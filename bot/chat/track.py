@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypedDict, Unpack
 
 from bot.chatkit.context import ChatContext
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.store import events
 from bot.store.events import Event, EventType
 from bot.store.officers import Officer
@@ -20,11 +21,11 @@ class EventFields(TypedDict, total=False):
     count: int | None
 
 
-def event_for(officer: Officer, type_: EventType, *, at: str | None = None,
+def event_for(officer: Officer, type_: EventType, *, at: datetime | None = None,
               **fields: Unpack[EventFields]) -> Event:
     """An event about what this officer did, with their role, region, port and language."""
     return Event(
-        type=type_, at=at or iso(utcnow()), officer_id=officer.id, role=str(officer.role),
+        type=type_, at=at or utcnow(), officer_id=officer.id, role=str(officer.role),
         region=officer.region, port=officer.port, lang=officer.language, **fields,
     )
 

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from bot.delivery.planner import Send
 from bot.delivery.timezones import QUIET, QuietHours, after_quiet_hours
+from bot.store.delivery import StaleAck, Unacknowledged
 
 DEFAULT_ACK_DAYS = 7
 
@@ -27,17 +28,17 @@ def version_tag(version: str) -> str:
     return hashlib.sha256(str(version).encode("utf-8")).hexdigest()[:10]
 
 
-def reask_sends(rows: Iterable[tuple[int, str, str, str]], now: datetime, *,
+def reask_sends(rows: Iterable[StaleAck], now: datetime, *,
                 quiet: QuietHours = QUIET) -> list[Send]:
-    """Rows (officer, card, version, tz) of stale acknowledgements -> re-ask sends."""
-    return [Send(officer, f"ack:{card}:{version_tag(version)}", card, "ack_reask",
-                 after_quiet_hours(now, tz, quiet))
-            for officer, card, version, tz in rows]
+    """Stale acknowledgements -> re-ask sends."""
+    return [Send(r.officer_id, f"ack:{r.card_id}:{version_tag(r.version)}", r.card_id,
+                 "ack_reask", after_quiet_hours(now, r.timezone, quiet))
+            for r in rows]
 
 
-def reminder_sends(rows: Iterable[tuple[int, str, str, str, int | None]], now: datetime, *,
+def reminder_sends(rows: Iterable[Unacknowledged], now: datetime, *,
                    quiet: QuietHours = QUIET) -> list[Send]:
-    """Rows (officer, card, version, tz, campaign) not acknowledged in time -> one reminder."""
-    return [Send(officer, f"ackrem:{card}:{version_tag(version)}", card, "ack_reminder",
-                 after_quiet_hours(now, tz, quiet), campaign)
-            for officer, card, version, tz, campaign in rows]
+    """SOPs not acknowledged in time -> one reminder each."""
+    return [Send(r.officer_id, f"ackrem:{r.card_id}:{version_tag(r.version)}", r.card_id,
+                 "ack_reminder", after_quiet_hours(now, r.timezone, quiet), r.campaign_id)
+            for r in rows]

@@ -246,7 +246,7 @@ def change(db: Database, campaign_id: int, action: str, *, now: datetime) -> Cam
     with db.atomic():
         store.set_campaign_status(db, campaign_id, target)
         if action == "cancel":
-            store.cancel_pending(db, campaign_id, now=iso(now))
+            store.cancel_pending(db, campaign_id, now=now)
     return store.get_campaign(db, campaign_id)
 
 
@@ -286,7 +286,7 @@ def list_summaries(db: Database, *, now: datetime, default_tz: str,
 def dry_run(db: Database, campaign: Campaign, *, now: datetime,
             quiet: QuietHours = QUIET) -> list[Send]:
     """Who would get what and when at the campaign's next send."""
-    progress = store.series_state(db, campaign.id)[0] if campaign.id else {}
+    progress = store.series_state(db, campaign.id).progress if campaign.id else {}
     return sorted(upcoming(campaign, store.recipients(db), progress, now, quiet=quiet),
                   key=lambda s: (s.due_at, s.officer_id))
 

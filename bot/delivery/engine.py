@@ -24,7 +24,7 @@ from functools import partial
 from telegram import Bot
 
 from bot import metrics
-from bot.clock import iso, parse_iso, utcnow
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.delivery import scheduler
 from bot.delivery.planner import GRACE
@@ -108,11 +108,11 @@ class DeliveryEngine:
         return await self.sender.drain(now, until)
 
     async def _gauges(self, now: datetime) -> datetime | None:
-        count, oldest, nxt = await self.store.run(store_delivery.depth, iso(now))
-        metrics.OUTBOX_DEPTH.set(count)
-        metrics.SCHEDULER_LAG.set(
-            max(0.0, (now - parse_iso(oldest)).total_seconds()) if oldest else 0.0)
-        return parse_iso(nxt) if nxt else None
+        depth = await self.store.run(store_delivery.depth, now)
+        metrics.OUTBOX_DEPTH.set(depth.due)
+        oldest = depth.oldest_due
+        metrics.SCHEDULER_LAG.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        return depth.next_due
 
     async def _run(self) -> None:
         last_plan = last_acks = -1e9

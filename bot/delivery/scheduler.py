@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from bot.clock import iso
 from bot.delivery.acks import DEFAULT_ACK_DAYS, reask_sends, reminder_sends
 from bot.delivery.planner import (
     GRACE,
@@ -40,11 +39,10 @@ class PlanReport:
 def plan_acks(db: Database, now: datetime, *, quiet: QuietHours = QUIET,
               default_days: int = DEFAULT_ACK_DAYS) -> int:
     """Queue SOP re-asks after a version change and reminders of unacknowledged SOPs."""
-    now_s = iso(now)
     sends = reask_sends(store.stale_acks(db), now, quiet=quiet)
-    sends += reminder_sends(store.unacknowledged(db, now=now_s, default_days=default_days),
+    sends += reminder_sends(store.unacknowledged(db, now=now, default_days=default_days),
                             now, quiet=quiet)
-    return store.save_plan(db, sends, now=now_s) if sends else 0
+    return store.save_plan(db, sends, now=now) if sends else 0
 
 
 def plan_due(db: Database, now: datetime, *, grace: timedelta = GRACE,
@@ -52,15 +50,14 @@ def plan_due(db: Database, now: datetime, *, grace: timedelta = GRACE,
     report = PlanReport()
     if acks:
         report.planned += plan_acks(db, now, quiet=quiet)
-    now_s = iso(now)
 
     def everyone() -> Iterator[Recipient]:
         """Streamed afresh for each campaign: 100,000 officers are never all in memory."""
         return store.iter_recipients(db)
 
-    for campaign in store.due_broadcasts(db, now_s):
+    for campaign in store.due_broadcasts(db, now):
         sends = plan_broadcast(campaign, everyone(), now, grace=grace, quiet=quiet)
-        report.planned += store.save_plan(db, sends, now=now_s, campaign_id=campaign.id,
+        report.planned += store.save_plan(db, sends, now=now, campaign_id=campaign.id,
                                           broadcast_planned=True)
         report.campaigns += 1
 
@@ -69,19 +66,20 @@ def plan_due(db: Database, now: datetime, *, grace: timedelta = GRACE,
         if series_finished(campaign, now):
             store.set_campaign_status(db, campaign.id, "done")
             continue
-        progress, marks = store.series_state(db, campaign.id)
+        state = store.series_state(db, campaign.id)
         if zones is None:
             zones = officers.active_timezones(db)
         due = [tz for tz in zones
                if (day := latest_occurrence(campaign, tz, now)) is not None
-               and marks.get(tz, "") < day.isoformat()]
+               and state.marks.get(tz, "") < day.isoformat()]
         if not due:
             continue
-        plan = plan_series(campaign, everyone(), progress, marks, now, grace=grace, quiet=quiet)
-        report.planned += store.save_plan(db, plan.sends, now=now_s, campaign_id=campaign.id,
+        plan = plan_series(campaign, everyone(), state.progress, state.marks, now, grace=grace,
+                           quiet=quiet)
+        report.planned += store.save_plan(db, plan.sends, now=now, campaign_id=campaign.id,
                                           progress=plan.progress, marks=plan.marks)
         report.campaigns += 1
 
-    report.skipped = store.skip_missed(db, before=iso(now - grace), now=now_s)
+    report.skipped = store.skip_missed(db, before=now - grace, now=now)
     store.finish_broadcasts(db)
     return report

@@ -50,7 +50,6 @@ from telegram.error import (
 
 from bot import metrics
 from bot.chatkit.cards import CardSender
-from bot.clock import iso
 from bot.content import cardview
 from bot.content.render import telegram_length
 from bot.i18n import gettext_for
@@ -151,7 +150,7 @@ class _Recorder:
     async def flush(self) -> None:
         while self.pending:
             group, self.pending = self.pending, []
-            await self.store.run(store_delivery.finish, group, now=iso(self.now()))
+            await self.store.run(store_delivery.finish, group, now=self.now())
             self.commits += 1
             self.tally.unrecorded -= len(group)
             self.tally.commits += 1
@@ -221,7 +220,7 @@ class Sender:
             if outcome.status == "soon":
                 at = now() + timedelta(seconds=outcome.delay)
                 if stopping:  # no worker will take it: store it with its retry time
-                    recorder.add(Outcome(outcome.row, "retry", outcome.error, iso(at)))
+                    recorder.add(Outcome(outcome.row, "retry", outcome.error, at))
                     return
                 handle = loop.call_later(outcome.delay, requeue, outcome.row.id)
                 retrying[outcome.row.id] = (outcome.row, at, handle)
@@ -234,11 +233,11 @@ class Sender:
             for row_id in list(retrying):
                 row, at, handle = retrying.pop(row_id)
                 handle.cancel()
-                recorder.add(Outcome(row, "retry", "retry soon", iso(at)))
+                recorder.add(Outcome(row, "retry", "retry soon", at))
             while not queue.empty():
                 queued = queue.get_nowait()
                 if queued is not None:
-                    recorder.add(Outcome(queued, "retry", None, iso(now()), refund=True))
+                    recorder.add(Outcome(queued, "retry", None, now(), refund=True))
 
         async def worker() -> None:
             nonlocal busy
@@ -297,7 +296,7 @@ class Sender:
     async def _claim(self, now: datetime, limit: int) -> list[OutboxRow]:
         fresh = time.monotonic() - self.config.card_ttl
         known = {k for k, (t, _card) in self._cards.items() if t >= fresh}
-        rows, loaded = await self.store.run(_claim, now=iso(now), limit=limit, known=known)
+        rows, loaded = await self.store.run(_claim, now=now, limit=limit, known=known)
         stamp = time.monotonic()
         for key, card in loaded.items():
             self._cards[key] = (stamp, card)
@@ -324,7 +323,7 @@ class Sender:
                                          paid=cfg.allow_paid_broadcast)
         except RetryAfter as exc:  # the limiter retried and gave up
             seconds = math.ceil(retry_seconds(exc))
-            return Outcome(row, "retry", "RetryAfter", iso(now + timedelta(seconds=seconds)),
+            return Outcome(row, "retry", "RetryAfter", now + timedelta(seconds=seconds),
                            refund=True)
         except Forbidden as exc:
             return Outcome(row, "blocked", f"Forbidden: {exc.message}"[:200])
@@ -344,7 +343,7 @@ class Sender:
             delay = min(cfg.backoff_max, cfg.backoff_base * 2 ** max(
                 0, row.attempts - 1 - cfg.retry_soon))
             delay = math.ceil(delay * (0.5 + random.random()))  # stored to the second
-            return Outcome(row, "retry", name, iso(now + timedelta(seconds=delay)))
+            return Outcome(row, "retry", name, now + timedelta(seconds=delay))
         except Exception as exc:
             log.exception("outbox row %s: unexpected error", row.id)
             return Outcome(row, "failed", type(exc).__name__)
@@ -360,7 +359,7 @@ async def _wait(event: asyncio.Event, seconds: float) -> None:
             await event.wait()
 
 
-def _claim(db: Any, *, now: str, limit: int,
+def _claim(db: Any, *, now: datetime, limit: int,
            known: set[tuple[str, str]]) -> tuple[list[OutboxRow], dict[tuple[str, str], Any]]:
     """On the store thread: claim a batch and load the cards it needs that are not cached."""
     rows = store_delivery.claim_due(db, now=now, limit=limit)

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from sqlite_utils import Database
 
+from bot.clock import iso, parse_iso
 from bot.errors import NotFound
 from bot.store import officers
 from bot.store.events import Event, EventType, record
@@ -230,17 +231,17 @@ def set_campaign_status(db: Database, campaign_id: int, status: str) -> None:
     db.execute("UPDATE campaigns SET status = ? WHERE id = ?", [status, campaign_id])
 
 
-def cancel_pending(db: Database, campaign_id: int, *, now: str) -> int:
+def cancel_pending(db: Database, campaign_id: int, *, now: datetime) -> int:
     """Skip the campaign's rows not sent yet; return how many."""
     cur = db.execute(
         "UPDATE outbox SET status = 'skipped', error = 'cancelled', done_at = ? "
-        "WHERE campaign_id = ? AND status = 'pending'", [now, campaign_id])
+        "WHERE campaign_id = ? AND status = 'pending'", [iso(now), campaign_id])
     return cur.rowcount
 
 
-def due_broadcasts(db: Database, now: str) -> list[Campaign]:
+def due_broadcasts(db: Database, now: datetime) -> list[Campaign]:
     return _campaigns(db, "SELECT * FROM campaigns WHERE kind = 'broadcast' AND "
-                          "status = 'scheduled' AND send_at <= ? ORDER BY send_at", [now])
+                          "status = 'scheduled' AND send_at <= ? ORDER BY send_at", [iso(now)])
 
 
 # --- recipients and series state ---------------------------------------------------------------
@@ -265,27 +266,36 @@ def iter_recipients(db: Database, ids: Iterable[int] | None = None) -> Iterator[
     make = tuple.__new__  # NamedTuple._make is a Python-level call; 100,000 rows per pass
     texts: dict[tuple[object, ...], tuple[object, ...]] = {}
     while chunk := cur.fetchmany(RECIPIENT_CHUNK):
-        for row in chunk:
-            shared = row[1:]
+        for officer_id, role, region, port, language, timezone, paused in chunk:
+            shared: tuple[object, ...] = (role, region, port, language, timezone, paused)
             shared = texts.setdefault(shared, shared)
-            yield make(Recipient, (row[0], *shared))
+            yield make(Recipient, (officer_id, *shared))
 
 
 RECIPIENT_CHUNK = 2000
 
 
-def series_state(db: Database, campaign_id: int) -> tuple[dict[int, int], dict[str, str]]:
-    """(officer -> next position, time zone -> last occurrence planned)."""
+@dataclass(frozen=True, slots=True)
+class SeriesState:
+    """Where a series stands: each officer's next position in it, and per time zone the
+    last occurrence (local date, ISO) already planned."""
+
+    progress: dict[int, int]
+    marks: dict[str, str]
+
+
+def series_state(db: Database, campaign_id: int) -> SeriesState:
     progress = dict(db.conn.execute(
         "SELECT officer_id, next_position FROM series_progress WHERE campaign_id = ?",
         [campaign_id]).fetchall())
     marks = dict(db.conn.execute(
         "SELECT timezone, occurrence FROM series_marks WHERE campaign_id = ?",
         [campaign_id]).fetchall())
-    return progress, marks
+    return SeriesState(progress, marks)
 
 
-def save_plan(db: Database, sends: Iterable[Send], *, now: str, campaign_id: int | None = None,
+def save_plan(db: Database, sends: Iterable[Send], *, now: datetime,
+              campaign_id: int | None = None,
               progress: Mapping[int, int] | None = None, marks: Mapping[str, str] | None = None,
               broadcast_planned: bool = False) -> int:
     """Write planned sends (ignoring ones already there) and the series state, atomically.
@@ -295,13 +305,14 @@ def save_plan(db: Database, sends: Iterable[Send], *, now: str, campaign_id: int
     # A weekly send for 100,000 officers is a handful of groups of rows that differ only in the
     # officer: each group is one INSERT ... SELECT over a JSON array of officer ids (the loop
     # runs in SQLite, not in 100,000 bound statements).
+    created = iso(now)
     stamps: dict[datetime, str] = {}  # the same due time for thousands of rows: format it once
     # (item_key, campaign_id, card_id, kind, due_at, status, reason) -> officer ids
     groups: dict[tuple[str, int | None, str, str, str, str, str | None], list[int]] = {}
     for s in sends:
         due = stamps.get(s.due_at)
         if due is None:
-            due = stamps[s.due_at] = _iso(s.due_at)
+            due = stamps[s.due_at] = iso(s.due_at)
         key = (s.item_key, s.campaign_id, s.card_id, s.kind, due, s.status, s.reason)
         ids = groups.get(key)
         if ids is None:
@@ -315,8 +326,8 @@ def save_plan(db: Database, sends: Iterable[Send], *, now: str, campaign_id: int
                     "INSERT OR IGNORE INTO outbox (officer_id, item_key, campaign_id, card_id, "
                     "kind, due_at, status, error, created_at, done_at) "
                     "SELECT value, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM json_each(?)",
-                    [key_, cid, card, kind, due, status, reason, now,
-                     now if status != "pending" else None, part])
+                    [key_, cid, card, kind, due, status, reason, created,
+                     created if status != "pending" else None, part])
         added = db.conn.total_changes - before
         if campaign_id is not None and progress:
             by_position: dict[int, list[int]] = {}
@@ -337,7 +348,7 @@ def save_plan(db: Database, sends: Iterable[Send], *, now: str, campaign_id: int
                 "excluded.occurrence", [(campaign_id, tz, d) for tz, d in marks.items()])
         if campaign_id is not None and broadcast_planned:
             db.execute("UPDATE campaigns SET status = 'sending', planned_at = ? WHERE id = ?",
-                       [now, campaign_id])
+                       [created, campaign_id])
     return added
 
 
@@ -346,12 +357,6 @@ def _json_chunks(ids: list[int], size: int = 10_000) -> Iterator[str]:
     digit strings, would be held at once)."""
     for i in range(0, len(ids), size):
         yield "[" + ",".join(map(str, ids[i:i + size])) + "]"
-
-
-def _iso(dt: datetime | str) -> str:
-    from bot.clock import iso
-
-    return dt if isinstance(dt, str) else iso(dt)
 
 
 # --- the outbox ------------------------------------------------------------------------------
@@ -372,11 +377,12 @@ class OutboxRow:
     port: str | None
 
 
-def claim_due(db: Database, *, now: str, limit: int) -> list[OutboxRow]:
+def claim_due(db: Database, *, now: datetime, limit: int) -> list[OutboxRow]:
     """Claim up to `limit` due rows (status `sending`), at most one per officer.
 
     Rows of people no longer active are skipped; reminders of people who paused them too.
     """
+    when = iso(now)
     with db.atomic():
         cur = db.conn.execute(
             "SELECT o.id, o.officer_id, o.item_key, o.campaign_id, o.card_id, o.kind, o.due_at, "
@@ -385,17 +391,17 @@ def claim_due(db: Database, *, now: str, limit: int) -> list[OutboxRow]:
             "WHERE o.status = 'pending' AND o.due_at <= ? AND (o.campaign_id IS NULL OR "
             "o.campaign_id NOT IN (SELECT id FROM campaigns WHERE status = 'paused')) "
             "ORDER BY o.due_at, o.id LIMIT ?",
-            [now, limit * 2])
+            [when, limit * 2])
         claimed: list[OutboxRow] = []
         skipped: list[tuple[str, str, int]] = []
         seen: set[int] = set()
         for (row_id, officer_id, item_key, campaign_id, card_id, kind, due_at, attempts,
              language, role, region, port, status, paused) in cur.fetchall():
             if status != "active":
-                skipped.append(("officer not active", now, row_id))
+                skipped.append(("officer not active", when, row_id))
                 continue
             if paused and kind in ("reminder", "ack_reminder"):
-                skipped.append(("reminders paused", now, row_id))
+                skipped.append(("reminders paused", when, row_id))
                 continue
             if officer_id in seen or len(claimed) >= limit:
                 continue
@@ -420,23 +426,25 @@ class Outcome:
     row: OutboxRow  # `row.attempts`: the attempts made, this one included
     status: str  # sent | failed | blocked | retry (| soon: retried in memory, never stored)
     error: str | None = None
-    retry_at: str | None = None  # for `retry`: the new due time
+    retry_at: datetime | None = None  # for `retry`: the new due time
     refund: bool = False  # for `retry` after a 429: do not count the attempt
     delay: float = 0.0  # for `soon`: seconds until the retry
 
 
-def finish(db: Database, outcomes: Iterable[Outcome], *, now: str) -> None:
+def finish(db: Database, outcomes: Iterable[Outcome], *, now: datetime) -> None:
     """Record a batch of outcomes, their events, and block officers who blocked the bot."""
     outcomes = list(outcomes)
+    when = iso(now)
     with db.atomic():
         for o in outcomes:
             if o.status == "retry":
                 db.conn.execute("UPDATE outbox SET status = 'pending', due_at = ?, error = ?, "
                                 "attempts = ? WHERE id = ?",
-                                [o.retry_at, o.error, o.row.attempts - int(o.refund), o.row.id])
+                                [None if o.retry_at is None else iso(o.retry_at), o.error,
+                                 o.row.attempts - int(o.refund), o.row.id])
                 continue
             db.conn.execute("UPDATE outbox SET status = ?, error = ?, done_at = ?, attempts = ? "
-                            "WHERE id = ?", [o.status, o.error, now, o.row.attempts, o.row.id])
+                            "WHERE id = ?", [o.status, o.error, when, o.row.attempts, o.row.id])
             if o.status == "blocked":
                 officers.mark_blocked(db, o.row.officer_id)
             etype = {"sent": EventType.DELIVERED, "blocked": EventType.BLOCKED}.get(
@@ -453,19 +461,30 @@ def recover_inflight(db: Database) -> int:
                       "WHERE status = 'sending'").rowcount
 
 
-def skip_missed(db: Database, *, before: str, now: str) -> int:
+def skip_missed(db: Database, *, before: datetime, now: datetime) -> int:
     """Pending rows due before `before` (outside the grace window) become `skipped`."""
     return db.execute("UPDATE outbox SET status = 'skipped', error = 'missed: past the grace "
                       "window', done_at = ? WHERE status = 'pending' AND due_at < ?",
-                      [now, before]).rowcount
+                      [iso(now), iso(before)]).rowcount
 
 
-def depth(db: Database, now: str) -> tuple[int, str | None, str | None]:
-    """(rows due and waiting, oldest due time among them, next due time of any pending row)."""
-    due = db.conn.execute("SELECT count(*), min(due_at) FROM outbox "
-                          "WHERE status = 'pending' AND due_at <= ?", [now]).fetchone()
-    nxt = db.conn.execute("SELECT min(due_at) FROM outbox WHERE status = 'pending'").fetchone()
-    return due[0], due[1], nxt[0]
+@dataclass(frozen=True, slots=True)
+class Depth:
+    """The outbox at a moment: rows due and waiting, the oldest due time among them, and the
+    next due time of any pending row (None when there is none)."""
+
+    due: int
+    oldest_due: datetime | None
+    next_due: datetime | None
+
+
+def depth(db: Database, now: datetime) -> Depth:
+    due, oldest = db.conn.execute("SELECT count(*), min(due_at) FROM outbox "
+                                  "WHERE status = 'pending' AND due_at <= ?",
+                                  [iso(now)]).fetchone()
+    (nxt,) = db.conn.execute(
+        "SELECT min(due_at) FROM outbox WHERE status = 'pending'").fetchone()
+    return Depth(due, parse_iso(oldest) if oldest else None, parse_iso(nxt) if nxt else None)
 
 
 def finish_broadcasts(db: Database) -> None:
@@ -494,23 +513,40 @@ def outbox_rows(db: Database, *, campaign_id: int | None = None,
 
 # --- acknowledgements (reads the engagement and cards tables) ----------------------------------
 
-def stale_acks(db: Database) -> list[tuple[int, str, str, str]]:
-    """(officer, card, current version, time zone) for active officers who acknowledged an
-    older version of an SOP and not the current one."""
-    return db.conn.execute(
+class StaleAck(NamedTuple):  # a NamedTuple: a new SOP version can make one per officer
+    """An active officer who acknowledged an older version of an SOP and not the current one."""
+
+    officer_id: int
+    card_id: str
+    version: str  # the card's current version
+    timezone: str
+
+
+def stale_acks(db: Database) -> list[StaleAck]:
+    rows = db.conn.execute(
         "SELECT DISTINCT a.officer_id, c.id, c.version, o.timezone FROM acks a "
         "JOIN cards c ON c.id = a.card_id AND c.kind = 'sop' AND a.version != c.version "
         "JOIN officers o ON o.id = a.officer_id AND o.status = 'active' "
         "WHERE NOT EXISTS (SELECT 1 FROM acks b WHERE b.officer_id = a.officer_id "
         "AND b.card_id = c.id AND b.version = c.version)").fetchall()
+    return list(map(StaleAck._make, rows))
 
 
-def unacknowledged(db: Database, *, now: str,
-                   default_days: int) -> list[tuple[int, str, str, str, int | None]]:
-    """(officer, card, version, time zone, campaign) for SOPs delivered at least N days ago
-    (the campaign's `ack_days`, else `default_days`) that the officer has not acknowledged
-    in their current version, and who got no acknowledgement reminder for it yet."""
-    return db.conn.execute(
+class Unacknowledged(NamedTuple):
+    """An SOP delivered to an active officer who has not acknowledged its current version
+    in time, and got no acknowledgement reminder for it yet."""
+
+    officer_id: int
+    card_id: str
+    version: str  # the card's current version
+    timezone: str
+    campaign_id: int | None  # the campaign that delivered it (the latest), if any
+
+
+def unacknowledged(db: Database, *, now: datetime, default_days: int) -> list[Unacknowledged]:
+    """SOPs delivered at least N days before `now` (the campaign's `ack_days`, else
+    `default_days`) and not acknowledged in their current version."""
+    rows = db.conn.execute(
         "SELECT x.officer_id, x.card_id, c.version, o.timezone, max(x.campaign_id) FROM outbox x "
         "JOIN cards c ON c.id = x.card_id AND c.kind = 'sop' "
         "JOIN officers o ON o.id = x.officer_id AND o.status = 'active' "
@@ -522,4 +558,5 @@ def unacknowledged(db: Database, *, now: str,
         "AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.officer_id = x.officer_id "
         "AND r.kind = 'ack_reminder' AND r.card_id = x.card_id "
         "AND r.item_key LIKE 'ackrem:' || x.card_id || ':%') "
-        "GROUP BY x.officer_id, x.card_id", [now, default_days]).fetchall()
+        "GROUP BY x.officer_id, x.card_id", [iso(now), default_days]).fetchall()
+    return list(map(Unacknowledged._make, rows))

@@ -13,10 +13,12 @@ nothing leads back to a person (content gaps):
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlite_utils import Database
 
+from bot.clock import iso
 from bot.store.filters import EVERYONE, QUERY_TEXTS, Filters, where
 
 
@@ -38,7 +40,7 @@ class EventType(StrEnum):
 @dataclass(frozen=True)
 class Event:
     type: EventType
-    at: str
+    at: datetime
     officer_id: int | None = None
     role: str | None = None
     region: str | None = None
@@ -120,13 +122,14 @@ QUERY_TEXT_LIMIT = 200
 def record(db: Database, event: Event) -> None:
     row = asdict(event)
     row["type"] = str(event.type)
+    row["at"] = iso(event.at)
     if event.type == EventType.QUERY:
         row["officer_id"] = None  # by construction: a question is never tied to a person
     db.table("events").insert(row)
 
 
 def log_query(db: Database, *, normalized: str, results: int, lang: str | None,
-              at: str, region: str | None = None) -> None:
+              at: datetime, region: str | None = None) -> None:
     """Count a normalised query text for content-gap reports, on its day (UTC).
 
     Kept without any person, region or time of day (`region` is accepted and ignored)."""
@@ -136,7 +139,7 @@ def log_query(db: Database, *, normalized: str, results: int, lang: str | None,
         "INSERT INTO query_texts (day, lang, normalized, asked, zero) VALUES (?, ?, ?, 1, ?) "
         "ON CONFLICT (day, lang, normalized) DO UPDATE SET asked = asked + 1, "
         "zero = zero + excluded.zero",
-        [at[:10], lang or "", text, int(results == 0)],
+        [iso(at)[:10], lang or "", text, int(results == 0)],
     )
 
 
