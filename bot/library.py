@@ -33,7 +33,7 @@ def check_folder(folder: Path | str, shown: str | None = None,
     return result
 
 
-def import_folder(db: Database, folder: Path | str, now: datetime | str,
+def import_folder(db: Database, folder: Path | str, now: datetime,
                   shown: str | None = None, progress: Progress | None = None
                   ) -> tuple[ImportReport, CheckResult]:
     """Check `folder` and load it: the store ends up holding exactly the folder's cards (cards

@@ -49,7 +49,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def main(officers: int, rounds: int, content: Path | None) -> None:
-    from bot.clock import iso, utcnow
+    from bot.clock import utcnow
     from bot.config import Settings
     from bot.library import import_folder
     from bot.runtime import Runtime
@@ -66,7 +66,7 @@ async def main(officers: int, rounds: int, content: Path | None) -> None:
         if content is None:
             write_demo_content(folder)
         store = Store.open(Path(tmp) / "bench.db")
-        import_folder(store.db, folder, iso(utcnow()))
+        import_folder(store.db, folder, utcnow())
         async with Emulator() as emu:
             settings = Settings(bot_token=emu.bot.token, api_url=emu.base_url,
                                 db=Path(tmp) / "bench.db")
@@ -75,7 +75,7 @@ async def main(officers: int, rounds: int, content: Path | None) -> None:
             try:
                 users = []
                 for _ in range(officers):
-                    invite = create_invite(store.db, now=iso(utcnow()))
+                    invite = create_invite(store.db, now=utcnow())
                     user = ChatUser(emu, emu.add_user())
                     await user.ask(f"/start {invite.code}", timeout=30)
                     users.append(user)

@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -156,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         model = semantic.encoder()
         semantic.reset(None, "missing")  # the lexical index first; vectors below
         start = time.perf_counter()
-        import_cards(db, cards, "2026-01-01T00:00:00+00:00")
+        import_cards(db, cards, datetime(2026, 1, 1, tzinfo=UTC))
         loaded = time.perf_counter()
         rebuild_index(db)
         indexed = time.perf_counter()

@@ -39,6 +39,7 @@ import sys
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,7 +132,7 @@ def semantic_ids(db, q: str, lang: str) -> list[str]:
 def open_corpus(tmp: str, corpus: Path) -> Store:
     semantic.preload(VECTORS)
     store = Store.open(Path(tmp) / "eval.db")
-    import_folder(store.db, corpus, "2026-01-01T00:00:00+00:00")
+    import_folder(store.db, corpus, datetime(2026, 1, 1, tzinfo=UTC))
     search_store.plain_build(store.db)
     return store
 

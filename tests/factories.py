@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.clock import iso
 from bot.content.model import Card, Kind
 from bot.store import officers
 
@@ -96,19 +95,18 @@ def stored_card(kind: Kind = Kind.PRACTICE, **changes: Any) -> Card:
     return Card(**values)
 
 
-def add_officer(db: Any, *user_ids: int, now: datetime | str, language: str = "es",
+def add_officer(db: Any, *user_ids: int, now: datetime, language: str = "es",
                 timezone: str = "America/Mexico_City", emulator: Any = None,
                 **invite: Any) -> None:
     """Enroll `user_ids` through one new invite (`invite` goes to `create_invite`: `region`,
     `port`, `role`...). With `emulator`, each also exists there and has started the bot, so
     sends to them are delivered. Use `store.run(add_officer, ...)` from async code."""
-    at = now if isinstance(now, str) else iso(now)
     if isinstance(invite.get("role"), str):
         invite["role"] = officers.Role(invite["role"])
-    created = officers.create_invite(db, now=at, **invite)
+    created = officers.create_invite(db, now=now, **invite)
     for uid in user_ids:
         result, _ = officers.enroll(db, uid, created.code, language=language, timezone=timezone,
-                                    now=at)
+                                    now=now)
         assert result in (officers.EnrollResult.ENROLLED, officers.EnrollResult.REJOINED), result
         if emulator is not None:
             emulator.add_user(uid)

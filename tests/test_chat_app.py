@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ def write_content(folder: Path, version: str = "1") -> None:
 def content(store: Store, tmp_path: Path) -> Path:
     folder = tmp_path / "messages"
     write_content(folder)
-    import_folder(store.db, folder, iso(utcnow()))
+    import_folder(store.db, folder, utcnow())
     return folder
 
 
@@ -104,9 +105,9 @@ async def test_a_spanish_speaker_is_welcomed_in_spanish_and_start_again_shows_th
 
 async def test_unknown_expired_and_used_up_codes_get_a_clear_bilingual_answer(
         bot_runtime, chat_user, store: Store) -> None:
-    expired = officers.create_invite(store.db, expires_at="2020-01-01T00:00:00+00:00",
-                                     now="2019-12-01T00:00:00+00:00")
-    once = officers.create_invite(store.db, max_uses=1, now=iso(utcnow()))
+    expired = officers.create_invite(store.db, expires_at=datetime(2020, 1, 1, tzinfo=UTC),
+                                     now=datetime(2019, 12, 1, tzinfo=UTC))
+    once = officers.create_invite(store.db, max_uses=1, now=utcnow())
     first, second, third = chat_user(), chat_user(), chat_user()
     await first.ask(f"/start {once.code}")
     unknown = await second.ask("/start nope")
@@ -259,7 +260,7 @@ async def test_an_sop_is_acknowledged_and_asked_again_after_its_version_changes(
     before_change = await _open_sop(user, emulator)
     assert "✅ Leído y entendido" not in before_change.button_texts
     write_content(content, version="2")
-    import_folder(store.db, content, iso(utcnow()))
+    import_folder(store.db, content, utcnow())
     updated = await _open_sop(user, emulator)
     assert "cambió después de que lo confirmaste" in updated.text
     assert "✅ Leído y entendido" in updated.button_texts
@@ -273,7 +274,7 @@ async def test_a_read_and_understood_button_of_an_old_version_shows_the_new_one(
     user = await enroll()
     old = await _open_sop(user, emulator)
     write_content(content, version="2")
-    import_folder(store.db, content, iso(utcnow()))
+    import_folder(store.db, content, utcnow())
     answer = await user.tap(old, "✅ Leído y entendido")
     assert "se actualizó" in answer["text"] and answer["show_alert"]
     fresh = await user.next()
@@ -430,7 +431,7 @@ async def test_someone_who_left_comes_back_with_a_new_invitation(
     user = await enroll()
     ask = await user.ask("/baja")
     await tap_edit(user, emulator, ask, "conservar")
-    invite = officers.create_invite(store.db, now=iso(utcnow()))
+    invite = officers.create_invite(store.db, now=utcnow())
     back = await user.ask(f"/start {invite.code}")
     assert "¡Te damos la bienvenida a Pregonero!" in back.text
     assert officers.get_officer(store.db, user.id).status == officers.Status.ACTIVE
@@ -535,7 +536,7 @@ async def test_a_mistyped_command_gets_the_command_it_probably_meant(enroll) -> 
 
 async def test_an_invitation_link_pasted_into_the_chat_enrolls_like_opening_it(
         bot_runtime, chat_user, store: Store) -> None:
-    invite = officers.create_invite(store.db, now=iso(utcnow()))
+    invite = officers.create_invite(store.db, now=utcnow())
     user = chat_user()
     reply = await user.ask(f"https://t.me/PregoneroTestBot?start={invite.code}")
     assert "¡Te damos la bienvenida a Pregonero!" in reply.text

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.chat.searching import PAGE_SIZE, Result, Results, results_view
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.library import import_folder
 from bot.store import Store
 from bot.testkit.emulator import Emulator
@@ -23,7 +23,7 @@ def content(store: Store, tmp_path: Path) -> Path:
     for i in range(7):
         write_card(folder, f"frontera/garita-{i}.es.md", title=f"Revisión en garita {i}",
                    keywords=["garita"], body=f"Paso {i} de la revisión en garita.")
-    import_folder(store.db, folder, iso(utcnow()))
+    import_folder(store.db, folder, utcnow())
     return folder
 
 
@@ -163,7 +163,7 @@ async def test_more_on_an_older_search_says_it_expired_instead_of_showing_the_ne
         (content / "frontera" / f"aduana-{i}.es.md").write_text(
             f"---\ntitle: Control en aduana {i}\nkind: practice\nkeywords: [aduana]\n---\n"
             f"Paso {i} del control en aduana.\n", encoding="utf-8")
-    import_folder(store.db, content, iso(utcnow()))
+    import_folder(store.db, content, utcnow())
     user = await enroll()
     older = await user.ask("garita")
     await user.ask("aduana")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -61,7 +62,8 @@ def test_a_staff_invite_without_uses_reads_as_english(cli) -> None:
 def test_invite_list_shows_a_used_up_invite_as_used_up(cli, store: Store) -> None:
     code = json.loads(cli("invite", "create", "--uses", "1", "--json").out)["code"]
     result, _ = officers.enroll(store.db, 4242, code, language="es",
-                                timezone="America/Mexico_City", now="2026-01-01T00:00:00Z")
+                                timezone="America/Mexico_City",
+                                now=datetime(2026, 1, 1, tzinfo=UTC))
     assert result == officers.EnrollResult.ENROLLED
     out = cli("invite", "list")
     line = next(x for x in out.out.splitlines() if x.startswith(code))

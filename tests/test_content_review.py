@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.content.check import check_folder
 from bot.content.contacts import directory_topics, select, visible_topic
 from bot.library import import_folder
@@ -222,7 +222,7 @@ def test_contacts_are_chosen_by_the_officers_region():
 
 async def test_an_officer_gets_the_national_and_their_regions_contacts(
         enroll, store: Store, folder) -> None:
-    import_folder(store.db, folder, iso(utcnow()))
+    import_folder(store.db, folder, utcnow())
     south = await enroll(region="sur")
     listing = await south.ask("/directorio")
     assert "A quién llamar" in listing.text

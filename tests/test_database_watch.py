@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.library import import_folder
 from bot.store.officers import create_invite
 from bot.testkit.client import ChatUser
@@ -66,7 +66,7 @@ async def test_a_full_disk_still_gets_answers_and_turns_healthz_unhealthy(
         emulator, store, small_disk, runtime_factory, caplog):
     import_folder(store.db, ROOT / "messages", utcnow())
     runtime = await runtime_factory(with_web=True)
-    code = (await store.run(create_invite, now=iso(utcnow()))).code
+    code = (await store.run(create_invite, now=utcnow())).code
     officer = ChatUser(emulator, emulator.add_user(7301, "Agente", "es"))
     await officer.ask(f"/start {code}", timeout=10)
     async with aiohttp.ClientSession() as http:
@@ -93,7 +93,7 @@ async def test_a_full_disk_still_gets_answers_and_turns_healthz_unhealthy(
 
 def test_a_read_only_database_is_one_line_for_every_writing_verb(store, small_disk, tmp_path,
                                                                   cli, monkeypatch):
-    create_invite(store.db, now=iso(utcnow()))
+    create_invite(store.db, now=utcnow())
     store.close()
     view = tmp_path / "ro"
     view.mkdir()

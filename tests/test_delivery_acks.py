@@ -11,7 +11,6 @@ import pytest
 import pytest_asyncio
 from telegram import Bot
 
-from bot.clock import iso
 from bot.delivery import campaigns
 from bot.delivery.acks import reask_sends, reminder_sends, version_tag
 from bot.delivery.engine import DeliveryEngine
@@ -56,7 +55,7 @@ async def test_a_new_sop_version_re_asks_officers_who_confirmed_the_old_one(
         store, emulator, engine, folder) -> None:
     add_officer(store.db, 1, 2, now=NOW, emulator=emulator)
     old = cards.get_card(store.db, "nna", "es").version
-    engagement.acknowledge(store.db, 1, "nna", old, at=iso(NOW))
+    engagement.acknowledge(store.db, 1, "nna", old, at=NOW)
     write_sop(folder, "Segunda versión: cambió el paso 3.")
     import_folder(store.db, folder, NOW)
     assert cards.get_card(store.db, "nna", "es").version != old
@@ -77,7 +76,7 @@ async def test_one_reminder_after_n_days_without_acknowledgement(
     await engine.tick(NOW)
     assert dict(emulator.stats.delivered) == {1: 1, 2: 1}
     version = cards.get_card(store.db, "nna", "es").version
-    engagement.acknowledge(store.db, 2, "nna", version, at=iso(NOW + timedelta(days=1)))
+    engagement.acknowledge(store.db, 2, "nna", version, at=NOW + timedelta(days=1))
 
     await engine.tick(NOW + timedelta(days=6))
     assert dict(emulator.stats.delivered) == {1: 1, 2: 1}

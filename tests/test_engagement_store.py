@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from bot.clock import iso
 from bot.store import Store, engagement, officers
 from tests.factories import add_officer
 
-NOW = "2026-11-28T12:00:00+00:00"
-LATER = "2026-12-05T12:00:00+00:00"
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+LATER = datetime(2026, 12, 5, 12, tzinfo=UTC)
 
 
 def _officer(store: Store, user: int = 10, region: str = "norte") -> None:
@@ -25,7 +28,7 @@ def test_feedback_keeps_the_latest_opinion_per_officer_and_card(store: Store) ->
 def test_only_the_first_quiz_answer_counts(store: Store) -> None:
     _officer(store)
     first, new = engagement.answer_quiz(store.db, 10, "q1", 2, False, at=NOW)
-    assert new and first == engagement.QuizAnswer(2, False, NOW)
+    assert new and first == engagement.QuizAnswer(2, False, iso(NOW))
     again, new = engagement.answer_quiz(store.db, 10, "q1", 1, True, at=LATER)
     assert not new and again == first
 
@@ -34,10 +37,10 @@ def test_acks_are_tied_to_a_version_and_the_latest_is_shown(store: Store) -> Non
     _officer(store)
     _officer(store, 11, region="sur")
     engagement.acknowledge(store.db, 10, "sop", "v1", at=NOW)
-    assert engagement.acknowledge(store.db, 10, "sop", "v1", at=LATER).at == NOW
+    assert engagement.acknowledge(store.db, 10, "sop", "v1", at=LATER).at == iso(NOW)
     engagement.acknowledge(store.db, 10, "sop", "v2", at=LATER)
     engagement.acknowledge(store.db, 11, "sop", "v2", at=LATER)
-    assert engagement.latest_ack(store.db, 10, "sop") == engagement.Ack("v2", LATER)
+    assert engagement.latest_ack(store.db, 10, "sop") == engagement.Ack("v2", iso(LATER))
     assert engagement.acked_officer_ids(store.db, "sop", "v1") == {10}
     assert engagement.acked_officer_ids(store.db, "sop", "v2") == {10, 11}
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from telegram.error import RetryAfter
 
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.library import import_folder
 from bot.store import Store, officers
 from bot.telegram_limiter import BULK, CATCH_UP, FloodLimiter, limited_bot
@@ -215,7 +215,7 @@ async def test_an_officer_who_sends_five_messages_in_a_second_gets_five_answers(
 async def test_three_hundred_officers_scanning_the_poster_are_all_welcomed_within_30s(
         bot_runtime, emulator: Emulator, store: Store) -> None:
     loop = asyncio.get_running_loop()
-    invite = await store.run(officers.create_invite, now=iso(utcnow()))
+    invite = await store.run(officers.create_invite, now=utcnow())
     users = [ChatUser(emulator, emulator.add_user(800_000 + i)) for i in range(300)]
     start = loop.time()
     for i, user in enumerate(users):  # 300 scans over three seconds

@@ -1,5 +1,6 @@
 """The glossary as data: base file shipped in the package, content folder file, validation."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.search import check_glossary, glossary, import_glossary, search
@@ -89,8 +90,8 @@ def test_a_content_glossary_entry_extends_search_without_code(store, tmp_path: P
     folder = write_cards(tmp_path / "messages")
     from bot.library import import_folder
 
-    import_folder(store.db, folder, "2026-01-01T00:00:00+00:00")
+    import_folder(store.db, folder, datetime(2026, 1, 1, tzinfo=UTC))
     assert not search(store.db, "chiringuito", "es").answered
     (folder / "glossary.yml").write_text("- es: [chiringuito, pasaporte]\n", encoding="utf-8")
-    import_folder(store.db, folder, "2026-01-01T00:00:00+00:00")
+    import_folder(store.db, folder, datetime(2026, 1, 1, tzinfo=UTC))
     assert search(store.db, "chiringuito", "es").hits[0].card_id == "revision-pasaporte"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.library import import_folder
 from bot.runtime import SECRET_HEADER, webhook_path
 from bot.store import Store, inbox
@@ -56,7 +56,7 @@ def test_handled_updates_are_pruned_after_two_days(store):
 
 
 async def _officer(emulator: Emulator, store: Store, user_id: int) -> ChatUser:
-    code = (await store.run(create_invite, now=iso(utcnow()))).code
+    code = (await store.run(create_invite, now=utcnow())).code
     officer = ChatUser(emulator, emulator.add_user(user_id, "Agente", "es"))
     await officer.ask(f"/start {code}")
     return officer

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.library import import_folder
 from bot.store import Store
 from bot.store.officers import create_invite
@@ -61,7 +61,7 @@ async def test_kill_9_with_questions_in_flight_loses_none_and_answers_each_once(
            "PREGONERO_DB": str(db_path), "PREGONERO_WEB": f"127.0.0.1:{free_port()}"}
     officers = []
     for n in range(5):
-        invite = create_invite(store.db, now=iso(utcnow()))
+        invite = create_invite(store.db, now=utcnow())
         officers.append((ChatUser(emulator, emulator.add_user(6200 + n, "Agente", "es")),
                          invite.code))
     first = await _start(env)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from bot.clock import parse_iso
+from datetime import UTC, datetime
+
 from bot.store import Store, officers
 from bot.store.events import Event, EventType, record
 
-NOW = "2026-11-28T12:00:00+00:00"
-LATER = "2026-12-30T12:00:00+00:00"
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+LATER = datetime(2026, 12, 30, 12, tzinfo=UTC)
 
 
-def _enroll(store: Store, user: int, code: str, now: str = NOW):
+def _enroll(store: Store, user: int, code: str, now: datetime = NOW):
     return officers.enroll(store.db, user, code, language="es",
                            timezone="America/Mexico_City", now=now)
 
@@ -28,7 +29,8 @@ def test_a_valid_code_enrolls_with_the_invite_role_and_place(store: Store) -> No
 
 def test_unusable_codes_are_refused_with_their_reason(store: Store) -> None:
     once = officers.create_invite(store.db, max_uses=1, now=NOW)
-    expiring = officers.create_invite(store.db, expires_at="2026-12-01T00:00:00+00:00", now=NOW)
+    expiring = officers.create_invite(store.db, expires_at=datetime(2026, 12, 1, tzinfo=UTC),
+                                       now=NOW)
     revoked = officers.create_invite(store.db, now=NOW)
     officers.revoke_invite(store.db, revoked.code, now=NOW)
     assert _enroll(store, 1, once.code)[0] == officers.EnrollResult.ENROLLED
@@ -50,7 +52,7 @@ def test_leaving_keeps_history_and_a_new_code_brings_the_officer_back(store: Sto
 def test_forgetting_deletes_the_person_and_detaches_their_events(store: Store) -> None:
     inv = officers.create_invite(store.db, region="sur", now=NOW)
     _enroll(store, 8, inv.code)
-    record(store.db, Event(EventType.ENROLLED, parse_iso(NOW), officer_id=8, region="sur"))
+    record(store.db, Event(EventType.ENROLLED, NOW, officer_id=8, region="sur"))
     officers.forget(store.db, 8)
     assert officers.get_officer(store.db, 8) is None
     rows = list(store.db.query("SELECT officer_id, region FROM events"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.store import Store
 from bot.store.officers import create_invite
 from bot.testkit.client import ChatUser
@@ -53,7 +53,7 @@ async def test_the_run_process_serves_officers_and_delivers_a_cli_broadcast(
     }
     code, _, err = await _pregonero(env, "content", "import", "messages")
     assert code == 0, err
-    invite = create_invite(store.db, now=iso(utcnow()))
+    invite = create_invite(store.db, now=utcnow())
 
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env, cwd=ROOT,

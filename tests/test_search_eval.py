@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -167,7 +168,7 @@ def test_several_query_files_are_reported_one_by_one_in_one_run():
 @pytest.fixture(scope="module")
 def corpus_db(tmp_path_factory):
     store = Store.open(tmp_path_factory.mktemp("eval") / "eval.db")
-    import_folder(store.db, EVAL / "corpus", "2026-01-01T00:00:00+00:00")
+    import_folder(store.db, EVAL / "corpus", datetime(2026, 1, 1, tzinfo=UTC))
     yield store.db
     store.close()
 

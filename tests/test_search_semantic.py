@@ -115,7 +115,7 @@ def test_a_second_import_embeds_only_the_changed_card(model, tmp_path):
             card.write_text(card.read_text(encoding="utf-8").replace(
                 "---\n", "---\n", 2) + "\n\nPide ayuda a tiempo: no esperes a no poder más.\n",
                 encoding="utf-8")
-            import_folder(store.db, folder, "2026-01-02T00:00:00+00:00")
+            import_folder(store.db, folder, datetime(2026, 1, 2, tzinfo=UTC))
         finally:
             semantic.reset(model)
         assert embedded and all(t.startswith("Autocuidado") for t in embedded)

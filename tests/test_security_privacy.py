@@ -153,7 +153,7 @@ def _leave_traces(store: Store, user_id: int) -> None:
 
     db = store.db
     officers.ensure_admin(db, user_id, language="es", timezone="America/Mexico_City",
-                          now=iso(W10))
+                          now=W10)
     for other in range(1, 400):  # neighbours on both sides of the id, for index pages
         db["officers"].insert({"id": user_id - 200 + other * (1 if other < 200 else 3),
                                "language": "es", "role": "officer", "region": "norte",
@@ -230,11 +230,11 @@ def test_a_session_of_someone_who_left_does_not_come_back_when_they_return(store
         store.db, web_store.create_login_token(store.db, ADMIN_ID, now=NOW), now=NOW)
     pending = web_store.create_login_token(store.db, ADMIN_ID, now=NOW)
     if how == "leave":
-        officers.leave(store.db, ADMIN_ID, now=iso(NOW))
+        officers.leave(store.db, ADMIN_ID, now=NOW)
         invite = officers.create_invite(store.db, role=officers.Role.ADMIN, max_uses=1,
-                                        now=iso(NOW))
+                                        now=NOW)
         result, _ = officers.enroll(store.db, ADMIN_ID, invite.code, language="es",
-                                    timezone="America/Mexico_City", now=iso(NOW))
+                                    timezone="America/Mexico_City", now=NOW)
         assert result == officers.EnrollResult.REJOINED
     elif how == "blocked":
         officers.mark_blocked(store.db, ADMIN_ID)

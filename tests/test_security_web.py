@@ -6,6 +6,7 @@ Every test here reproduces something that worked before (issue: security and pri
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -137,9 +138,9 @@ async def test_an_invite_region_that_is_a_formula_is_refused(client, store):
         assert "norte" in await response.text()  # the example in the message
     assert not [i for i in officers.list_invites(store.db) if i.region and "=" in i.region]
     with pytest.raises(officers.InvalidInput):
-        officers.create_invite(store.db, region=EVIL, now="2026-03-01T00:00:00+00:00")
+        officers.create_invite(store.db, region=EVIL, now=datetime(2026, 3, 1, tzinfo=UTC))
     inv = officers.create_invite(store.db, region=" Norte ", port="Tijuana",
-                                 now="2026-03-01T00:00:00+00:00")
+                                 now=datetime(2026, 3, 1, tzinfo=UTC))
     assert (inv.region, inv.port) == ("norte", "tijuana")
 
 

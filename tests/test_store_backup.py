@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import bot.store
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.errors import DatabaseError, InvalidInput
 from bot.store import Store, officers
 from bot.store.backup import backup
@@ -29,7 +29,7 @@ def _invites(path: Path) -> int:
 
 def test_a_backup_holds_what_was_committed_while_the_store_stays_open(store, tmp_path):
     for _ in range(3):
-        officers.create_invite(store.db, now=iso(utcnow()))
+        officers.create_invite(store.db, now=utcnow())
     # the writes sit in the -wal file, not yet in the main file: a plain cp would miss them
     assert (tmp_path / "pregonero.db-wal").stat().st_size > 0
     result = backup(store.path, tmp_path / "copy.db", utcnow())
@@ -41,7 +41,7 @@ def test_a_backup_holds_what_was_committed_while_the_store_stays_open(store, tmp
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     conn.close()
     # the store goes on writing
-    officers.create_invite(store.db, now=iso(utcnow()))
+    officers.create_invite(store.db, now=utcnow())
 
 
 def test_backup_refuses_to_overwrite_unless_forced_and_names_files_in_a_folder(store, tmp_path):
@@ -70,7 +70,7 @@ def test_backup_of_a_missing_or_foreign_database_is_refused(tmp_path):
 
 
 def test_the_backup_verb_prints_path_and_bytes_as_json(store, cli, tmp_path):
-    officers.create_invite(store.db, now=iso(utcnow()))
+    officers.create_invite(store.db, now=utcnow())
     out = cli("backup", str(tmp_path / "b.db"), "--json")
     assert out.code == 0, out.err
     data = json.loads(out.out)

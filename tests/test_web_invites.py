@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.store import kv, officers
@@ -83,7 +85,7 @@ async def test_an_active_invites_qr_code_downloads_as_a_large_svg_to_print(clien
 async def test_the_qr_download_is_for_admins_only(client, store):
     from tests.web_helpers import COMMS_ID
 
-    code = officers.create_invite(store.db, now="2026-03-18T12:00:00+00:00").code
+    code = officers.create_invite(store.db, now=datetime(2026, 3, 18, 12, tzinfo=UTC)).code
     assert (await client.get(f"/invites/{code}/qr.svg")).status == 401
     await sign_in(client, store, COMMS_ID)
     assert (await client.get(f"/invites/{code}/qr.svg")).status == 403

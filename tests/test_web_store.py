@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.store import officers
 from bot.store import web as web_store
@@ -53,7 +53,7 @@ def test_a_session_ends_when_its_person_loses_the_role_or_leaves(store):
     seed(store.db)
     token = web_store.create_login_token(store.db, COMMS_ID, now=NOW)
     cookie, _ = web_store.redeem_login_token(store.db, token, now=NOW)
-    officers.leave(store.db, COMMS_ID, now="2026-03-18T13:00:00+00:00")
+    officers.leave(store.db, COMMS_ID, now=datetime(2026, 3, 18, 13, tzinfo=UTC))
     assert web_store.get_session(store.db, cookie, now=NOW) is None
 
 

@@ -12,7 +12,7 @@ from bot.chat.opening import load_card, refresh_card, render_for
 from bot.chat.track import track
 from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer, stale_text
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.content.cardview import CardContext, version_tag
 from bot.store import engagement
 from bot.store.events import EventType
@@ -39,7 +39,7 @@ async def acknowledge(update: Update, context: ChatContext, officer: Officer,
         return
     before = await context.store.run(engagement.latest_ack, officer.id, card.id)
     await context.store.run(engagement.acknowledge, officer.id, card.id, card.version,
-                            at=iso(utcnow()))
+                            at=utcnow())
     if before is None or before.version != card.version:
         await track(context, EventType.ACK, card_id=card.id, value=card.version)
     await answer(update, "✓ " + _("Recorded: read and understood. Thank you!"))

@@ -53,7 +53,7 @@ from bot.chatkit.context import (
     store_of,
 )
 from bot.chatkit.ui import Route, button_handler
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.store import Store, kv, officers
 from bot.telegram_limiter import FloodLimiter
@@ -162,7 +162,7 @@ async def on_start(application: Application) -> None:
     bot = application.bot
     if bot.username:
         await store.run(kv.put, "bot_username", bot.username)
-    now = iso(utcnow())
+    now = utcnow()
     for admin_id in settings.admins:
         # Someone who never wrote to the bot cannot be messaged by it: they become an admin on
         # their first update (the gate), in their app's language. Known ones are made admins.

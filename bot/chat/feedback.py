@@ -8,7 +8,7 @@ from telegram.error import BadRequest
 from bot.chat.track import track
 from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.content.cardview import feedback_marked
 from bot.store import cards, engagement
 from bot.store.events import EventType
@@ -28,7 +28,7 @@ async def give_feedback(update: Update, context: ChatContext, officer: Officer,
         return
     value = VALUES[flag]
     await context.store.run(engagement.set_feedback, officer.id, card_id, value,
-                            at=iso(utcnow()))
+                            at=utcnow())
     await track(context, EventType.FEEDBACK, card_id=card_id, value=value)
     await answer(update, _("Thank you! Your opinion helps improve the guides.") if flag == "y"
                  else _("Thank you! We will use your opinion to improve this guide."))

@@ -23,7 +23,7 @@ from bot.chat.menus import set_chat_menu
 from bot.chatkit.commands import parse_command
 from bot.chatkit.context import ChatContext
 from bot.chatkit.ui import bilingual
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.i18n import N_, normalize_lang
 from bot.metrics import UPDATES_HANDLED
 from bot.store import officers
@@ -127,7 +127,7 @@ async def gate(update: Update, context: ChatContext) -> None:
         context.just_joined = await store.run(officers.get_officer, user.id) is None
         officer = await store.run(
             officers.ensure_admin, user.id, language=normalize_lang(user.language_code),
-            timezone=settings.timezone, now=iso(utcnow()),
+            timezone=settings.timezone, now=utcnow(),
         )
         await set_chat_menu(context.bot, officer)
     context.officer = officer

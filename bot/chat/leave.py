@@ -9,7 +9,7 @@ from bot.chat.menus import clear_chat_menu
 from bot.chat.track import track
 from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer, esc, reply, stale_text
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.store import officers
 from bot.store.events import EventType
 from bot.store.officers import Officer
@@ -41,7 +41,7 @@ async def confirm_leave(update: Update, context: ChatContext, officer: Officer,
         await answer(update, stale_text(officer.language))
         return
     await answer(update)
-    store, now = context.store, iso(utcnow())
+    store, now = context.store, utcnow()
     if choice == "cancel":
         await reply(update, esc(_("Good, you stay. Write your question whenever you need.")),
                     edit=True)

@@ -11,7 +11,7 @@ from bot.chat.opening import load_card, refresh_card
 from bot.chat.track import track
 from bot.chatkit.context import ChatContext, requires_officer
 from bot.chatkit.ui import answer, stale_text
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.store import engagement
 from bot.store.events import EventType
 from bot.store.officers import Officer
@@ -36,7 +36,7 @@ async def answer_quiz(update: Update, context: ChatContext, officer: Officer,
     _ = context._
     counted, new = await context.store.run(
         engagement.answer_quiz, officer.id, card.id, choice,
-        is_correct(card.quiz.answer, choice), at=iso(utcnow()),
+        is_correct(card.quiz.answer, choice), at=utcnow(),
     )
     if new:
         await track(context, EventType.QUIZ_ANSWER, card_id=card.id,

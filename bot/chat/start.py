@@ -20,7 +20,7 @@ from bot.chat.track import track
 from bot.chatkit.commands import command
 from bot.chatkit.context import ChatContext
 from bot.chatkit.ui import bilingual, esc, reply, short_label
-from bot.clock import iso, parse_iso, utcnow
+from bot.clock import utcnow
 from bot.i18n import LANGS, N_, format_wait, gettext_for, normalize_lang
 from bot.store import cards, officers
 from bot.store.events import EventType
@@ -76,11 +76,11 @@ async def start(update: Update, context: ChatContext) -> None:
         now = utcnow()
         result, officer = await context.store.run(
             officers.enroll, user.id, code, language=normalize_lang(user.language_code),
-            timezone=context.settings.timezone, now=iso(now),
+            timezone=context.settings.timezone, now=now,
         )
         if result == EnrollResult.SLOWED:
-            until = await context.store.run(officers.invite_wait, user.id, iso(now))
-            left = (parse_iso(until) - now).total_seconds() if until else 60
+            until = await context.store.run(officers.invite_wait, user.id, now)
+            left = (until - now).total_seconds() if until else 60
             wait = timedelta(minutes=max(1, math.ceil(left / 60)))
             await reply(update, esc("\n\n".join(
                 gettext_for(lang)(SLOWED) % {"wait": format_wait(wait, lang)} for lang in LANGS)))

@@ -26,7 +26,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.chatkit.ui import NO_PREVIEW
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.content.cardview import CAPTION_LIMIT, CardMessage
 from bot.content.render import telegram_length
 from bot.store import Store, engagement
@@ -157,7 +157,7 @@ class CardSender:
             message = await send(InputFile(data, filename=Path(path).name))
             file_id = _file_id(message, kind)
             if file_id:
-                await store.run(engagement.cache_file_id, sha, kind, file_id, at=iso(utcnow()))
+                await store.run(engagement.cache_file_id, sha, kind, file_id, at=utcnow())
             return message
 
         cached = await store.run(engagement.cached_file_id, sha)

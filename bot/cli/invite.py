@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.common import iso, json_option, now_utc, open_store, parse_duration, print_json
+from bot.cli.common import json_option, now_utc, open_store, parse_duration, print_json
 from bot.enroll import deep_link
 from bot.errors import InvalidInput
 from bot.store import officers
@@ -35,12 +35,12 @@ def create(role: str, uses: int | None, expires: str | None, region: str | None,
         raise InvalidInput(f"--role {role}: give --uses (1 for one person): {article} {role} "
                            "invite opens the web app to whoever has the link")
     now = now_utc()
-    expires_at = iso(now + parse_duration(expires)) if expires else None
+    expires_at = now + parse_duration(expires) if expires else None
     store = open_store()
     try:
         inv = officers.create_invite(
             store.db, role=officers.Role(role), max_uses=uses, expires_at=expires_at,
-            region=region, port=port, now=iso(now),
+            region=region, port=port, now=now,
         )
         link = deep_link(store.db, inv.code)
     finally:
@@ -63,7 +63,7 @@ def list_(as_json: bool) -> None:
         rows = officers.list_invites(store.db)
     finally:
         store.close()
-    now = iso(now_utc())
+    now = now_utc()
     # The state as the web page shows it: active, revoked, expired or used up.
     data = [
         {"code": i.code, "role": str(i.role), "uses": i.uses, "max_uses": i.max_uses,
@@ -87,7 +87,7 @@ def revoke(code: str, as_json: bool) -> None:
     """Revoke an invite so nobody else can enroll with it."""
     store = open_store()
     try:
-        inv = officers.revoke_invite(store.db, code, now=iso(now_utc()))
+        inv = officers.revoke_invite(store.db, code, now=now_utc())
     finally:
         store.close()
     if as_json:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlite_utils import Database
 
@@ -153,7 +153,8 @@ class Store:
             raise DatabaseError(describe_error(exc, path)) from exc
         return store
 
-    async def run(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+    async def run(self, fn: Callable[Concatenate[Database, P], T], *args: P.args,
+                  **kwargs: P.kwargs) -> T:
         """Run `fn(self.db, *args, **kwargs)` on the store's worker thread."""
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
@@ -166,7 +167,8 @@ class Store:
                 self.last_write_error = (time.monotonic(), describe_error(exc, self.path))
             raise
 
-    async def record(self, fn: Callable[..., object], *args: object, **kwargs: object) -> bool:
+    async def record(self, fn: Callable[Concatenate[Database, P], object], *args: P.args,
+                     **kwargs: P.kwargs) -> bool:
         """Run a write that only records something (an event, a query for the gaps report):
         when the database refuses it (full, read-only, busy past the timeout) log one warning
         and return False, so the officer still gets the answer it was recording."""

@@ -140,10 +140,10 @@ def _fingerprint(card_row: dict, rows: list[dict]) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def import_cards(db: Database, cards: list[ParsedCard], now: datetime | str,
+def import_cards(db: Database, cards: list[ParsedCard], now: datetime,
                  topics: list[TopicName] | None = None) -> ImportReport:
     """Make the store hold exactly `cards` (and topic names), atomically; report what changed."""
-    stamp = now if isinstance(now, str) else iso(now)
+    stamp = iso(now)
     report = ImportReport()
     with db.atomic():
         existing = {r["id"]: r for r in db.query(

@@ -12,8 +12,11 @@ Per-person tables are registered in `officers.FORGET_TABLES` so `/baja` + erase 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlite_utils import Database
 
+from bot.clock import iso
 from bot.content.model import Ack, CardState, QuizAnswer
 from bot.store.officers import FORGET_TABLES
 
@@ -74,24 +77,25 @@ FORGET_TABLES.extend(
 )
 
 
-def set_feedback(db: Database, officer_id: int, card_id: str, value: str, *, at: str) -> None:
+def set_feedback(db: Database, officer_id: int, card_id: str, value: str, *,
+                 at: datetime) -> None:
     if value not in ("useful", "not_useful"):
         raise ValueError(f"feedback must be useful or not_useful, not {value!r}")
     db.execute(
         "INSERT INTO feedback (officer_id, card_id, value, at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(officer_id, card_id) DO UPDATE SET value = excluded.value, at = excluded.at",
-        [officer_id, card_id, value, at],
+        [officer_id, card_id, value, iso(at)],
     )
 
 
 def answer_quiz(
-    db: Database, officer_id: int, card_id: str, choice: int, correct: bool, *, at: str
+    db: Database, officer_id: int, card_id: str, choice: int, correct: bool, *, at: datetime
 ) -> tuple[QuizAnswer, bool]:
     """Record the officer's answer unless one exists; return (the answer that counts, is_new)."""
     cursor = db.execute(
         "INSERT OR IGNORE INTO quiz_answers (officer_id, card_id, choice, correct, at) "
         "VALUES (?, ?, ?, ?, ?)",
-        [officer_id, card_id, choice, int(correct), at],
+        [officer_id, card_id, choice, int(correct), iso(at)],
     )
     answer = quiz_answer(db, officer_id, card_id)
     assert answer is not None
@@ -108,11 +112,12 @@ def quiz_answer(db: Database, officer_id: int, card_id: str) -> QuizAnswer | Non
     return QuizAnswer(rows[0]["choice"], bool(rows[0]["correct"]), rows[0]["at"])
 
 
-def acknowledge(db: Database, officer_id: int, card_id: str, version: str, *, at: str) -> Ack:
+def acknowledge(db: Database, officer_id: int, card_id: str, version: str, *,
+                at: datetime) -> Ack:
     """Record "read and understood" for this version; a repeated tap keeps the first time."""
     db.execute(
         "INSERT OR IGNORE INTO acks (officer_id, card_id, version, at) VALUES (?, ?, ?, ?)",
-        [officer_id, card_id, version, at],
+        [officer_id, card_id, version, iso(at)],
     )
     rows = list(db.query(
         "SELECT version, at FROM acks WHERE officer_id = ? AND card_id = ? AND version = ?",
@@ -156,12 +161,13 @@ def cached_file_id(db: Database, sha256: str) -> str | None:
     return rows[0]["file_id"] if rows else None
 
 
-def cache_file_id(db: Database, sha256: str, kind: str, file_id: str, *, at: str) -> None:
+def cache_file_id(db: Database, sha256: str, kind: str, file_id: str, *,
+                  at: datetime) -> None:
     db.execute(
         "INSERT INTO media_files (sha256, kind, file_id, at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(sha256) DO UPDATE SET kind = excluded.kind, file_id = excluded.file_id, "
         "at = excluded.at",
-        [sha256, kind, file_id, at],
+        [sha256, kind, file_id, iso(at)],
     )
 
 

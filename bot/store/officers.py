@@ -11,7 +11,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlite_utils import Database
@@ -211,10 +211,10 @@ def create_invite(
     *,
     role: Role = Role.OFFICER,
     max_uses: int | None = None,
-    expires_at: str | None = None,
+    expires_at: datetime | None = None,
     region: str | None = None,
     port: str | None = None,
-    now: str,
+    now: datetime,
 ) -> Invite:
     if max_uses is not None and max_uses < 1:
         raise InvalidInput("--uses must be 1 or more")
@@ -231,8 +231,8 @@ def create_invite(
             "port": port,
             "max_uses": max_uses,
             "uses": 0,
-            "expires_at": expires_at,
-            "created_at": now,
+            "expires_at": None if expires_at is None else iso(expires_at),
+            "created_at": iso(now),
             "revoked_at": None,
         }
     )
@@ -255,20 +255,20 @@ def delete_invite(db: Database, code: str) -> None:
     db.execute("DELETE FROM invites WHERE code = ?", [code])
 
 
-def revoke_invite(db: Database, code: str, *, now: str) -> Invite:
+def revoke_invite(db: Database, code: str, *, now: datetime) -> Invite:
     get_invite(db, code)
     db.execute("UPDATE invites SET revoked_at = ? WHERE code = ? AND revoked_at IS NULL",
-               [now, code])
+               [iso(now), code])
     return get_invite(db, code)
 
 
-def check_invite(invite: Invite | None, now: str) -> EnrollResult | None:
+def check_invite(invite: Invite | None, now: datetime) -> EnrollResult | None:
     """Why an invite cannot be used now, or None when it can. Pure."""
     if invite is None:
         return EnrollResult.UNKNOWN
     if invite.revoked_at is not None:
         return EnrollResult.REVOKED
-    if invite.expires_at is not None and invite.expires_at <= now:
+    if invite.expires_at is not None and invite.expires_at <= iso(now):
         return EnrollResult.EXPIRED
     if invite.max_uses is not None and invite.uses >= invite.max_uses:
         return EnrollResult.USED_UP
@@ -276,9 +276,10 @@ def check_invite(invite: Invite | None, now: str) -> EnrollResult | None:
 
 
 def enroll(
-    db: Database, user_id: int, code: str, *, language: str, timezone: str, now: str
+    db: Database, user_id: int, code: str, *, language: str, timezone: str, now: datetime
 ) -> tuple[EnrollResult, Officer | None]:
-    """Enroll a Telegram user with an invite code, atomically (the use is counted once)."""
+    """Enroll a Telegram user with an invite code, atomically (the use is counted once):
+    (what happened, the officer when enrolled or already so)."""
     with db.atomic():
         existing = get_officer(db, user_id)
         if existing is not None and existing.status != Status.LEFT:
@@ -309,7 +310,7 @@ def enroll(
                 "timezone": timezone,
                 "status": str(Status.ACTIVE),
                 "reminders_paused": 0,
-                "enrolled_at": now,
+                "enrolled_at": iso(now),
                 "left_at": None,
                 "invite_code": code,
             },
@@ -319,26 +320,30 @@ def enroll(
         return result, get_officer(db, user_id)
 
 
-def invite_wait(db: Database, user_id: int, now: str) -> str | None:
-    """Until when (ISO) this person's invite codes are not looked at, or None."""
-    rows = db.execute("SELECT locked_until FROM invite_failures WHERE user_id = ? "
-                      "AND locked_until > ?", [user_id, now]).fetchall()
-    return rows[0][0] if rows else None
+def invite_wait(db: Database, user_id: int, now: datetime) -> datetime | None:
+    """Until when this person's invite codes are not looked at, or None."""
+    row = db.execute("SELECT locked_until FROM invite_failures WHERE user_id = ? "
+                     "AND locked_until > ?", [user_id, iso(now)]).fetchone()
+    if row is None:
+        return None
+    (locked_until,) = row
+    return parse_iso(locked_until)
 
 
-def _count_failure(db: Database, user_id: int, now: str) -> int:
+def _count_failure(db: Database, user_id: int, now: datetime) -> int:
     """Count one wrong code; after FREE_FAILURES, lock the person out for a while."""
-    at = parse_iso(now)
-    db.execute("DELETE FROM invite_failures WHERE last_at < ?", [iso(at - KEEP_FAILURES)])
-    rows = db.execute("SELECT failures, last_at FROM invite_failures WHERE user_id = ?",
-                      [user_id]).fetchall()
+    db.execute("DELETE FROM invite_failures WHERE last_at < ?", [iso(now - KEEP_FAILURES)])
+    row = db.execute("SELECT failures, last_at FROM invite_failures WHERE user_id = ?",
+                     [user_id]).fetchone()
     failures = 1
-    if rows and rows[0][1] >= iso(at - FORGET_STREAK):
-        failures = rows[0][0] + 1
+    if row is not None:
+        earlier, last_at = row
+        if last_at >= iso(now - FORGET_STREAK):
+            failures = earlier + 1
     locked = None
     if failures >= FREE_FAILURES:
         wait = min(timedelta(minutes=2 ** (failures - FREE_FAILURES)), MAX_WAIT)
-        locked = iso(at + wait)
+        locked = iso(now + wait)
         log.warning("wrong invite codes: %d in a row from one person; their next code is "
                     "looked at after %s", failures, locked)
     db.execute(
@@ -347,21 +352,22 @@ def _count_failure(db: Database, user_id: int, now: str) -> int:
         "failures = excluded.failures, last_at = excluded.last_at, "
         "locked_until = excluded.locked_until, "
         "first_at = CASE WHEN excluded.failures = 1 THEN excluded.first_at ELSE first_at END",
-        [user_id, failures, now, now, locked])
+        [user_id, failures, iso(now), iso(now), locked])
     return failures
 
 
-def invite_failure_summary(db: Database, now: str, days: int = 7) -> dict[str, int]:
+def invite_failure_summary(db: Database, now: datetime, days: int = 7) -> dict[str, int]:
     """Wrong invite codes lately, as counts (never who, never the codes): `attempts` and
     `people` in the last `days` days, and `waiting`: people slowed down right now."""
-    since = iso(parse_iso(now) - timedelta(days=days))
-    row = db.execute(
+    attempts, people, waiting = db.execute(
         "SELECT coalesce(sum(failures), 0), count(*), coalesce(sum(locked_until > ?), 0) "
-        "FROM invite_failures WHERE last_at >= ?", [now, since]).fetchone()
-    return {"attempts": row[0], "people": row[1], "waiting": row[2], "days": days}
+        "FROM invite_failures WHERE last_at >= ?",
+        [iso(now), iso(now - timedelta(days=days))]).fetchone()
+    return {"attempts": attempts, "people": people, "waiting": waiting, "days": days}
 
 
-def ensure_admin(db: Database, user_id: int, *, language: str, timezone: str, now: str) -> Officer:
+def ensure_admin(db: Database, user_id: int, *, language: str, timezone: str,
+                 now: datetime) -> Officer:
     """Make a configured admin (PREGONERO_ADMINS) an active admin, enrolling them if needed."""
     existing = get_officer(db, user_id)
     if existing is None:
@@ -373,7 +379,7 @@ def ensure_admin(db: Database, user_id: int, *, language: str, timezone: str, no
                 "timezone": timezone,
                 "status": str(Status.ACTIVE),
                 "reminders_paused": 0,
-                "enrolled_at": now,
+                "enrolled_at": iso(now),
             }
         )
     elif existing.role != Role.ADMIN or existing.status != Status.ACTIVE:
@@ -426,12 +432,12 @@ def mark_blocked(db: Database, user_id: int) -> None:
         end_sessions(db, user_id)
 
 
-def leave(db: Database, user_id: int, *, now: str) -> None:
+def leave(db: Database, user_id: int, *, now: datetime) -> None:
     """The officer left with /baja but keeps their history (they may come back). Their web
     sessions and sign-in links end for good: enrolling again does not revive them."""
     with db.atomic():
         db.execute("UPDATE officers SET status = 'left', left_at = ? WHERE id = ?",
-                   [now, user_id])
+                   [iso(now), user_id])
         end_sessions(db, user_id)
 
 
@@ -476,9 +482,9 @@ def delete_rows(db: Database, user_id: int) -> None:
 def _indexes_on(db: Database, table: str, column: str) -> list[str]:
     """Indexes of `table` whose key holds `column` (or, for "rowid", every index)."""
     found = []
-    for index in db.conn.execute(f"PRAGMA index_list([{table}])").fetchall():
-        name = index[1]
-        columns = {row[2] for row in db.conn.execute(f"PRAGMA index_info([{name}])")}
+    for index in db.query(f"PRAGMA index_list([{table}])"):
+        name = index["name"]
+        columns = {row["name"] for row in db.query(f"PRAGMA index_info([{name}])")}
         if column == "rowid" or column in columns:
             found.append(name)
     return found
@@ -523,9 +529,9 @@ def _pages_may_hold(db: Database, index: str, user_id: int) -> bool:
     the free space of a leaf that was rearranged), read from the file just checkpointed. True
     when unsure: no file, no `dbstat`, an unreadable page, or the bytes found anyway."""
     try:
-        path = next(r[2] for r in db.conn.execute("PRAGMA database_list") if r[1] == "main")
-        page_size = db.conn.execute("PRAGMA page_size").fetchone()[0]
-        pages = [r[0] for r in db.conn.execute(
+        path = next(r["file"] for r in db.query("PRAGMA database_list") if r["name"] == "main")
+        page_size = next(iter(db.query("PRAGMA page_size")))["page_size"]
+        pages = [r["pageno"] for r in db.query(
             "SELECT pageno FROM dbstat WHERE name = ?", [index])]
     except Exception:  # any doubt means rebuilding, which is always safe
         return True

@@ -15,7 +15,7 @@ import socket
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from bot.clock import iso, utcnow
+from bot.clock import utcnow
 from bot.config import DEMO_PORT, DEMO_TOKEN, Settings
 from bot.errors import ConfigError
 from bot.i18n import N_, gettext_for
@@ -109,7 +109,7 @@ class Demo:
                 await self.store.run(set_role, user.id, role)
             await self.emulator.send_text(user.id, "/start")
             return user.id
-        invite = await self.store.run(create_invite, role=role, max_uses=1, now=iso(utcnow()))
+        invite = await self.store.run(create_invite, role=role, max_uses=1, now=utcnow())
         await self.emulator.send_text(user.id, f"/start {invite.code}")
         # The invite was only the way in: once the bot has welcomed them, it is removed so the
         # invites page lists the codes people hand out, not one used-up code per demo chat.

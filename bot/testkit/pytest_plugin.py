@@ -129,13 +129,13 @@ def chat_user(emulator: Emulator) -> Callable[..., ChatUser]:
 
 @pytest.fixture
 def enroll(emulator: Emulator, store: Any, bot_runtime: Any) -> Callable[..., Awaitable[ChatUser]]:
-    from bot.clock import iso, utcnow
+    from bot.clock import utcnow
     from bot.store.officers import Role, create_invite
 
     async def make(user_id: int | None = None, *, language_code: str = "es",
                    role: str = "officer", first_name: str = "Agente",
                    **invite: Any) -> ChatUser:
-        created = await store.run(create_invite, role=Role(role), now=iso(utcnow()), **invite)
+        created = await store.run(create_invite, role=Role(role), now=utcnow(), **invite)
         user = ChatUser(emulator, emulator.add_user(user_id, first_name, language_code))
         user.welcome = await user.ask(f"/start {created.code}")
         return user

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import segno
 from aiohttp import web
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from bot.clock import iso
 from bot.enroll import deep_link
 from bot.errors import PregoneroError
 from bot.store import officers
@@ -28,12 +27,12 @@ def qr_svg(link: str, *, scale: int = 4, border: int = 2) -> Markup:
     return Markup(buf.getvalue().decode("utf-8"))
 
 
-def gather(db: Database, now_iso: str) -> list[dict]:
+def gather(db: Database, now: datetime) -> list[dict]:
     out = []
     for inv in officers.list_invites(db):
         link = deep_link(db, inv.code)
         state = "active"
-        problem = officers.check_invite(inv, now_iso)
+        problem = officers.check_invite(inv, now)
         if problem is not None:
             state = str(problem)
         out.append({"invite": inv, "link": link, "state": state,
@@ -43,7 +42,7 @@ def gather(db: Database, now_iso: str) -> list[dict]:
 
 async def _page(request: web.Request, error: str | None = None, status: int = 200
                 ) -> web.Response:
-    now = iso(render.now(request))
+    now = render.now(request)
     rows = await render.store(request).run(gather, now)
     failures = await render.store(request).run(officers.invite_failure_summary, now)
     return render.page(request, "invites.html",
@@ -83,8 +82,8 @@ async def create_invite(request: web.Request) -> web.Response:
         await render.store(request).run(
             officers.create_invite, role=officers.Role(role),
             max_uses=int(uses_text) if uses_text else None,
-            expires_at=iso(now + timedelta(days=days)) if days else None,
-            region=region, port=port, now=iso(now),
+            expires_at=now + timedelta(days=days) if days else None,
+            region=region, port=port, now=now,
         )
     except PregoneroError as exc:
         return await _page(request, str(exc), 400)
@@ -96,7 +95,7 @@ async def revoke_invite(request: web.Request) -> web.Response:
     code = request.match_info["code"]
     try:
         await render.store(request).run(officers.revoke_invite, code,
-                                        now=iso(render.now(request)))
+                                        now=render.now(request))
     except PregoneroError as exc:
         raise web.HTTPNotFound() from exc
     return render.redirect(request, "invites")
@@ -106,7 +105,7 @@ async def revoke_invite(request: web.Request) -> web.Response:
 async def invite_qr(request: web.Request) -> web.Response:
     """An active invite's QR code as a file, large and with its quiet zone, to print."""
     code = request.match_info["code"]
-    rows = await render.store(request).run(gather, iso(render.now(request)))
+    rows = await render.store(request).run(gather, render.now(request))
     row = next((r for r in rows if r["invite"].code == code and r["state"] == "active"), None)
     if row is None:
         raise web.HTTPNotFound()
