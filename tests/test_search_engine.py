@@ -198,6 +198,28 @@ def test_an_age_typed_as_a_number_stands_for_a_minor_or_an_older_person():
     assert _ages(words("un hombre de 35 años")) == ["un", "hombre", "de"]
 
 
+def test_an_age_written_in_words_counts_as_one_typed_as_a_number():
+    from bot.search.analyze import words
+    from bot.search.query import _ages
+    assert _ages(words("un chavo como de quince años")) == ["un", "chavo", "como", "de", "menor"]
+    assert _ages(words("tiene setenta y cinco años")) == ["tiene", "adulto", "mayor"]
+    assert _ages(words("a seventy two year old man")) == ["a", "adulto", "mayor", "old", "man"]
+    assert _ages(words("hace dos años")) == ["hace", "dos", "anos"]
+    assert _ages(words("visa de diez años")) == ["visa", "de", "diez", "anos"]
+
+
+def test_a_diminutive_the_cards_do_not_use_is_read_as_its_word(db):
+    from bot.search.context import context
+    from bot.search.query import parse
+    ctx = context(db)
+    concepts, _n, corrections = parse(ctx, "pasaportito vencidito", "es")
+    assert [c.typed for c in concepts] == [("pasaporte",), ("vencido",)]
+    assert corrections == {}  # not a correction: the officer's own word
+    # a word that only looks like one is left alone
+    concepts, _n, _c = parse(ctx, "cita", "es")
+    assert concepts[0].typed == ("cita",)
+
+
 def test_a_typed_word_that_is_a_glossary_term_means_its_entry_not_one_sharing_its_stem(db):
     from bot.search.context import context
     from bot.search.query import parse

@@ -127,6 +127,12 @@ class Context:
         return any(word in lex.words[lang] or stem(word, lang) in self.df[lang]
                    or stem(word, lang) in lex.stems[lang] for lang in LANGS)
 
+    def spelt(self, word: str) -> bool:
+        """Whether a card or the glossary has this very word (not only its stem)."""
+        return any(word in self.lexicon.words[lang]
+                   or word in self.stem_words[lang].get(stem(word, lang), ())
+                   for lang in LANGS)
+
     def collides(self, word: str) -> bool:
         """Whether a word the cards do not use only shares its stem with theirs by accident:
         Snowball cuts Spanish nouns in -miento down to the stem of another word

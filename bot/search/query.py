@@ -1,8 +1,10 @@
 """What a query means: its words, corrected when unknown, grouped into weighted concepts.
 
 1. The query's words are folded; stop words of both languages are dropped.
-2. A word neither the index nor the glossary knows is corrected against the index
-   vocabulary (`correct.py`); known words are never touched.
+2. A word neither the index nor the glossary knows is read without its diminutive when that
+   gives a known word ("solito", "chiquita", "camioncito"), else corrected against the index
+   vocabulary (`correct.py`); known words are never touched. An age ("de 15 años", "de
+   quince años", "tiene setenta y cinco") stands for a minor or an older person.
 3. Glossary terms in the query (longest first, either language) become one concept each, with
    every term of their entry as alternatives in both languages; other words are concepts of
    their own (their stem in the officer's language, and in the other one when it exists).
@@ -36,6 +38,25 @@ OLDER_AGE = 60           # ... from this, an older person's (Mexico's law on old
 AGE_WORDS = frozenset({"anos", "ano", "anitos", "years", "year"})
 AGE_BEFORE = frozenset({"de", "tiene", "tenia", "como", "unos", "unas", "aprox", "a", "an",
                         "aged", "is", "was"})
+# Spanish diminutives, longest first: (ending, the endings its word may have) -- "solito" ->
+# "solo", "pasaportito" -> "pasaporte", "chiquita" -> "chica", "amiguito" -> "amigo",
+# "camioncito" -> "camion", "mujercita" -> "mujer"
+DIMINUTIVES = (("quitos", ("cos",)), ("quitas", ("cas",)), ("guitos", ("gos",)),
+               ("guitas", ("gas",)), ("citos", ("s", "es")), ("citas", ("s", "es")),
+               ("quito", ("co",)), ("quita", ("ca",)), ("guito", ("go",)), ("guita", ("ga",)),
+               ("cito", ("", "e")), ("cita", ("", "e")), ("itos", ("os", "es")),
+               ("itas", ("as", "es")), ("ito", ("o", "e")), ("ita", ("a", "e")))
+NUMBERS = {w: i for i, w in enumerate(
+    "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince "
+    "dieciseis diecisiete dieciocho diecinueve veinte".split())}
+NUMBERS |= {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+NUMBERS |= {"un": 1, "una": 1, "veintiun": 21, "veintiuno": 21, "veintidos": 22,
+            "veintitres": 23, "veinticuatro": 24, "veinticinco": 25}
+TENS = {"treinta": 30, "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "setenta": 70,
+        "ochenta": 80, "noventa": 90, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+        "seventy": 70, "eighty": 80, "ninety": 90}
 DURATION = frozenset({"visa", "pasaporte", "permiso", "tarjeta", "vigencia", "validez",
                       "residencia", "condena", "hace", "llevo", "lleva", "desde", "for"})
 
@@ -75,6 +96,10 @@ def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[
             continue
         if len(word) <= 2 or word.isdigit():
             continue  # texting noise ("d", "x") and numbers nobody indexed
+        base = _without_diminutive(ctx, word)
+        if base:
+            typed.append((base, 1.0))
+            continue
         fixed = None
         if budget > 0:
             budget -= 1
@@ -88,23 +113,55 @@ def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[
     return _concepts(ctx, typed, lang), normalized, corrections
 
 
+def _without_diminutive(ctx: Context, word: str) -> str | None:
+    """The known word a diminutive is made from ("solito" -> "solo"), or None: a word the
+    cards or the glossary spell so, else one whose stem they know."""
+    for ending, bases in DIMINUTIVES:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            options = [word[:-len(ending)] + base for base in bases]
+            options = [w for w in options if ctx.known(w) and not ctx.is_stop(w)]
+            return next((w for w in options if ctx.spelt(w)), options[0] if options else None)
+    return None
+
+
+def _number(folded: list[str], i: int) -> tuple[int, int] | None:
+    """The number written at `i` (digits, or words: "quince", "setenta y cinco", "seventy
+    five") and how many words it takes."""
+    word = folded[i]
+    if word.isdigit() and len(word) <= 3:
+        return int(word), 1
+    if word in NUMBERS:
+        return NUMBERS[word], 1
+    if word in TENS:
+        rest = folded[i + 1:i + 3]
+        if len(rest) == 2 and rest[0] == "y" and NUMBERS.get(rest[1], 10) < 10:
+            return TENS[word] + NUMBERS[rest[1]], 3
+        if rest and NUMBERS.get(rest[0], 10) < 10:
+            return TENS[word] + NUMBERS[rest[0]], 2
+        return TENS[word], 1
+    return None
+
+
 def _ages(folded: list[str]) -> list[str]:
-    """An age typed as a number ("de 15 años", "tiene 75", "a 15 year old") stands for who
-    the person is: a minor under MINOR_AGE, an older person from OLDER_AGE; the number itself
-    says nothing the cards use. Not after a word of a document or a stay ("visa de 10 años")."""
+    """An age ("de 15 años", "de quince años", "tiene setenta y cinco años", "a 15 year old")
+    stands for who the person is: a minor under MINOR_AGE, an older person from OLDER_AGE;
+    the number itself says nothing the cards use. Not after a word of a document or a stay
+    ("visa de 10 años", "hace dos años")."""
     out: list[str] = []
     i = 0
     while i < len(folded):
         word = folded[i]
-        following = folded[i + 1] if i + 1 < len(folded) else ""
+        number = _number(folded, i)
         before = folded[max(0, i - 3):i]
-        if (word.isdigit() and len(word) <= 3 and following in AGE_WORDS
-                and before and before[-1] in AGE_BEFORE and not DURATION & set(before)):
-            age = int(word)
-            out.extend(("menor",) if age < MINOR_AGE else
-                       ("adulto", "mayor") if age >= OLDER_AGE else ())
-            i += 2  # the number and "años"
-            continue
+        if number is not None:
+            age, taken = number
+            following = folded[i + taken] if i + taken < len(folded) else ""
+            if (following in AGE_WORDS and before and before[-1] in AGE_BEFORE
+                    and not DURATION & set(before)):
+                out.extend(("menor",) if age < MINOR_AGE else
+                           ("adulto", "mayor") if age >= OLDER_AGE else ())
+                i += taken + 1  # the number and "años"
+                continue
         out.append(word)
         i += 1
     return out
