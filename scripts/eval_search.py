@@ -57,7 +57,8 @@ SHARED = ROOT / "tests" / "data" / "eval"
 DATA = ROOT / "tests" / "data"
 VECTORS = SHARED / "vectors-e5.npz"  # the corpus's passages and the sets' questions
 TUNING = [SHARED / "queries-dev.tsv", DATA / "search-heldout.tsv", DATA / "search-heldout-2.tsv",
-          DATA / "search-stories-dev.tsv", DATA / "search-officers-dev.tsv"]
+          DATA / "search-stories-dev.tsv", DATA / "search-officers-dev.tsv",
+          DATA / "search-officers-dev-2.tsv"]
 FROZEN = DATA / "search-officers.tsv"  # reported, never tuned on
 TARGETS = {"mrr5": 0.85, "hit3": 0.93, "abstention": 0.80}
 Searcher = Callable[[str, str], list[str]]
@@ -119,7 +120,8 @@ def lexical_ids(db, q: str, lang: str) -> list[str]:
 
 def semantic_ids(db, q: str, lang: str) -> list[str]:
     ctx = search_context(db)
-    vec = semantic.embed_query(q)
+    concepts, normalized, _c = parse_query(ctx, q, lang)
+    vec = search_engine.question_vector(q, concepts, normalized)
     if ctx.matrix is None or vec is None or not len(ctx.matrix):
         return []
     cos = ctx.matrix.scores(vec)
@@ -245,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def save_vectors(corpus: Path) -> int:
-    """Embed the corpus's passages and every set's questions; store them in VECTORS."""
+    """Embed the corpus's passages, the subjects the cards do not cover, and every set's
+    questions with the words each was understood by; store them in VECTORS."""
     from bot.content.check import check_folder
     if not semantic.available():
         print("the semantic model is not installed", file=sys.stderr)
@@ -254,9 +257,18 @@ def save_vectors(corpus: Path) -> int:
     cards = check_folder(corpus).cards
     texts = [p for c in cards for t in c.translations.values()
              for p in semantic.passages(t.title, t.summary, list(t.keywords), t.body_text)]
-    questions = [q["query"] for path in [*TUNING, FROZEN] if path.is_file()
-                 for q in load_queries(path)]
-    n = semantic.save(VECTORS, texts, questions)
+    texts += [t for s in semantic.off_topic_subjects() for t in s.texts]
+    questions = [q for path in [*TUNING, FROZEN] if path.is_file() for q in load_queries(path)]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_corpus(tmp, corpus)
+        try:
+            ctx = search_context(store.db)
+            understood = [search_engine.concept_words(parse_query(ctx, q["query"], q["lang"])[0])
+                          for q in questions]
+        finally:
+            store.close()
+    n = semantic.save(VECTORS, texts, [*(q["query"] for q in questions),
+                                       *(w for w in understood if w)])
     print(f"{n} vectors in {VECTORS}")
     return 0
 

@@ -50,15 +50,16 @@ def collect(db, queries: list[dict], name: str = "") -> list[dict]:
             normalized=normalized, corrections=corrections,
             lexical=search_engine._lexical_candidates(db, ctx, concepts, q["lang"]),
             lexical_hits=hits)
-        vec = semantic.embed_query(q["query"])
+        vec = search_engine.question_vector(q["query"], concepts, normalized)
         cands = search_engine.candidates(pending, vec)
+        off_topic, _subject = semantic.off_topic(vec)
         dense = sorted(cands, key=lambda t: -t[2])
         out.append({"set": name, "relevant": set(q["relevant"]), "lex": [h.card_id for h in hits],
                     "cov": max((h.coverage for h in hits), default=0.0), "pending": pending,
                     "cands": cands, "cards": [c for c, _x, _c in cands],
                     "X": np.array([x for _c, x, _cos in cands], dtype=float),
                     "dense": [c for c, _x, _c in dense[:5]],
-                    "top_cos": dense[0][2] if dense else 0.0})
+                    "top_cos": dense[0][2] if dense else 0.0, "off_topic": off_topic})
     return out
 
 
@@ -216,7 +217,8 @@ def tune(corpus: Path, paths: list[Path]) -> int:
     lam_c = max(LAMBDAS, key=lambda x: (card_scores[x], x))
     for r, ranked in zip(rows, out_of_fold(rows, lam_c), strict=True):
         r["ranked"] = ranked
-        r["QX"] = np.array(search_engine.query_features(r["pending"], r["cands"], ranked))
+        r["QX"] = np.array(search_engine.query_features(r["pending"], r["cands"], ranked,
+                                                        r["off_topic"]))
     # 2. the question model (answer or abstain), on the out-of-fold rankings
     fold = folds(len(rows), seed=7)
     scores, gots = {}, {}

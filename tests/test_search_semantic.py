@@ -19,6 +19,7 @@ import pytest
 from bot.chat.searching import Result, Results, results_view
 from bot.library import import_folder
 from bot.search import search, search_async, semantic
+from bot.search.context import context
 from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,33 @@ def test_a_long_question_the_cards_do_not_answer_gets_nothing_though_it_shares_t
     # "turno", "trabajo", "aviso" are words of the cards, the question is about none of them
     assert ids(corpus_store, "se me descompuso el carro de camino al trabajo y voy a llegar "
                              "tarde a mi turno, a quién le aviso para que no me pongan falta") == []
+
+
+def test_the_subjects_the_cards_do_not_cover_are_described_in_both_languages():
+    subjects = semantic.off_topic_subjects()
+    assert len({s.topic for s in subjects}) == len(subjects) >= 5
+    assert all(len(s.texts) == 2 and all(len(t.split()) >= 8 for t in s.texts)
+               for s in subjects)
+
+
+def test_a_story_about_the_officers_own_pay_is_nearer_a_subject_the_cards_do_not_cover(
+        corpus_store):
+    ctx = context(corpus_store.db)
+    assert ctx.matrix is not None
+
+    def nearest(text: str) -> tuple[float, str, float]:
+        vec = semantic.embed_query(text)
+        cosine, topic = semantic.off_topic(vec)
+        return cosine, topic, float(ctx.matrix.scores(vec).max())
+
+    pay = ("me descontaron dos días de la quincena por unas faltas que sí justifiqué con la "
+           "incapacidad del doctor")
+    off, topic, card = nearest(pay)
+    # a story the cards answer is nearer to them, by more
+    in_scope, _topic, answer = nearest("una señora embarazada lleva horas formada en el sol y "
+                                       "dice que se siente mareada")
+    assert topic == "staff" and off - card > in_scope - answer + 0.02
+    assert ids(corpus_store, pay) == []
 
 
 def test_a_short_confident_question_is_answered_by_the_words_alone(corpus_store):

@@ -315,12 +315,13 @@ def candidates(p: Pending, qvec: np.ndarray) -> list[tuple[str, list[float], flo
 
 
 def query_features(p: Pending, cands: list[tuple[str, list[float], float]],
-                   ranked: list[tuple[str, float]]) -> list[float]:
-    """The question's evidence for answering at all (see fusion.py), from its candidates and
-    their ranking (card, probability), best first."""
+                   ranked: list[tuple[str, float]], off_topic: float) -> list[float]:
+    """The question's evidence for answering at all (see fusion.py), from its candidates,
+    their ranking (card, probability), best first, and its best cosine with a subject the
+    cards do not cover."""
     if not ranked:
         return fusion.query_features([], 0.0, 0.0, 0.0, [], 0.0, False, False, False, False,
-                                     False, 0.0, 0.0, False)
+                                     False, 0.0, 0.0, False, off_topic)
     feats = {card: x for card, x, _c in cands}
     cos_of = {card: c for card, _x, c in cands}
     dense = sorted(cos_of, key=lambda c: (-cos_of[c], c))
@@ -338,7 +339,7 @@ def query_features(p: Pending, cands: list[tuple[str, list[float], float]],
         feats[dense[0]][index["cos_z"]] if dense else 0.0,
         bool(sem3) and sem3[0] in lex3, bool(lex3) and lex3[0] in sem3, top in sem3,
         bool(lex3) and top == lex3[0], _has_rare(p.ctx, p.concepts, p.lang), unknown, share,
-        top in {h.card_id for h in p.lexical_hits})
+        top in {h.card_id for h in p.lexical_hits}, off_topic)
 
 
 def rank_cards(cands: list[tuple[str, list[float], float]],
@@ -358,18 +359,41 @@ def decide(p: Pending, ranked: list[tuple[str, float]], answerable: float) -> li
     return [card for card, pr in ranked if pr >= fusion.SHOWN * best][:p.limit]
 
 
+def concept_words(concepts: list[Concept]) -> str:
+    """The words a question was understood by, in order (stop words dropped, corrections
+    made)."""
+    return " ".join(w for c in concepts for w in c.typed)
+
+
+def question_vector(text: str, concepts: list[Concept], normalized: str) -> np.ndarray | None:
+    """The question's vector: its whole text's, plus that of the words it was understood by
+    (its concepts, as typed or corrected, without the stop words), renormalised. A story's
+    many words of circumstance blur the first; the second keeps what it is about."""
+    vec = semantic.embed_query(text)
+    words = concept_words(concepts)
+    if vec is None or not words or words == normalized:
+        return vec
+    other = semantic.embed_query(words)
+    if other is None:
+        return vec
+    both = vec + other
+    return both / (float(np.linalg.norm(both)) or 1.0)
+
+
 def finish(p: Pending, qvec: np.ndarray | None = None) -> SearchOutcome:
     """The semantic phase: embed the question, rank both layers' candidates, answer or
     abstain."""
     try:
         if qvec is None:
-            qvec = semantic.embed_query(p.text)
+            qvec = question_vector(p.text, p.concepts, p.normalized)
         if qvec is None:
             return SearchOutcome(hits=p.lexical_hits, normalized=p.normalized,
                                  corrections=p.corrections, answered=bool(p.lexical_hits))
         cands = candidates(p, qvec)
         ranked = rank_cards(cands)
-        answerable = fusion.probability(query_features(p, cands, ranked), fusion.QUERY_WEIGHTS)
+        off_topic, _subject = semantic.off_topic(qvec)
+        answerable = fusion.probability(query_features(p, cands, ranked, off_topic),
+                                        fusion.QUERY_WEIGHTS)
         chosen = decide(p, ranked, answerable)
         hits = [h for h in (_hit(p, card) for card in chosen) if h is not None]
         top = p.lexical.get(hits[0].card_id, (None,))[0] if hits else None
@@ -423,7 +447,7 @@ def _semantic_thread() -> ThreadPoolExecutor:
 
 def _warm_semantic(ctx: Context) -> None:
     if ctx.matrix is not None:
-        semantic.encoder()
+        semantic.subject_vectors()  # loads the model too
 
 
 async def warm_async(run: Callable[..., Awaitable[Context]]) -> None:

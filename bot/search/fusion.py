@@ -15,8 +15,10 @@ concepts and of the topical ones), the best coverage of any card, the best cosin
 z-score among all cards and its lead over the second, whether the two layers' top cards
 agree, whether the officer typed a word rare in the cards, the share of the question's
 weight in words no card and no glossary entry knows (the mark of a question the cards do not
-cover), the share of its concepts that are topical, and whether the words alone (the lexical
-engine's coverage threshold) answer with the best card. The question is answered when that
+cover), the share of its concepts that are topical, whether the words alone (the lexical
+engine's coverage threshold) answer with the best card, and how much closer the question is
+to a subject the cards do not cover (`off_topic.yml`: pay and shifts, the office's printer,
+customs duties, lost luggage, the weather) than to the best card. The question is answered when that
 probability reaches ANSWER.
 
 A question that some card the words alone cover to FAST or more is answered by the words
@@ -37,16 +39,16 @@ CARD_FEATURES = ("lex", "cov", "topical_cov", "lex_rel", "lex_rr", "cos", "cos_g
                  "dense_rr", "both_top3", "bias")
 QUERY_FEATURES = ("p1", "p_gap", "cov", "topical_cov", "max_cov", "cos1", "cos_z1", "cos_gap",
                   "sem1_in_lex3", "lex1_in_sem3", "top_in_sem3", "top_is_lex1", "rare",
-                  "unknown", "topical_share", "lex_answers", "bias")
+                  "unknown", "topical_share", "lex_answers", "off_topic", "bias")
 
 # --- set by scripts/eval_search.py --tune (see the README, "Search") ---------------------
-CARD_WEIGHTS = (2.3098, -0.6606, -0.6307, 2.4078, 2.4089, -2.9867, 31.2917, 0.5679, 0.5427,
-                -0.1875, -2.6183)
-QUERY_WEIGHTS = (0.2113, 0.5652, -0.0548, 1.4921, -0.2104, 30.9701, 0.2035, 1.3693, 0.2823,
-                 0.3700, -0.6086, -0.0459, 0.8452, -3.2438, 2.2674, 1.0457, -28.8922)
-ANSWER = 0.5     # probability that the question is answerable, needed to answer
+CARD_WEIGHTS = (3.4006, -1.6017, -0.3615, 2.4603, 2.0174, -8.5824, 35.8730, 0.6224, 0.5978,
+                -0.2554, 1.9778)
+QUERY_WEIGHTS = (-1.3404, 2.2510, 0.3236, 0.7916, -2.5766, -5.9028, -0.7678, 17.0776, 0.5225,
+                 1.1649, -0.6871, -0.6399, 1.4749, -3.8217, 3.2464, 2.1650, -94.5049, 1.8072)
+ANSWER = 0.35    # probability that the question is answerable, needed to answer
 FAST = 0.9       # lexical coverage from which the words alone answer (no embedding)
-COSINE = 0.87    # best cosine the semantic layer alone needs to answer (its own column)
+COSINE = 0.875   # best cosine the semantic layer alone needs to answer (its own column)
 # -------------------------------------------------------------------------------------------
 SEMANTIC_CANDIDATES = 10   # best cards of the semantic layer added to the candidates
 SHOWN = 0.1    # a card is shown beside the best one when its probability is this share of the
@@ -69,17 +71,18 @@ def card_features(lex: float, lex_top: float, cov: float, topical_cov: float,
 def query_features(probs: Sequence[float], cov: float, topical_cov: float, max_cov: float,
                    cos: Sequence[float], cos_z1: float, sem1_in_lex3: bool, lex1_in_sem3: bool,
                    top_in_sem3: bool, top_is_lex1: bool, rare: bool, unknown: float,
-                   topical_share: float, lex_answers: bool) -> list[float]:
+                   topical_share: float, lex_answers: bool, off_topic: float) -> list[float]:
     """The feature vector of a question: `probs` the ranked cards' probabilities, best first;
     `cov`, `topical_cov` the best card's coverages; `cos` the best cosines, best first;
-    `lex_answers`: the words alone (coverage threshold) answer with the best card."""
+    `lex_answers`: the words alone (coverage threshold) answer with the best card;
+    `off_topic`: the question's best cosine with a subject the cards do not cover."""
     p1 = probs[0] if probs else 0.0
     p2 = probs[1] if len(probs) > 1 else 0.0
     c1 = cos[0] if cos else 0.0
     c2 = cos[1] if len(cos) > 1 else c1
     return [p1, p1 - p2, cov, topical_cov, max_cov, c1, cos_z1, c1 - c2, float(sem1_in_lex3),
             float(lex1_in_sem3), float(top_in_sem3), float(top_is_lex1), float(rare), unknown,
-            topical_share, float(lex_answers), 1.0]
+            topical_share, float(lex_answers), off_topic - c1, 1.0]
 
 
 def probability(x: Sequence[float], weights: Sequence[float] = CARD_WEIGHTS) -> float:

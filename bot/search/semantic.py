@@ -15,6 +15,11 @@ between the question and any of its passages, in either language.
 Without the package (or when the model cannot load), or with PREGONERO_SEMANTIC=off, search is
 lexical only, and says so once in the log.
 
+Subjects the cards do not cover (`off_topic.yml`: staff matters, the office's equipment,
+customs, travellers' services, small talk) are embedded like passages, once a process;
+`off_topic(question)` gives the best cosine of a question with any of them, one piece of the
+evidence for "nothing found" (see fusion.py).
+
 Vectors already computed in this process are kept by hash (passages) or in a small LRU
 (questions); `preload` adds vectors saved by `save` (the eval corpus ships its own, so the
 evaluation and the tests do not embed the same texts again on every run).
@@ -44,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +62,8 @@ BATCH = 32                 # passages embedded per call at import
 PARALLEL_MIN = 2 * BATCH   # an import embedding at least this many uses one process a core
 PACKED = 4 + DIM           # bytes of a stored vector: float32 scale, then DIM int8
 CHUNK = 2048               # rows of the matrix converted to float32 at a time (3 MB)
+
+OFF_TOPIC = Path(__file__).with_name("off_topic.yml")
 
 _BLOCK = re.compile(r"\n\s*\n")
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -264,6 +272,53 @@ def embed_query(text: str) -> np.ndarray | None:
             while len(_questions) > QUESTION_CACHE:
                 _questions.popitem(last=False)
     return vec
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A subject the cards do not cover, described in each language."""
+
+    topic: str
+    texts: tuple[str, ...]
+
+
+def off_topic_subjects(path: Path = OFF_TOPIC) -> tuple[Subject, ...]:
+    """The subjects of `off_topic.yml` (shipped with the package; a broken file is a bug)."""
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(Subject(topic=str(r["topic"]),
+                         texts=tuple(" ".join(str(r[lang]).split()) for lang in ("es", "en")
+                                     if r.get(lang)))
+                 for r in rows)
+
+
+_subjects: tuple[tuple[Subject, ...], np.ndarray] | None = None
+_subjects_lock = threading.Lock()
+
+
+def subject_vectors() -> tuple[tuple[Subject, ...], np.ndarray] | None:
+    """The subjects and one row of vector per text (embedded once a process)."""
+    global _subjects
+    if _subjects is None and encoder() is not None:
+        with _subjects_lock:
+            if _subjects is None:
+                subjects = off_topic_subjects()
+                texts = [t for s in subjects for t in s.texts]
+                vectors = np.vstack([unpack(b) for b in embed_passages(texts, processes=1)])
+                _subjects = (subjects, vectors)
+    return _subjects
+
+
+def off_topic(question: np.ndarray) -> tuple[float, str]:
+    """The best cosine of a question's vector with a subject the cards do not cover, and
+    that subject's topic ((0.0, "") without the model)."""
+    loaded = subject_vectors()
+    if loaded is None:
+        return 0.0, ""
+    subjects, vectors = loaded
+    cos = vectors @ np.asarray(question, dtype=np.float32).reshape(-1)
+    best = int(np.argmax(cos))
+    owners = [s.topic for s in subjects for _t in s.texts]
+    return float(cos[best]), owners[best]
 
 
 def preload(path: Path) -> int:
