@@ -150,8 +150,8 @@ def run_many(paths: list[Path], corpus: Path) -> list[dict]:
             def plain(operator: str) -> Searcher:
                 def fn(q: str, lang: str) -> list[str]:
                     ws = re.findall(r"\w+", q)
-                    return [c for c, _ in search_store.plain_search(store.db, ws, lang, 5,
-                                                                    operator)]
+                    return [m.card_id for m in search_store.plain_search(store.db, ws, lang, 5,
+                                                                         operator)]
                 return fn
 
             reports = []

@@ -160,9 +160,9 @@ def test_rebuilding_the_index_reflects_removed_cards(db, tmp_path):
 
 
 def test_the_index_has_one_document_per_translation(db):
-    terms, words, counts = search_store.vocabulary(db)
-    assert counts == {"es": 5, "en": 3}
-    assert terms and words
+    vocabulary = search_store.vocabulary(db)
+    assert vocabulary.docs == {"es": 5, "en": 3}
+    assert vocabulary.terms and vocabulary.words
 
 
 @pytest.mark.parametrize("query", [

@@ -17,6 +17,7 @@ from bot.search import search, semantic, warm_async
 from bot.search.context import context
 from bot.store import Store
 from bot.store import search as search_store
+from bot.store.search import PassageHash
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "eval" / "corpus"
@@ -39,14 +40,16 @@ def test_a_packed_vector_keeps_its_cosines_within_two_thousandths():
 
 def test_the_matrix_scores_cards_by_their_best_passage_from_packed_and_float32_blobs():
     vectors = {f"h{i:019d}": unit(i) for i in range(5)}
-    rows = [("a", "es", "h0000000000000000000"), ("a", "en", "h0000000000000000001"),
-            ("b", "es", "h0000000000000000002"), ("c", "es", "h0000000000000000003"),
-            ("c", "es", "h0000000000000000004")]
+    rows = [PassageHash("a", "es", "h0000000000000000000"),
+            PassageHash("a", "en", "h0000000000000000001"),
+            PassageHash("b", "es", "h0000000000000000002"),
+            PassageHash("c", "es", "h0000000000000000003"),
+            PassageHash("c", "es", "h0000000000000000004")]
     blobs = {h: (semantic.pack(v) if i % 2 else v.tobytes())  # old databases: float32
              for i, (h, v) in enumerate(vectors.items())}
     matrix = semantic.Matrix.build(rows, lambda hashes: blobs)
     query = unit(7)
-    want = [max(float(vectors[h] @ query) for c, _l, h in rows if c == card)
+    want = [max(float(vectors[r.hash] @ query) for r in rows if r.card_id == card)
             for card in ("a", "b", "c")]
     assert matrix.cards == ["a", "b", "c"]
     assert np.allclose(matrix.scores(query), want, atol=1e-3)
@@ -54,7 +57,7 @@ def test_the_matrix_scores_cards_by_their_best_passage_from_packed_and_float32_b
 
 def test_a_new_matrix_reads_only_the_vectors_its_previous_one_lacks():
     blobs = {f"{i:020d}": semantic.pack(unit(i)) for i in range(40)}
-    rows = [(f"card{i // 4:02d}", "es", h) for i, h in enumerate(blobs)]
+    rows = [PassageHash(f"card{i // 4:02d}", "es", h) for i, h in enumerate(blobs)]
     asked: list[list[str] | None] = []
 
     def fetch(hashes):
@@ -65,7 +68,8 @@ def test_a_new_matrix_reads_only_the_vectors_its_previous_one_lacks():
     assert asked == [None]  # nothing to reuse: every vector, in one read
     changed = f"{99:020d}"
     blobs[changed] = semantic.pack(unit(99))
-    second = semantic.Matrix.build([*rows[:-1], ("card09", "es", changed)], fetch, first)
+    second = semantic.Matrix.build([*rows[:-1], PassageHash("card09", "es", changed)], fetch,
+                                   first)
     assert asked[-1] == [changed] and second.fetched == 1
     query = unit(5)
     assert np.allclose(second.scores(query)[:9], first.scores(query)[:9])

@@ -22,10 +22,10 @@ def test_match_returns_positive_scores_best_first_and_solo_keeps_single_language
         store, tmp_path):
     db = load(store, tmp_path)
     found = search_store.match(db, "es", '"pasaport"', 10)
-    assert found and all(score > 0 for _, score in found)
-    assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+    assert found and all(m.score > 0 for m in found)
+    assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
     solo = search_store.match(db, "es", '"tvr" OR "pasaport"', 10, solo=True)
-    docs = search_store.docs(db, [doc_id for doc_id, _ in solo])
+    docs = search_store.docs(db, [m.doc_id for m in solo])
     assert {d["card_id"] for d in docs} <= {"tvr", "calor"}
     assert "tvr" in {d["card_id"] for d in docs}
 
@@ -39,12 +39,12 @@ def test_a_database_indexed_before_the_flags_migration_upgrades_in_place(store, 
     db.execute("DELETE FROM _migrations WHERE name = '0021_search_flags'")
     assert migrations.apply(db) == ["0021_search_flags"]
     solo = search_store.match(db, "es", '"tvr"', 5, solo=True)
-    assert [d["card_id"] for d in search_store.docs(db, [i for i, _ in solo])] == ["tvr"]
+    assert [d["card_id"] for d in search_store.docs(db, [m.doc_id for m in solo])] == ["tvr"]
 
 
 def test_the_plain_baseline_matches_without_accents_and_joins_words(store, tmp_path):
     db = load(store, tmp_path)
     search_store.plain_build(db)
-    assert search_store.plain_search(db, ["revision"], "es", 5)[0][0] == "revision-pasaporte"
+    assert search_store.plain_search(db, ["revision"], "es", 5)[0].card_id == "revision-pasaporte"
     assert search_store.plain_search(db, ["pasaporte", "zzz"], "es", 5, "AND") == []
     assert search_store.plain_search(db, [], "es", 5) == []

@@ -23,6 +23,7 @@ from bot.chatkit.ui import bilingual, esc, reply, short_label
 from bot.clock import utcnow
 from bot.i18n import LANGS, N_, format_wait, gettext_for, normalize_lang
 from bot.store import cards, officers
+from bot.store.cards import CardTitle
 from bot.store.events import EventType
 from bot.store.officers import EnrollResult, Officer, Role
 
@@ -41,9 +42,9 @@ SLOWED = N_("Too many wrong invitation codes. Wait %(wait)s, then open the "
 
 
 def welcome(lang: str, *, first_time: bool,
-            examples: Sequence[tuple[str, str]] = ()) -> tuple[str, list]:
+            examples: Sequence[CardTitle] = ()) -> tuple[str, list]:
     """The welcome text and its buttons: what the bot does and how to use it, in 3-4 lines;
-    `examples` (card id, title), the most useful cards, become buttons to try at once."""
+    `examples`, the most useful cards, become buttons to try at once."""
     _ = gettext_for(lang)
     names = {"topics": command("topics").name(lang), "help": command("help").name(lang)}
     head = (_("Welcome to Pregonero! You are now enrolled.") if first_time
@@ -55,7 +56,7 @@ def welcome(lang: str, *, first_time: bool,
         "📅 " + esc(_("Every week I will send you a short reminder.")),
         "📚 " + esc(_("/%(topics)s to browse by topic, /%(help)s for everything else.") % names),
     ]
-    rows = [[button("🔎 " + short_label(title), "open", card_id)] for card_id, title in examples]
+    rows = [[button("🔎 " + short_label(c.title), "open", c.id)] for c in examples]
     if rows:
         lines.append(esc(_("Try one of these, or write your own question:")))
     rows.append([button("📚 " + _("Topics"), "topics"), button("❓ " + _("Help"), "help")])

@@ -57,31 +57,31 @@ class Context:
 
     def __init__(self, db: Database, index_id: str, previous: Context | None = None) -> None:
         self.index_id = index_id
-        terms, vocab, counts = store.vocabulary(db)
+        vocabulary = store.vocabulary(db)
         self.df: dict[str, dict[str, int]] = {lang: {} for lang in LANGS}
         self.head: dict[str, set[str]] = {lang: set() for lang in LANGS}
-        for lang, term, df, head_df in terms:
-            if lang in self.df:
-                self.df[lang][term] = df
-                if head_df:
-                    self.head[lang].add(term)
-        self.n = {lang: counts.get(lang, 0) for lang in LANGS}
+        for t in vocabulary.terms:
+            if t.lang in self.df:
+                self.df[t.lang][t.term] = t.df
+                if t.head_df:
+                    self.head[t.lang].add(t.term)
+        self.n = {lang: vocabulary.docs.get(lang, 0) for lang in LANGS}
         stored = [Entry(terms={k: tuple(v) for k, v in r["terms"].items()},
                         source=r["source"], line=r["line"]) for r in store.glossary_rows(db)]
         self.lexicon = Lexicon([*base_entries(), *stored])
         self._vocab: dict[str, list[tuple[str, int]]] = {lang: [] for lang in LANGS}
         self.stem_words: dict[str, dict[str, list[str]]] = {lang: {} for lang in LANGS}
-        for lang, word, word_stem, df in vocab:
-            if lang in self._vocab:
-                self._vocab[lang].append((word, df))
-                self.stem_words[lang].setdefault(word_stem, []).append(word)
+        for w in vocabulary.words:
+            if w.lang in self._vocab:
+                self._vocab[w.lang].append((w.word, w.df))
+                self.stem_words[w.lang].setdefault(w.stem, []).append(w.word)
         self._correctors: dict[str, Corrector] = {}
         self.stops = stop_words("es") | stop_words("en")
         # a function word spelt as it sounds ("ke", "kiero", "dise", "biene") is one too
         self.sound_stops = {sound_key(w) for w in stop_words("es") if len(w) > 1}
         self.cards: dict[str, dict[str, tuple[str, str, str]]] = {}
-        for card_id, lang, title, topic, kind in store.doc_titles(db):
-            self.cards.setdefault(card_id, {})[lang] = (title, topic, kind)
+        for d in store.doc_titles(db):
+            self.cards.setdefault(d.card_id, {})[d.lang] = (d.title, d.topic, d.kind)
         # The passage vectors: loaded on first use (`matrix`), by the thread that needs them
         # (the semantic one in the bot) through a connection of its own, so neither the store's
         # thread nor the event loop waits; rows the previous index had are reused.

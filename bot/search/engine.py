@@ -148,8 +148,8 @@ def _score_language(db: Database, ctx: Context, concepts: list[Concept],
     found = store.match(db, lang, expression, CANDIDATES, solo=solo)
     if not found:
         return []
-    top = max(score for _, score in found) or 1.0
-    bm25 = {doc_id: score / top for doc_id, score in found}
+    top = max(m.score for m in found) or 1.0
+    bm25 = {m.doc_id: m.score / top for m in found}
     scored = []
     needed = needed_stems(concepts)
     prose = not any(c.topical for c in concepts)

@@ -51,6 +51,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bot.store.search import PassageHash
+
 log = logging.getLogger(__name__)
 
 MODEL = "e5-small-q4"      # stored beside each vector: another model never reuses them
@@ -366,13 +368,13 @@ class Matrix:
     fetched: int = 0             # vectors read from the store for this build
 
     @classmethod
-    def build(cls, passages: Iterable[tuple[str, str, str]], fetch: Fetch,
+    def build(cls, passages: Iterable[PassageHash], fetch: Fetch,
               previous: Matrix | None = None) -> Matrix:
-        """The matrix of these passages (card_id, lang, hash), grouped by card. Rows whose
+        """The matrix of these passages, grouped by card. Rows whose
         hash `previous` holds are copied from it; `fetch(hashes)` reads the others' stored
         vectors (None: all of them, when most are new)."""
         rows = list(passages)
-        keys = np.array([h.encode() for _c, _l, h in rows], dtype="S20")
+        keys = np.array([r.hash.encode() for r in rows], dtype="S20")
         n = len(rows)
         codes = np.zeros((n, DIM), dtype=np.int8)
         scales = np.zeros(n, dtype=np.float32)
@@ -383,17 +385,18 @@ class Matrix:
             found = at >= 0
             codes[found] = previous.codes[at[found]]
             scales[found] = previous.scales[at[found]]
-        missing = [rows[i][2] for i in np.flatnonzero(~found)]
+        missing = [rows[i].hash for i in np.flatnonzero(~found)]
         blobs = fetch(missing if len(missing) < n // 2 else None) if missing else {}
-        packed = [i for i in np.flatnonzero(~found) if len(blobs.get(rows[i][2], b"")) == PACKED]
+        packed = [i for i in np.flatnonzero(~found)
+                  if len(blobs.get(rows[i].hash, b"")) == PACKED]
         if packed:
-            raw = np.frombuffer(b"".join(blobs[rows[i][2]] for i in packed),
+            raw = np.frombuffer(b"".join(blobs[rows[i].hash] for i in packed),
                                 dtype=np.uint8).reshape(-1, PACKED)
             scales[packed] = raw[:, :4].copy().view(np.float32).reshape(-1)
             codes[packed] = raw[:, 4:].view(np.int8)
             found[packed] = True
         for i in np.flatnonzero(~found):  # float32, as stored before vectors were packed
-            blob = blobs.get(rows[i][2], b"")
+            blob = blobs.get(rows[i].hash, b"")
             if len(blob) == DIM * 4:
                 again = pack(np.frombuffer(blob, dtype=np.float32))
                 scales[i] = np.frombuffer(again[:4], dtype=np.float32)[0]
@@ -406,11 +409,11 @@ class Matrix:
         cards: list[str] = []
         index: dict[str, int] = {}
         owner: list[int] = []
-        for card_id, _lang, _h in rows:
-            if card_id not in index:
-                index[card_id] = len(cards)
-                cards.append(card_id)
-            owner.append(index[card_id])
+        for r in rows:
+            if r.card_id not in index:
+                index[r.card_id] = len(cards)
+                cards.append(r.card_id)
+            owner.append(index[r.card_id])
         owners = np.asarray(owner, dtype=np.int64)
         if len(owners) and np.any(np.diff(owners) < 0):  # rows must come grouped by card
             order = np.argsort(owners, kind="stable")

@@ -67,7 +67,7 @@ def backup(source: Path, target: Path, now: datetime, *, force: bool = False) ->
         try:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode = DELETE")
-            check = dst.execute("PRAGMA quick_check").fetchone()[0]
+            (check,) = dst.execute("PRAGMA quick_check").fetchone()
             if check != "ok":
                 raise DatabaseError(f"the copy of {source} failed its check: {check}")
         finally:

@@ -88,6 +88,12 @@ class Topic:
     count: int
 
 
+@dataclass(frozen=True, slots=True)
+class CardTitle:
+    id: str
+    title: str  # in the language asked for, or the card's other one
+
+
 @dataclass
 class ImportReport:
     added: list[str] = field(default_factory=list)
@@ -263,8 +269,8 @@ def cards_in_topic(db: Database, topic: str, lang: str) -> list[Card]:
                   key=lambda c: (order.get(c.kind, 9), fold(c.title)))
 
 
-def most_useful(db: Database, lang: str, limit: int = 3) -> list[tuple[str, str]]:
-    """(id, title in `lang` or its other language) of the cards officers found most useful:
+def most_useful(db: Database, lang: str, limit: int = 3) -> list[CardTitle]:
+    """The cards officers found most useful, titled in `lang` (or their other language):
     useful minus not-useful taps, then opens; knowledge checks left out (they are not answers
     to a question). With no feedback yet, the most opened, then the first by id."""
     rows = db.query(
@@ -278,7 +284,8 @@ def most_useful(db: Database, lang: str, limit: int = 3) -> list[tuple[str, str]
            WHERE c.kind != 'quiz'
            ORDER BY coalesce(e.score, 0) DESC, coalesce(e.opens, 0) DESC, c.id
            LIMIT ?""", [limit])
-    return [(card.id, card.title) for card in get_cards(db, [r["id"] for r in rows], lang)]
+    return [CardTitle(card.id, card.title)
+            for card in get_cards(db, [r["id"] for r in rows], lang)]
 
 
 def all_card_ids(db: Database) -> list[str]:

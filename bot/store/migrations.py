@@ -40,7 +40,8 @@ def all_migrations() -> list[Migration]:
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
         raise RuntimeError(f"duplicate migration names: {sorted(duplicates)}")
-    return sorted(found, key=lambda m: m[0])
+    by_name = dict(found)
+    return [(name, by_name[name]) for name in sorted(by_name)]
 
 
 def applied(db: Database) -> set[str]:

@@ -23,7 +23,9 @@ import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
@@ -31,6 +33,54 @@ LANGS = ("es", "en")
 FIELDS = ("title", "keywords", "summary", "body")
 # BM25 column weights: title and keywords weigh more than summary, summary more than body.
 BM25_WEIGHTS = {"title": 5.0, "keywords": 4.0, "summary": 2.0, "body": 1.0}
+
+
+# Rows are NamedTuples: named fields at tuple speed (a query reads dozens of matches, a
+# context thousands of terms and words).
+
+class Term(NamedTuple):
+    lang: str
+    term: str  # a stem
+    df: int  # documents it is in
+    head_df: int  # documents it is in the title or keywords of
+
+
+class Word(NamedTuple):
+    lang: str
+    word: str  # folded, as typed in cards
+    stem: str
+    df: int
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    terms: list[Term]
+    words: list[Word]
+    docs: dict[str, int]  # documents per language
+
+
+class Match(NamedTuple):
+    doc_id: int  # search_docs.id
+    score: float  # BM25, higher is better
+
+
+class PlainMatch(NamedTuple):
+    card_id: str
+    score: float
+
+
+class PassageHash(NamedTuple):
+    card_id: str
+    lang: str
+    hash: str
+
+
+class DocTitle(NamedTuple):
+    card_id: str
+    lang: str
+    title: str
+    topic: str
+    kind: str
 
 
 def _create(db: Database) -> None:
@@ -78,7 +128,7 @@ SOLO = "zzsolo"  # token in the `flags` column of a card that has no other trans
 def _flags(db: Database) -> None:
     """FTS tables get a `flags` column (SOLO marks a translation whose card has no other
     language), refilled from search_docs; search_terms gets head_df if it lacks it."""
-    columns = {row[1] for row in db.conn.execute("PRAGMA table_info(search_terms)")}
+    columns = {row["name"] for row in db.query("PRAGMA table_info(search_terms)")}
     if "head_df" not in columns:
         db.execute("ALTER TABLE search_terms ADD COLUMN head_df INTEGER NOT NULL DEFAULT 1")
     for lang in LANGS:
@@ -142,22 +192,27 @@ def touch(db: Database) -> str:
 
 
 def index_id(db: Database) -> str:
-    rows = db.execute("SELECT value FROM search_state WHERE key = 'index_id'").fetchall()
-    return rows[0][0] if rows else ""
+    row = db.execute("SELECT value FROM search_state WHERE key = 'index_id'").fetchone()
+    if row is None:
+        return ""
+    (value,) = row
+    return value
 
 
-def vocabulary(db: Database) -> tuple[list[tuple], list[tuple], dict[str, int]]:
-    """(terms, words, documents per language) for the in-memory search context."""
+def vocabulary(db: Database) -> Vocabulary:
+    """Terms, words and documents per language, for the in-memory search context."""
     conn = db.conn
-    terms = conn.execute("SELECT lang, term, df, head_df FROM search_terms").fetchall()
-    words = conn.execute("SELECT lang, word, stem, df FROM search_words").fetchall()
+    terms = list(map(Term._make, conn.execute(
+        "SELECT lang, term, df, head_df FROM search_terms").fetchall()))
+    words = list(map(Word._make, conn.execute(
+        "SELECT lang, word, stem, df FROM search_words").fetchall()))
     counts = dict(conn.execute("SELECT lang, count(*) FROM search_docs GROUP BY lang").fetchall())
-    return terms, words, counts
+    return Vocabulary(terms, words, counts)
 
 
 def match(db: Database, lang: str, expression: str, limit: int,
-          solo: bool = False) -> list[tuple[int, float]]:
-    """(doc id, BM25) for an FTS5 expression over one language's stems, best first; `solo`:
+          solo: bool = False) -> list[Match]:
+    """Documents matching an FTS5 expression over one language's stems, best first; `solo`:
     only translations whose card has no other language. FTS5's bm25() is negative (lower is
     better); it is returned negated (higher is better)."""
     w = BM25_WEIGHTS
@@ -166,7 +221,7 @@ def match(db: Database, lang: str, expression: str, limit: int,
     sql = (f"SELECT rowid, -bm25(search_fts_{lang}, ?, ?, ?, ?, 0) AS score"
            f" FROM search_fts_{lang} WHERE search_fts_{lang} MATCH ? ORDER BY score DESC LIMIT ?")
     args = [w["title"], w["keywords"], w["summary"], w["body"], expression, limit]
-    return [(row[0], row[1]) for row in db.conn.execute(sql, args).fetchall()]
+    return list(map(Match._make, db.conn.execute(sql, args).fetchall()))
 
 
 def docs(db: Database, ids: Sequence[int]) -> list[dict]:
@@ -175,13 +230,14 @@ def docs(db: Database, ids: Sequence[int]) -> list[dict]:
         return []
     marks = ",".join("?" * len(ids))
     cur = db.conn.execute(f"SELECT * FROM search_docs WHERE id IN ({marks})", list(ids))
-    names = [d[0] for d in cur.description]
+    names = [name for name, *_ in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def glossary_rows(db: Database) -> list[dict]:
-    return [{"source": r[0], "line": r[1], "terms": json.loads(r[2])} for r in db.conn.execute(
-        "SELECT source, line, terms FROM search_glossary ORDER BY id").fetchall()]
+    return [{"source": source, "line": line, "terms": json.loads(terms)}
+            for source, line, terms in db.conn.execute(
+                "SELECT source, line, terms FROM search_glossary ORDER BY id").fetchall()]
 
 
 def replace_glossary(db: Database, rows: Iterable[tuple[str, int, dict]]) -> None:
@@ -210,14 +266,14 @@ def plain_build(db: Database) -> None:
 
 
 def plain_search(db: Database, words: Sequence[str], lang: str, limit: int,
-                 operator: str = "OR") -> list[tuple[str, float]]:
-    """(card id, score) for the query words joined by OR (or AND) in one language."""
+                 operator: str = "OR") -> list[PlainMatch]:
+    """Cards matching the query words joined by OR (or AND) in one language, best first."""
     if not words:
         return []
     expression = f" {operator} ".join('"' + w.replace('"', '""') + '"' for w in words)
     sql = ("SELECT card_id, -bm25(plain_fts) AS score FROM plain_fts"
            " WHERE plain_fts MATCH ? AND lang = ? ORDER BY score DESC LIMIT ?")
-    return [(r[0], r[1]) for r in db.conn.execute(sql, [expression, lang, limit]).fetchall()]
+    return list(map(PlainMatch._make, db.conn.execute(sql, [expression, lang, limit]).fetchall()))
 
 
 # --- Passage vectors (semantic layer, migration 0022) ----------------------------------------
@@ -241,7 +297,7 @@ MIGRATIONS = [("0020_search_index", _create), ("0021_search_flags", _flags),
 
 def vector_hashes(db: Database, model: str) -> set[str]:
     """Hashes of the passages that already have a vector for `model`."""
-    return {r[0] for r in db.conn.execute(
+    return {h for (h,) in db.conn.execute(
         "SELECT hash FROM search_vectors WHERE model = ?", [model]).fetchall()}
 
 
@@ -270,50 +326,42 @@ def replace_passages(db: Database, passages: Iterable[tuple[str, str, int, str]]
         touch(db)
 
 
-def passage_vectors(db: Database, model: str) -> list[tuple[str, str, bytes]]:
-    """(card_id, lang, vector bytes) of every passage that has a vector for `model`."""
-    return [(r[0], r[1], r[2]) for r in db.conn.execute(
-        "SELECT p.card_id, p.lang, v.vec FROM search_passages p"
-        " JOIN search_vectors v ON v.hash = p.hash AND v.model = ?"
-        " ORDER BY p.card_id, p.lang, p.n", [model]).fetchall()]
-
-
 def has_vectors(db: Database, model: str) -> bool:
     """Whether some passage has a vector for `model` (one indexed read)."""
     return db.conn.execute("SELECT 1 FROM search_vectors WHERE model = ? LIMIT 1",
                            [model]).fetchone() is not None
 
 
-def passage_hashes(db: Database, model: str) -> list[tuple[str, str, str]]:
-    """(card_id, lang, hash) of every passage that has a vector for `model`, grouped by card."""
-    return [(r[0], r[1], r[2]) for r in db.conn.execute(
+def passage_hashes(db: Database, model: str) -> list[PassageHash]:
+    """Every passage that has a vector for `model`, grouped by card, in order."""
+    return list(map(PassageHash._make, db.conn.execute(
         "SELECT p.card_id, p.lang, p.hash FROM search_passages p"
         " WHERE EXISTS (SELECT 1 FROM search_vectors v WHERE v.hash = p.hash AND v.model = ?)"
-        " ORDER BY p.card_id, p.lang, p.n", [model]).fetchall()]
+        " ORDER BY p.card_id, p.lang, p.n", [model]).fetchall()))
 
 
 def vectors_of(db: Database, model: str, hashes: Sequence[str] | None) -> dict[str, bytes]:
     """hash -> vector bytes of `model` for these passage hashes (None: every vector)."""
     conn = db.conn
     if hashes is None:
-        return {r[0]: r[1] for r in conn.execute(
-            "SELECT hash, vec FROM search_vectors WHERE model = ?", [model])}
+        return dict(conn.execute("SELECT hash, vec FROM search_vectors WHERE model = ?",
+                                 [model]).fetchall())
     out: dict[str, bytes] = {}
     step = 500
     for i in range(0, len(hashes), step):
         part = list(hashes[i:i + step])
         marks = ",".join("?" * len(part))
-        out.update((r[0], r[1]) for r in conn.execute(
+        out.update(conn.execute(
             f"SELECT hash, vec FROM search_vectors WHERE model = ? AND hash IN ({marks})",
-            [model, *part]))
+            [model, *part]).fetchall())
     return out
 
 
 def database_file(db: Database) -> str | None:
     """The file of the main database, or None for an in-memory one."""
-    for row in db.conn.execute("PRAGMA database_list").fetchall():
-        if row[1] == "main":
-            return row[2] or None
+    for row in db.query("PRAGMA database_list"):
+        if row["name"] == "main":
+            return row["file"] or None
     return None
 
 
@@ -329,10 +377,10 @@ def reader(path: str) -> Iterator[Database]:
         conn.close()
 
 
-def doc_titles(db: Database) -> list[tuple[str, str, str, str, str]]:
-    """(card_id, lang, title, topic, kind) of every indexed translation."""
-    return [tuple(r) for r in db.conn.execute(
-        "SELECT card_id, lang, title, topic, kind FROM search_docs").fetchall()]
+def doc_titles(db: Database) -> list[DocTitle]:
+    """Every indexed translation's card, language, title, topic and kind."""
+    return list(map(DocTitle._make, db.conn.execute(
+        "SELECT card_id, lang, title, topic, kind FROM search_docs").fetchall()))
 
 
 def card_docs(db: Database, card_ids: Sequence[str]) -> list[dict]:
@@ -342,5 +390,5 @@ def card_docs(db: Database, card_ids: Sequence[str]) -> list[dict]:
     marks = ",".join("?" * len(card_ids))
     cur = db.conn.execute(f"SELECT * FROM search_docs WHERE card_id IN ({marks})",
                           list(card_ids))
-    names = [d[0] for d in cur.description]
+    names = [name for name, *_ in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -548,9 +548,9 @@ def zero_result_queries(db: Database, f: Filters = EVERYONE, *, limit: int = 50)
     for g in groups.values():
         if g["count"] < MIN_GROUP:
             continue
-        ranked = g["variants"].most_common()
-        variants = [v for v, n in ranked[1:] if n >= MIN_GROUP][:5]
-        out.append({"query": ranked[0][0], "count": g["count"], "last_at": g["last_at"],
+        (top, _), *others = g["variants"].most_common()
+        variants = [v for v, n in others if n >= MIN_GROUP][:5]
+        out.append({"query": top, "count": g["count"], "last_at": g["last_at"],
                     "langs": sorted(x for x in g["langs"] if x), "variants": variants})
     out.sort(key=lambda g: (-g["count"], g["query"]))
     return out[:limit]
