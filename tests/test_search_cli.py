@@ -11,9 +11,8 @@ from tests.test_search_engine import NOW, write_cards
 
 @pytest.fixture
 def loaded(db_path, tmp_path):
-    store = Store.open(db_path)
-    import_folder(store.db, write_cards(tmp_path / "messages"), NOW)
-    store.close()
+    with Store.open(db_path) as store:
+        import_folder(store.db, write_cards(tmp_path / "messages"), NOW)
     return db_path
 
 
@@ -77,12 +76,11 @@ def test_a_missing_query_is_a_usage_error(loaded, cli):
 def test_content_gaps_suggest_proposes_glossary_entries_from_frequent_unknown_words(loaded,
                                                                                  cli):
     from bot.store import events
-    store = Store.open(loaded)
-    for text in ("troka con migrantes", "la troka del pollero", "troka abandonada",
-                 "pasaporte de un marciano", "pasaporte marciano"):
-        events.log_query(store.db, normalized=text, results=0, lang="es", region="norte",
-                         at=NOW)
-    store.close()
+    with Store.open(loaded) as store:
+        for text in ("troka con migrantes", "la troka del pollero", "troka abandonada",
+                     "pasaporte de un marciano", "pasaporte marciano"):
+            events.log_query(store.db, normalized=text, results=0, lang="es", region="norte",
+                             at=NOW)
     code, out, _ = cli("content", "gaps")
     assert code == 0 and "troka con migrantes" not in out  # asked once: too few to list
     code, out, _ = cli("content", "gaps", "--suggest")
@@ -94,10 +92,9 @@ def test_content_gaps_suggest_proposes_glossary_entries_from_frequent_unknown_wo
     assert not any("pasaporte" in line.split("#")[0] for line in lines)  # known words
     code, out, _ = cli("content", "gaps", "--suggest", "--json", "--min-count", "3")
     assert [p["word"] for p in json.loads(out)] == ["troka"]
-    store = Store.open(loaded)
-    for _ in range(4):
-        events.log_query(store.db, normalized="troka con migrantes", results=0, lang="es",
-                         at=NOW)
-    store.close()
+    with Store.open(loaded) as store:
+        for _ in range(4):
+            events.log_query(store.db, normalized="troka con migrantes", results=0, lang="es",
+                             at=NOW)
     code, out, _ = cli("content", "gaps")
     assert code == 0 and "    5  troka con migrantes" in out  # five times: listed

@@ -167,10 +167,9 @@ def test_several_query_files_are_reported_one_by_one_in_one_run():
 
 @pytest.fixture(scope="module")
 def corpus_db(tmp_path_factory):
-    store = Store.open(tmp_path_factory.mktemp("eval") / "eval.db")
-    import_folder(store.db, EVAL / "corpus", datetime(2026, 1, 1, tzinfo=UTC))
-    yield store.db
-    store.close()
+    with Store.open(tmp_path_factory.mktemp("eval") / "eval.db") as store:
+        import_folder(store.db, EVAL / "corpus", datetime(2026, 1, 1, tzinfo=UTC))
+        yield store.db
 
 
 def ids(db, query: str, lang: str = "es") -> list[str]:

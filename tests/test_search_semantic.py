@@ -34,10 +34,9 @@ def model(e5_model):
 
 @pytest.fixture(scope="module")
 def corpus_store(model, tmp_path_factory):
-    store = Store.open(tmp_path_factory.mktemp("semantic") / "eval.db")
-    import_folder(store.db, CORPUS, NOW)
-    yield store
-    store.close()
+    with Store.open(tmp_path_factory.mktemp("semantic") / "eval.db") as store:
+        import_folder(store.db, CORPUS, NOW)
+        yield store
 
 
 def ids(store: Store, query: str, lang: str = "es") -> list[str]:
@@ -128,8 +127,7 @@ def test_a_short_confident_question_is_answered_by_the_words_alone(corpus_store)
 def test_a_second_import_embeds_only_the_changed_card(model, tmp_path):
     folder = tmp_path / "corpus"
     shutil.copytree(CORPUS, folder)
-    store = Store.open(tmp_path / "x.db")
-    try:
+    with Store.open(tmp_path / "x.db") as store:
         import_folder(store.db, folder, NOW)
         embedded: list[str] = []
 
@@ -147,8 +145,6 @@ def test_a_second_import_embeds_only_the_changed_card(model, tmp_path):
         finally:
             semantic.reset(model)
         assert embedded and all(t.startswith("Autocuidado") for t in embedded)
-    finally:
-        store.close()
 
 
 def test_the_question_is_embedded_neither_on_the_event_loop_nor_on_the_store_thread(

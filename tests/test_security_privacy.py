@@ -48,25 +48,23 @@ def test_an_old_store_loses_the_link_when_it_upgrades(tmp_path: Path):
     """A store made before this change: query_log rows with times and regions, query events
     with officer ids. Opening it turns them into daily texts and anonymous events."""
     path = tmp_path / "old.db"
-    store = Store.open(path)
-    db = store.db
-    db.execute("DROP TABLE query_texts")
-    db.execute("DELETE FROM _migrations WHERE name = '0004_query_texts'")
-    db.execute("CREATE TABLE query_log (id INTEGER PRIMARY KEY, at TEXT NOT NULL, lang TEXT, "
-               "region TEXT, normalized TEXT NOT NULL, results INTEGER NOT NULL)")
-    db.execute("INSERT INTO query_log (at, lang, region, normalized, results) VALUES "
-               "('2026-03-04T10:15:07+00:00', 'es', 'norte', 'abuso', 0), "
-               "('2026-03-04T11:00:00+00:00', 'es', 'sur', 'abuso', 0)")
-    db.execute("INSERT INTO events (type, at, officer_id, region) VALUES "
-               "('query', '2026-03-04T10:15:07+00:00', 11, 'norte')")
-    db.conn.commit()
-    store.close()
-    store = Store.open(path)
-    assert "query_log" not in store.db.table_names()
-    assert list(store.db.query("SELECT day, normalized, asked, zero FROM query_texts")) == [
-        {"day": "2026-03-04", "normalized": "abuso", "asked": 2, "zero": 2}]
-    assert next(iter(store.db.query("SELECT officer_id FROM events")))["officer_id"] is None
-    store.close()
+    with Store.open(path) as store:
+        db = store.db
+        db.execute("DROP TABLE query_texts")
+        db.execute("DELETE FROM _migrations WHERE name = '0004_query_texts'")
+        db.execute("CREATE TABLE query_log (id INTEGER PRIMARY KEY, at TEXT NOT NULL, lang TEXT, "
+                   "region TEXT, normalized TEXT NOT NULL, results INTEGER NOT NULL)")
+        db.execute("INSERT INTO query_log (at, lang, region, normalized, results) VALUES "
+                   "('2026-03-04T10:15:07+00:00', 'es', 'norte', 'abuso', 0), "
+                   "('2026-03-04T11:00:00+00:00', 'es', 'sur', 'abuso', 0)")
+        db.execute("INSERT INTO events (type, at, officer_id, region) VALUES "
+                   "('query', '2026-03-04T10:15:07+00:00', 11, 'norte')")
+        db.conn.commit()
+    with Store.open(path) as store:
+        assert "query_log" not in store.db.table_names()
+        assert list(store.db.query("SELECT day, normalized, asked, zero FROM query_texts")) == [
+            {"day": "2026-03-04", "normalized": "abuso", "asked": 2, "zero": 2}]
+        assert next(iter(store.db.query("SELECT officer_id FROM events")))["officer_id"] is None
 
 
 def test_a_question_fewer_than_five_times_asked_is_not_listed(store):

@@ -9,13 +9,10 @@ from bot.store import Store, migrations
 
 
 def test_a_new_database_gets_every_migration_and_wal(db_path: Path) -> None:
-    store = Store.open(db_path)
-    try:
+    with Store.open(db_path) as store:
         assert migrations.pending(store.db) == []
         assert {"officers", "invites", "events", "query_texts", "kv"} <= set(store.db.table_names())
         assert store.db.journal_mode == "wal"
-    finally:
-        store.close()
 
 
 def test_an_older_database_opens_and_upgrades(db_path: Path) -> None:
@@ -32,23 +29,17 @@ def test_an_older_database_opens_and_upgrades(db_path: Path) -> None:
     conn.commit()
     conn.close()
 
-    store = Store.open(db_path)
-    try:
+    with Store.open(db_path) as store:
         assert migrations.pending(store.db) == []
         assert store.db["officers"].count == 1  # data kept across the upgrade
         names = [r["name"] for r in store.db["_migrations"].rows]
         assert names[0] == first_name and len(names) == len(migrations.all_migrations())
-    finally:
-        store.close()
 
 
 def test_reopening_applies_nothing_twice(db_path: Path) -> None:
     Store.open(db_path).close()
-    store = Store.open(db_path, migrate=False)
-    try:
+    with Store.open(db_path, migrate=False) as store:
         assert migrations.apply(store.db) == []
-    finally:
-        store.close()
 
 
 async def test_async_callers_run_store_functions_on_the_worker_thread(store: Store) -> None:

@@ -123,8 +123,7 @@ def follow(campaign_id: int, *, quiet: bool = False) -> str:
     bar = ProgressBar("delivering", "messages", quiet=quiet)
     try:
         while True:
-            store = open_store(s)
-            try:
+            with open_store(s) as store:
                 now = now_utc()
                 c = lib.get(store.db, campaign_id)
                 counts = delivery_store.campaign_counts(store.db, campaign_id)
@@ -136,8 +135,6 @@ def follow(campaign_id: int, *, quiet: bool = False) -> str:
                     total = max(total, len({x.officer_id for x in
                                             lib.dry_run(store.db, c, now=now)}))
                 due = lib.next_send(c, now, s.timezone)
-            finally:
-                store.close()
             bar.update(settled, total)
             if planned and not waiting:
                 break
@@ -171,15 +168,12 @@ def broadcast(card_id: str, send_now: bool, at: str | None, segment: str, urgent
     s = settings()
     now = now_utc()
     when = None if send_now else lib.parse_when(at or "", default_tz=s.timezone, now=now)
-    store = open_store(s)
-    try:
+    with open_store(s) as store:
         campaign = lib.new_broadcast(store.db, card_id, at=when, segment=segment,
                                      urgent=urgent, now=now)
         if not urgent and preview is None:
             _quiet_note(lib.dry_run(store.db, campaign, now=now), when or now)
         stored = _finish(store, campaign, dry_run=dry_run, preview=preview, as_json=as_json)
-    finally:
-        store.close()
     if follow_delivery and stored is not None:
         last = follow(stored, quiet=as_json)
         if not as_json:
@@ -218,8 +212,7 @@ def create(name: str, cards: str, day: str, time_: str, segment: str, start: str
            preview: int | None, as_json: bool) -> None:
     """Create a weekly series of cards."""
     s = settings()
-    store = open_store(s)
-    try:
+    with open_store(s) as store:
         card_ids = [c.strip() for c in cards.split(",") if c.strip()]
         series = lib.new_series(store.db, name=name, card_ids=card_ids, day=day, time=time_,
                                 segment=segment, start=start, end=end,
@@ -229,8 +222,6 @@ def create(name: str, cards: str, day: str, time_: str, segment: str, start: str
             click.echo(f"note: {series.local_time} is in quiet hours (21:00-07:00): sends wait "
                        "until 07:00 local", err=True)
         _finish(store, series, dry_run=dry_run, preview=preview, as_json=as_json)
-    finally:
-        store.close()
 
 
 @campaign.command("list")
@@ -239,12 +230,9 @@ def create(name: str, cards: str, day: str, time_: str, segment: str, start: str
 def list_(show_all: bool, as_json: bool) -> None:
     """Campaigns with status and next send."""
     s = settings()
-    store = open_store(s)
-    try:
+    with open_store(s) as store:
         data = lib.list_summaries(store.db, now=now_utc(), default_tz=s.timezone,
                                   include_finished=show_all)
-    finally:
-        store.close()
     if as_json:
         print_json(data)
         return
@@ -268,15 +256,12 @@ def show(campaign_id: int, dry_run: bool, follow_delivery: bool, as_json: bool) 
     if follow_delivery:
         follow(campaign_id, quiet=as_json)
     s = settings()
-    store = open_store(s)
-    try:
+    with open_store(s) as store:
         now = now_utc()
         c = lib.get(store.db, campaign_id)
         data = lib.summary(store.db, c, now=now, default_tz=s.timezone)
         sends = lib.dry_run(store.db, c, now=now) if dry_run else None
         zones = _zones(store) if dry_run else {}
-    finally:
-        store.close()
     if as_json:
         if sends is not None:
             data["sends"] = _sends_json(sends, zones, s.timezone)
@@ -307,11 +292,8 @@ def _change(action: str) -> click.Command:
     @click.argument("campaign_id", type=ID)
     @json_option
     def verb(campaign_id: int, as_json: bool) -> None:
-        store = open_store()
-        try:
+        with open_store() as store:
             c = lib.change(store.db, campaign_id, action, now=now_utc())
-        finally:
-            store.close()
         if as_json:
             print_json({"id": c.id, "status": c.status})
         else:
@@ -335,15 +317,12 @@ for _action in ("pause", "resume", "cancel"):
 def preview_(campaign_id: int, to: int, as_json: bool) -> None:
     """Send a stored campaign's next card to one comms/admin user."""
     s = settings()
-    store = open_store(s)
-    try:
+    with open_store(s) as store:
         c = lib.get(store.db, campaign_id)
         preview_target(store.db, to, "--to")
         card = lib.preview_card(c, now_utc())
         kind = "broadcast" if c.kind == "broadcast" else "reminder"
         asyncio.run(preview_with_settings(s, store, to, card, kind, "--to"))
-    finally:
-        store.close()
     if as_json:
         print_json({"preview": to, "card_id": card})
     else:

@@ -47,26 +47,24 @@ def check(folder: str, as_json: bool) -> None:
 @json_option
 def import_(folder: str, init: bool, as_json: bool) -> None:
     """Load a content folder into the store (checked first; refused when it has errors)."""
-    store = open_store(init=init)
-    progress = StagedProgress({"check": ("checking", "files"),
-                               "embed": ("embedding", "passages"),
-                               "store": ("storing", "steps")},
-                              quiet=as_json)
-    try:
-        report, result = import_folder(store.db, Path(folder), now_utc(), shown=folder,
-                                       progress=progress)
-    except ContentInvalid as exc:
-        progress.close()
-        if as_json:
-            print_json({"ok": False, "errors": [p.as_dict() for p in exc.problems
-                                                if p.level == "error"]})
-        else:
-            for problem in exc.problems:
-                click.echo(str(problem))
-        click.echo(f"pregonero: {exc}; the store is unchanged", err=True)
-        sys.exit(1)
-    finally:
-        store.close()
+    with open_store(init=init) as store:
+        progress = StagedProgress({"check": ("checking", "files"),
+                                   "embed": ("embedding", "passages"),
+                                   "store": ("storing", "steps")},
+                                  quiet=as_json)
+        try:
+            report, result = import_folder(store.db, Path(folder), now_utc(), shown=folder,
+                                           progress=progress)
+        except ContentInvalid as exc:
+            progress.close()
+            if as_json:
+                print_json({"ok": False, "errors": [p.as_dict() for p in exc.problems
+                                                    if p.level == "error"]})
+            else:
+                for problem in exc.problems:
+                    click.echo(str(problem))
+            click.echo(f"pregonero: {exc}; the store is unchanged", err=True)
+            sys.exit(1)
     progress.close()
     if as_json:
         print_json({"ok": True, **report.as_dict(),
@@ -99,8 +97,7 @@ def gaps(suggest: bool, min_count: int, limit: int, as_json: bool) -> None:
     from bot.search.gaps import suggest as suggest_entries
     from bot.store.events import zero_result_texts
     from bot.store.stats import zero_result_queries
-    store = open_store()
-    try:
+    with open_store() as store:
         # The list shows what the web page shows: a search only after 5 times with no result
         # (privacy); suggestions count words over every such search, rare ones included.
         found = zero_result_queries(store.db, limit=limit) if not suggest else [
@@ -119,8 +116,6 @@ def gaps(suggest: bool, min_count: int, limit: int, as_json: bool) -> None:
         texts = [(v, ",".join(g["langs"]) or "es", g["count"]) for g in found
                  for v in [g["query"]]]
         proposals = suggest_entries(store.db, texts, min_count=min_count, limit=limit)
-    finally:
-        store.close()
     if as_json:
         print_json([{"word": p.word, "lang": p.lang, "count": p.count, "meaning": p.meaning,
                      "example": p.example} for p in proposals])

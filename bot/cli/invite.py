@@ -36,15 +36,12 @@ def create(role: str, uses: int | None, expires: str | None, region: str | None,
                            "invite opens the web app to whoever has the link")
     now = now_utc()
     expires_at = now + parse_duration(expires) if expires else None
-    store = open_store()
-    try:
+    with open_store() as store:
         inv = officers.create_invite(
             store.db, role=officers.Role(role), max_uses=uses, expires_at=expires_at,
             region=region, port=port, now=now,
         )
         link = deep_link(store.db, inv.code)
-    finally:
-        store.close()
     if as_json:
         print_json({"code": inv.code, "link": link, "role": str(inv.role), "uses": inv.max_uses,
                     "expires_at": inv.expires_at, "region": inv.region, "port": inv.port})
@@ -58,11 +55,8 @@ def create(role: str, uses: int | None, expires: str | None, region: str | None,
 @json_option
 def list_(as_json: bool) -> None:
     """List invites with their uses and state."""
-    store = open_store()
-    try:
+    with open_store() as store:
         rows = officers.list_invites(store.db)
-    finally:
-        store.close()
     now = now_utc()
     # The state as the web page shows it: active, revoked, expired or used up.
     data = [
@@ -85,11 +79,8 @@ def list_(as_json: bool) -> None:
 @json_option
 def revoke(code: str, as_json: bool) -> None:
     """Revoke an invite so nobody else can enroll with it."""
-    store = open_store()
-    try:
+    with open_store() as store:
         inv = officers.revoke_invite(store.db, code, now=now_utc())
-    finally:
-        store.close()
     if as_json:
         print_json({"code": inv.code, "revoked_at": inv.revoked_at})
     else:

@@ -27,12 +27,9 @@ def outcome_json(outcome: SearchOutcome) -> list[dict]:
 def search_command(lang: str, limit: int, as_json: bool, query: tuple[str, ...]) -> None:
     """Search the cards as an officer would: pregonero search [--] QUERY..."""
     text = " ".join(query)
-    store = open_store()
-    try:
+    with open_store() as store:
         outcome = search(store.db, text, lang, limit=limit)
         topics = [] if outcome.answered or as_json else list_topics(store.db, lang)
-    finally:
-        store.close()
     if as_json:
         print_json(outcome_json(outcome))
         return

@@ -51,14 +51,11 @@ def stats_(since: str | None, as_json: bool, as_csv: bool) -> None:
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
     filters = Filters(since=parse_since(since))
-    store = open_store()
-    try:
+    with open_store() as store:
         if as_csv:
             rows = stats.weekly_report(store.db, filters, now=now_utc())
         else:
             totals = stats.totals(store.db, filters)
-    finally:
-        store.close()
     if as_csv:
         print_csv(rows, stats.WEEKLY_COLUMNS)
     elif as_json:
