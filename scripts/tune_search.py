@@ -243,6 +243,8 @@ def tune(corpus: Path, paths: list[Path]) -> int:
     cos_best = max(COSINES, key=lambda c: (balanced(rows, [r["dense"] if r["top_cos"] >= c
                                                            else [] for r in rows]), -c))
     lexical = balanced(rows, [r["lex"] for r in rows])
+    outside = float(np.percentile([r["off_topic"] - r["top_cos"] for r in rows if r["relevant"]],
+                                  95))
     print(f"\nutility on all tuning questions {u:.3f} (cross-validated {scores[lam_q]:.3f}); "
           f"the words alone: {lexical:.3f}\n")
     print("# --- set by scripts/eval_search.py --tune (see the README, \"Search\") ---")
@@ -251,6 +253,7 @@ def tune(corpus: Path, paths: list[Path]) -> int:
     print(f"ANSWER = {ans}")
     print(f"FAST = {fast}")
     print(f"COSINE = {cos_best}")
+    print(f"OUTSIDE = {outside:.4f}")
     print(f"# card features: {', '.join(fusion.CARD_FEATURES)}")
     print(f"# question features: {', '.join(fusion.QUERY_FEATURES)}")
     return 0

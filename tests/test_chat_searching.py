@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.searching import PAGE_SIZE, Result, Results, results_view
+from bot.chat.searching import PAGE_SIZE, Result, Results, nothing_found_text, results_view
 from bot.clock import utcnow
 from bot.library import import_folder
 from bot.store import Store
@@ -55,6 +55,18 @@ def test_long_results_are_paged() -> None:
     text, last = results_view(results, 1, "es")
     assert "6. 📋 Card &lt;5&gt;" in text
     assert [data for _label, data in last[-1]] == ["v1:page:0"]
+
+
+def test_a_question_on_a_subject_the_guides_do_not_cover_is_told_where_to_ask() -> None:
+    es = nothing_found_text("es", "staff")
+    en = nothing_found_text("en", "staff")
+    assert es.startswith("Eso parece un trámite del personal") and "Recursos Humanos" in es
+    assert en.startswith("That sounds like a staff matter") and "Human Resources" in en
+    assert es.endswith(nothing_found_text("es"))  # then the usual words and the topics
+    assert nothing_found_text("es", "no-such-topic") == nothing_found_text("es")
+    for topic in ("staff", "career", "facilities", "customs", "travel-services", "small-talk"):
+        assert nothing_found_text("es", topic) != nothing_found_text("es")
+        assert nothing_found_text("es", topic) != nothing_found_text("en", topic)
 
 
 def test_corrected_words_are_shown() -> None:

@@ -93,7 +93,9 @@ def test_a_long_question_the_cards_do_not_answer_gets_nothing_though_it_shares_t
 
 
 def test_the_subjects_the_cards_do_not_cover_are_described_in_both_languages():
+    from bot.chat.searching import outside_text
     subjects = semantic.off_topic_subjects()
+    assert all(outside_text(s.topic, "es") and outside_text(s.topic, "en") for s in subjects)
     assert len({s.topic for s in subjects}) == len(subjects) >= 5
     assert all(len(s.texts) == 2 and all(len(t.split()) >= 8 for t in s.texts)
                for s in subjects)
@@ -117,6 +119,12 @@ def test_a_story_about_the_officers_own_pay_is_nearer_a_subject_the_cards_do_not
                                        "dice que se siente mareada")
     assert topic == "staff" and off - card > in_scope - answer + 0.02
     assert ids(corpus_store, pay) == []
+    outcome = search(corpus_store.db, "cuándo me pagan el aguinaldo y las horas extra de "
+                                      "diciembre", "es")
+    assert outcome.hits == [] and outcome.outside == "staff"  # the reply says where to ask
+    answered = search(corpus_store.db, "una señora embarazada lleva horas formada en el sol y "
+                                       "dice que se siente mareada", "es")
+    assert answered.hits and answered.outside == ""
 
 
 def test_a_short_confident_question_is_answered_by_the_words_alone(corpus_store):

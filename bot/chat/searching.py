@@ -97,10 +97,35 @@ def results_view(results: Results, page: int, lang: str) -> tuple[str, list[list
     return "\n".join(lines), rows
 
 
-def nothing_found_text(lang: str) -> str:
+def nothing_found_text(lang: str, outside: str = "") -> str:
+    """"Nothing found", after a word on where to ask when the question looks like a subject
+    the guides do not cover (`outside`: its topic in bot/search/off_topic.yml)."""
     _ = gettext_for(lang)
-    return esc(_("I found nothing for that. Try other words (for example: %(example)s), or "
+    text = esc(_("I found nothing for that. Try other words (for example: %(example)s), or "
                  "browse the topics:") % {"example": _("asylum request")})
+    hint = outside_text(outside, lang)
+    return f"{esc(hint)}\n\n{text}" if hint else text
+
+
+def outside_text(topic: str, lang: str) -> str | None:
+    """Where to ask instead, for a subject the guides do not cover (None: no such topic)."""
+    _ = gettext_for(lang)
+    hints = {
+        "staff": _("That sounds like a staff matter (pay, leave, shifts): the guides do not "
+                   "cover it. Ask your office's Human Resources."),
+        "career": _("That sounds like a career matter (promotions, courses, uniforms, badges): "
+                    "the guides do not cover it. Ask your office's Human Resources."),
+        "facilities": _("That sounds like the office's equipment or building: the guides do "
+                        "not cover it. Report it to your office's administration."),
+        "customs": _("That sounds like a customs question (duties, goods, food, pets): the "
+                     "guides do not cover it. Customs staff at the port can answer it."),
+        "travel-services": _("That sounds like a traveller's service (luggage, flights, "
+                             "tickets, money exchange): the guides do not cover it. The airline "
+                             "or the terminal's information desk can help."),
+        "small-talk": _("That does not sound like a question about your work at the border: "
+                        "the guides do not cover it."),
+    }
+    return hints.get(topic)
 
 
 @requires_officer
@@ -195,7 +220,8 @@ async def run_search(update: Update, context: ChatContext, query: str, *,
         return
     if not hits:
         topics = await store.run(cards.list_topics, lang)
-        await reply(update, nothing_found_text(lang), keyboard(topic_rows(topics)))
+        await reply(update, nothing_found_text(lang, outcome.outside),
+                    keyboard(topic_rows(topics)))
         return
     results = Results(tuple(
         Result(h.card_id, h.title, str(h.kind), bool(h.other_language), h.lang)

@@ -66,6 +66,7 @@ class SearchOutcome:
     answered: bool = False
     understood: tuple[str, ...] = ()   # what a long question was taken to mean (see explain)
     semantic: bool = False             # the semantic layer was consulted
+    outside: str = ""   # unanswered, and near a subject the cards do not cover: its topic
 
 
 def _expression(ctx: Context, concepts: list[Concept], lang: str) -> str:
@@ -391,15 +392,18 @@ def finish(p: Pending, qvec: np.ndarray | None = None) -> SearchOutcome:
                                  corrections=p.corrections, answered=bool(p.lexical_hits))
         cands = candidates(p, qvec)
         ranked = rank_cards(cands)
-        off_topic, _subject = semantic.off_topic(qvec)
+        off_topic, subject = semantic.off_topic(qvec)
         answerable = fusion.probability(query_features(p, cands, ranked, off_topic),
                                         fusion.QUERY_WEIGHTS)
         chosen = decide(p, ranked, answerable)
         hits = [h for h in (_hit(p, card) for card in chosen) if h is not None]
         top = p.lexical.get(hits[0].card_id, (None,))[0] if hits else None
+        best_cos = max((c for _card, _x, c in cands), default=0.0)
         return SearchOutcome(hits=hits, normalized=p.normalized, corrections=p.corrections,
                              answered=bool(hits), semantic=True,
-                             understood=explain(p.ctx, p.concepts, top, p.lang) if hits else ())
+                             understood=explain(p.ctx, p.concepts, top, p.lang) if hits else (),
+                             outside=subject if not hits and off_topic - best_cos
+                             >= fusion.OUTSIDE else "")
     except Exception:
         log.exception("search failed (lang=%s)", p.lang)
         return SearchOutcome(hits=p.lexical_hits, normalized=p.normalized,
