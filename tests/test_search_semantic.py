@@ -206,3 +206,13 @@ def test_the_reply_to_a_long_question_says_what_it_understood_spanish_first():
     en, _rows = results_view(results, 0, "en")
     assert "Entendí: menor, acompañante sin documentos" in es
     assert "I understood: menor, acompañante sin documentos" in en
+
+
+async def test_an_officer_asking_about_pay_is_told_where_to_ask_then_offered_the_topics(
+        model, enroll, store):
+    import_folder(store.db, CORPUS, NOW)
+    user = await enroll()
+    reply = await user.ask("cuándo me pagan el aguinaldo y las horas extra de diciembre")
+    first, _blank, rest = reply.text.partition("\n\n")
+    assert first.startswith("Eso parece un trámite del personal") and "Recursos Humanos" in first
+    assert rest.startswith("No encontré nada con eso.") and reply.button_texts  # the topics
