@@ -1,19 +1,29 @@
 """Shared pieces of the browser tests (Debian's headless Chromium through Playwright): the
-browser, the two screen sizes the issue names, signing in, layout checks and axe-core.
+browser, the two screen sizes the issue names, serving the app, signing in, layout checks and
+axe-core.
 
-Layout checks, run in the page: nothing wider than the screen (no horizontal scroll), no
-button whose text is cut (by its own width or by a box around it that hides overflow), no
-button taller than 60 px (a stretched form)."""
+One Chromium serves every browser test of a test process (the `browser` fixture in
+tests/conftest.py; each test gets its own browser contexts, closed after it). Playwright's
+objects belong to the event loop that made them, so those tests, and the async fixtures they
+use, run on pytest-asyncio's session event loop (`pytestmark = BROWSER`). A test on another
+loop in between (the emulator's virtual-time loop) makes pytest-asyncio close the session loop,
+and the browser with it, so the modules in `BROWSER_MODULES` go to one xdist worker as one unit
+(tests/conftest.py), which runs them back to back with one browser.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from bot.store import web as web_store
 from tests.web_helpers import NOW
@@ -27,6 +37,12 @@ SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "hei
 # axe-core, installed by `scripts/setup --browser` (npm) into .node/.
 AXE = ROOT / ".node" / "node_modules" / "axe-core" / "axe.min.js"
 BUTTON_MAX_HEIGHT = 60
+
+# pytestmark of a module whose tests drive the browser (see the docstring); such a module is
+# listed in BROWSER_MODULES.
+SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
+BROWSER = [pytest.mark.browser, SESSION_LOOP]
+BROWSER_MODULES = ("test_web_layout.py", "test_web_browser.py", "test_sandbox.py")
 
 
 def chromium() -> str:
@@ -43,6 +59,17 @@ def axe_source() -> str:
     if os.environ.get("PREGONERO_REQUIRE_BROWSER") == "1":
         pytest.fail(f"{AXE} is missing: run scripts/setup --browser (needs npm)")
     pytest.skip("axe-core is not installed (scripts/setup --browser installs it with npm)")
+
+
+@asynccontextmanager
+async def serve(app: web.Application) -> AsyncIterator[str]:
+    """The app on a free loopback port, on the running loop; yields its base URL."""
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
 
 
 async def new_context(browser: Any, size: str | dict[str, int]) -> Any:

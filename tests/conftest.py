@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from bot.config import Settings
 from bot.store import Store
@@ -78,9 +80,30 @@ def cli(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     return run
 
 
-@pytest.fixture
-async def browser():
-    """Debian's headless Chromium through Playwright, one per test (see tests/browser_kit.py)."""
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With `-n N`, tests go to the workers one at a time, as with xdist's default
+    (`--dist load`), except the modules in BROWSER_MODULES (tests/browser_kit.py): they go to
+    one worker as one unit, the largest and so the first, which runs them back to back with one
+    browser. Another `--dist` is left as asked."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    from tests.browser_kit import BROWSER_MODULES
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+            return "browser" if module in BROWSER_MODULES else nodeid
+
+    return BrowserTestsTogether(config, log)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def shared_chromium() -> AsyncIterator[Any]:
+    """Debian's headless Chromium through Playwright, started once per test process (each
+    xdist worker) on the session's event loop: Playwright's objects belong to the loop that made
+    them, so the tests that use it run on that loop too (`BROWSER` in tests/browser_kit.py)."""
     from playwright.async_api import async_playwright
 
     from tests.browser_kit import ARGS, chromium
@@ -92,6 +115,28 @@ async def browser():
             yield launched
         finally:
             await launched.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browser(shared_chromium: Any, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """The shared headless Chromium (see tests/browser_kit.py), for one test: every browser
+    context (cookies, storage, pages) the test opens is closed after it, so each test starts
+    with none."""
+    from tests.browser_kit import BROWSER_MODULES
+
+    marker = request.node.get_closest_marker("asyncio")
+    if marker is None or marker.kwargs.get("loop_scope") != "session":
+        pytest.fail("a test using `browser` runs on the session's event loop: its module has "
+                    "pytestmark = BROWSER (tests/browser_kit.py)", pytrace=False)
+    if request.node.path.name not in BROWSER_MODULES:
+        pytest.fail(f"{request.node.path.name} drives the browser: list it in BROWSER_MODULES "
+                    "(tests/browser_kit.py)", pytrace=False)
+    assert not shared_chromium.contexts, "a previous test left a browser context open"
+    try:
+        yield shared_chromium
+    finally:
+        for context in shared_chromium.contexts:
+            await context.close()
 
 
 E5_VECTORS = ROOT / "tests" / "data" / "eval" / "vectors-e5.npz"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import pytest_asyncio
 
 from bot.clock import utcnow
 from bot.config import Settings
@@ -15,13 +16,16 @@ from bot.library import import_folder
 from bot.store import Store
 from bot.store.officers import get_officer, list_invites
 from bot.testkit.demo import Demo
-from tests.browser_kit import shoot
+from tests.browser_kit import SESSION_LOOP, shoot
 from tests.factories import NNA_CARDS, NNA_TITLE, write_cards
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The browser test shares the session's Chromium, so this module runs on its loop.
+pytestmark = SESSION_LOOP
 
-@pytest.fixture
+
+@pytest_asyncio.fixture(loop_scope="session")
 async def demo(tmp_path: Path, db_path: Path) -> AsyncIterator[Demo]:
     write_cards(tmp_path / "messages", NNA_CARDS)
     with Store.open(db_path) as store:

@@ -5,20 +5,21 @@ each step, on a desktop and a phone viewport, go to `test-artifacts/`."""
 from __future__ import annotations
 
 import pytest
+import pytest_asyncio
 
-from tests.browser_kit import shoot, signed_in
+from tests.browser_kit import BROWSER, serve, shoot, signed_in
 from tests.web_helpers import ADMIN_ID, COMMS_ID, make_app, seeded_store
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
-@pytest.fixture
-async def base_url(aiohttp_server, store, tmp_path):
+@pytest_asyncio.fixture(loop_scope="session")
+async def base_url(store, tmp_path):
     seeded_store(tmp_path, store)
-    server = await aiohttp_server(make_app(store, tmp_path))
-    return str(server.make_url("")).rstrip("/")
+    async with serve(make_app(store, tmp_path)) as url:
+        yield url
 
 
 async def _signed_in_page(browser, base_url: str, store, person: int, viewport: str):

@@ -5,20 +5,23 @@ and the defects found by trying it as a new user (issue 13) stay fixed."""
 from __future__ import annotations
 
 import pytest
+import pytest_asyncio
 
 from tests.browser_kit import (
+    BROWSER,
     SIZES,
     axe,
     check_layout,
     describe,
     new_context,
+    serve,
     shoot,
     signed_in,
 )
 from tests.factories import card_text, write_card
 from tests.web_helpers import ADMIN_ID, COMMS_ID, make_app, seeded_store
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
 PAGES = ("/", "/campaigns", "/campaigns/new", "/content", "/gaps", "/officers", "/invites",
          "/exports")
@@ -28,13 +31,13 @@ LONG_CARD = card_text("Guía larga", "\n\n".join(
     f"{i}. Paso de la revisión que se explica con calma a la persona." for i in range(1, 25)))
 
 
-@pytest.fixture
-async def base_url(aiohttp_server, store, tmp_path):
+@pytest_asyncio.fixture(loop_scope="session")
+async def base_url(store, tmp_path):
     # A card longer than the form, so that its preview is the taller column.
     write_card(tmp_path / "messages", "practicas/guia-larga.es.md", LONG_CARD)
     seeded_store(tmp_path, store)
-    server = await aiohttp_server(make_app(store, tmp_path))
-    return str(server.make_url("")).rstrip("/")
+    async with serve(make_app(store, tmp_path)) as url:
+        yield url
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -175,7 +178,9 @@ async def test_no_page_has_serious_accessibility_problems(browser, base_url, sto
 
 @pytest.mark.parametrize("size", list(SIZES))
 async def test_a_running_broadcast_shows_a_live_delivery_bar(browser, base_url, store, size):
-    """The bar and its sentence follow the outbox without a reload (static delivery.js)."""
+    """The bar and its sentence follow the outbox without a reload (static delivery.js). Once
+    the outbox has changed, the test moves the page's clock past the script's two-second poll
+    rather than waiting for it."""
     from bot.delivery import campaigns as lib
     from bot.store import delivery as outbox
     from tests.web_helpers import NOW
@@ -187,6 +192,7 @@ async def test_a_running_broadcast_shows_a_live_delivery_bar(browser, base_url, 
                      broadcast_planned=True)
     total = len(sends)
     page = await signed_in(browser, base_url, store, COMMS_ID, size)
+    await page.clock.install()  # Playwright's clock; it runs as usual until moved on
     await page.goto(f"{base_url}/campaigns/{campaign.id}?lang=es")
     text = page.locator("#delivery-text")
     assert await text.inner_text() == (f"Enviados: 0 · pendientes: {total} · fallidos: 0 "
@@ -198,6 +204,7 @@ async def test_a_running_broadcast_shows_a_live_delivery_bar(browser, base_url, 
     rows = outbox.claim_due(store.db, now=NOW, limit=total)
     done = [outbox.Outcome(r, "sent") for r in rows[:-1]] + [outbox.Outcome(rows[-1], "failed")]
     outbox.finish(store.db, done, now=NOW)
+    await page.clock.run_for(2_000)
     await page.wait_for_function(
         "n => document.getElementById('delivery-text').textContent.startsWith('Enviados: ' + n)",
         arg=total - 1, timeout=15_000)
