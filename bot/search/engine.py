@@ -398,12 +398,12 @@ def finish(p: Pending, qvec: np.ndarray | None = None) -> SearchOutcome:
         chosen = decide(p, ranked, answerable)
         hits = [h for h in (_hit(p, card) for card in chosen) if h is not None]
         top = p.lexical.get(hits[0].card_id, (None,))[0] if hits else None
-        best_cos = max((c for _card, _x, c in cands), default=0.0)
+        # nothing found, and nearer a subject the cards do not cover: say where to ask
+        near = off_topic - max((c for _card, _x, c in cands), default=0.0) >= fusion.OUTSIDE
         return SearchOutcome(hits=hits, normalized=p.normalized, corrections=p.corrections,
                              answered=bool(hits), semantic=True,
                              understood=explain(p.ctx, p.concepts, top, p.lang) if hits else (),
-                             outside=subject if not hits and off_topic - best_cos
-                             >= fusion.OUTSIDE else "")
+                             outside=subject if near and not hits else "")
     except Exception:
         log.exception("search failed (lang=%s)", p.lang)
         return SearchOutcome(hits=p.lexical_hits, normalized=p.normalized,
