@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.content.model import Card, Kind
-from bot.store import officers
+from bot.library import import_folder
+from bot.store import Store, officers
 
 # A 1x1 PNG: an image a card can carry.
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -124,3 +125,62 @@ class CliResult:
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.code, self.out, self.err))
+
+
+# Cards for search tests: (title, kind, keywords, summary, body) by file name.
+SEARCH_CARDS = {
+    "ninez/nna-no-acompanados.es.md": (
+        "Niñas, niños y adolescentes no acompañados", "sop", "[NNA, menor no acompañado, DIF]",
+        "Qué hacer cuando una niña o niño viaja sin su madre, padre o tutor.",
+        "Atiéndelo de inmediato. Avisa a la Procuraduría de Protección y al Sistema DIF."),
+    "ninez/nna-no-acompanados.en.md": (
+        "Unaccompanied children and adolescents", "sop", "[unaccompanied minor, NNA, DIF]",
+        "What to do when a child travels without a parent or legal guardian.",
+        "Attend to them at once. Notify the child protection office and the DIF system."),
+    "refugio/solicitud-refugio.es.md": (
+        "Cuando una persona pide refugio o asilo", "sop", "[refugio, asilo, COMAR]",
+        "Nadie puede ser devuelto a un país donde corre peligro.",
+        "Registra la solicitud y canaliza a la COMAR. No pidas pruebas."),
+    "refugio/solicitud-refugio.en.md": (
+        "When someone asks for asylum", "sop", "[asylum, refugee, COMAR]",
+        "Nobody may be returned to a country where they are in danger.",
+        "Record the request and refer the person to COMAR. Do not ask for evidence."),
+    "revision-documental/tvr.es.md": (
+        "Tarjeta de Visitante Regional (TVR)", "sop", "[TVR, frontera sur]",
+        "Qué permite la TVR en la frontera sur.",
+        "Permite a personas guatemaltecas y beliceñas visitar Chiapas y Tabasco."),
+    "revision-documental/revision-pasaporte.es.md": (
+        "Revisión de pasaporte paso a paso", "sop", "[pasaporte]",
+        "Cómo revisar un pasaporte en el filtro.",
+        "Revisa la fotografía, la vigencia y la zona de lectura mecánica."),
+    "revision-documental/revision-pasaporte.en.md": (
+        "Passport inspection step by step", "sop", "[passport]",
+        "How to inspect a passport at the checkpoint.",
+        "Check the photograph, the expiry date and the machine readable zone."),
+    "salud/calor.es.md": (
+        "Desmayo y golpe de calor en la fila", "practice", "",
+        "Qué hacer si alguien se desmaya mientras espera.",
+        "Lleva a la persona a la sombra. Si trae pasaporte, guárdalo con sus cosas."),
+}
+
+
+def write_search_cards(folder: Path) -> Path:
+    """The search tests' cards, in `folder`."""
+    for name, (title, kind, keywords, summary, body) in SEARCH_CARDS.items():
+        write_card(folder, name, title=f'"{title}"', kind=kind, keywords=keywords or None,
+                   summary=f'"{summary}"', body=body)
+    return folder
+
+
+def campaign_store(store: Store, folder: Path) -> Store:
+    """A store for campaign tests: cards `trato-digno` and `nna` imported from `folder`, and
+    officers 1 (norte) and 2 (sur) and a comms person 3 (norte), all in Tijuana's zone."""
+    for card_id in ("trato-digno", "nna"):
+        write_card(folder, f"practicas/{card_id}.es.md", title=card_id,
+                   body=f"Texto de {card_id}.")
+    now = datetime.now(UTC)
+    import_folder(store.db, folder, now)
+    for uid, region, role in ((1, "norte", "officer"), (2, "sur", "officer"),
+                              (3, "norte", "comms")):
+        add_officer(store.db, uid, now=now, timezone="America/Tijuana", region=region, role=role)
+    return store

@@ -10,23 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.library import import_folder
 from bot.store import Store
 from bot.store import delivery as outbox
-from tests.factories import add_officer, write_card
+from tests.factories import campaign_store
 
 
 @pytest.fixture
 def env(store: Store, tmp_path: Path) -> Store:
-    for card_id in ("trato-digno", "nna"):
-        write_card(tmp_path / "messages", f"practicas/{card_id}.es.md", title=card_id,
-                   body=f"Texto de {card_id}.")
-    now = datetime.now(UTC)
-    import_folder(store.db, tmp_path / "messages", now)
-    for uid, region, role in ((1, "norte", "officer"), (2, "sur", "officer"),
-                              (3, "norte", "comms")):
-        add_officer(store.db, uid, now=now, timezone="America/Tijuana", region=region, role=role)
-    return store
+    return campaign_store(store, tmp_path / "messages")
 
 
 def test_broadcast_now_queues_one_row_per_officer_of_the_segment(env, cli) -> None:

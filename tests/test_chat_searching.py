@@ -12,8 +12,8 @@ from bot.clock import utcnow
 from bot.library import import_folder
 from bot.store import Store
 from bot.testkit.emulator import Emulator
+from tests.chat_helpers import events, tap_edit, write_content
 from tests.factories import write_card
-from tests.test_chat_app import events, tap_edit, write_content
 
 
 @pytest.fixture

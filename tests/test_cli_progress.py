@@ -12,8 +12,14 @@ import pytest
 from bot.cli import campaign as campaign_cli
 from bot.cli.progress import ProgressBar, bar_line
 from bot.delivery import campaigns as lib
+from bot.store import Store
 from bot.store import delivery as outbox
-from tests.test_campaign_cli import env  # noqa: F401  (the fixture)
+from tests.factories import campaign_store
+
+
+@pytest.fixture
+def env(store: Store, tmp_path: Path) -> Store:
+    return campaign_store(store, tmp_path / "messages")
 
 
 def test_the_bar_and_its_plain_lines() -> None:
@@ -41,7 +47,7 @@ def test_the_bar_and_its_plain_lines() -> None:
     assert quiet.getvalue() == ""
 
 
-def test_content_import_shows_its_progress_in_plain_lines(env, cli) -> None:  # noqa: F811
+def test_content_import_shows_its_progress_in_plain_lines(env, cli) -> None:
     code, _out, err = cli("content", "import", str(Path("messages")))
     assert code == 0, err
     lines = err.splitlines()
@@ -51,7 +57,7 @@ def test_content_import_shows_its_progress_in_plain_lines(env, cli) -> None:  # 
     assert code == 0 and err == ""  # --json: nothing but the JSON
 
 
-def test_campaign_show_follow_waits_until_nothing_is_pending(env, cli, monkeypatch) -> None:  # noqa: F811
+def test_campaign_show_follow_waits_until_nothing_is_pending(env, cli, monkeypatch) -> None:
     """The engine's work is simulated at each pause of the follower: one message a look."""
     from datetime import UTC, datetime
 
@@ -78,7 +84,7 @@ def test_campaign_show_follow_waits_until_nothing_is_pending(env, cli, monkeypat
 
 @pytest.mark.parametrize("args", [("--at", "2030-01-01T09:00"), ("--now",)])
 def test_broadcast_follow_stops_when_nothing_is_due_soon_or_all_is_sent(
-        env, cli, monkeypatch, args) -> None:  # noqa: F811
+        env, cli, monkeypatch, args) -> None:
     """Without a running bot nothing gets planned: a broadcast due now is followed until the
     first pause (here: the test's), one due in years is not followed at all."""
     pauses = []

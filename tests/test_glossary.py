@@ -3,9 +3,11 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.library import import_folder
 from bot.search import check_glossary, glossary, import_glossary, search
 from bot.search.analyze import analyze
 from bot.store import search as search_store
+from tests.factories import write_search_cards
 
 
 def test_the_base_glossary_loads_without_errors_and_covers_the_field():
@@ -85,11 +87,7 @@ def test_removing_the_content_glossary_forgets_its_entries(store, tmp_path: Path
 
 
 def test_a_content_glossary_entry_extends_search_without_code(store, tmp_path: Path):
-    from tests.test_search_engine import write_cards
-
-    folder = write_cards(tmp_path / "messages")
-    from bot.library import import_folder
-
+    folder = write_search_cards(tmp_path / "messages")
     import_folder(store.db, folder, datetime(2026, 1, 1, tzinfo=UTC))
     assert not search(store.db, "chiringuito", "es").answered
     (folder / "glossary.yml").write_text("- es: [chiringuito, pasaporte]\n", encoding="utf-8")

@@ -229,3 +229,16 @@ def test_a_cycle_inside_the_test_kit_is_caught() -> None:
     extra = {("bot.testkit.control", "bot.testkit.emulator"),
              ("bot.testkit.emulator", "bot.testkit.control")}
     assert module_cycles(EDGES | extra, "bot.testkit") != []
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    """What tests share lives in helper modules (factories.py, chat_helpers.py, web_helpers.py,
+    ...), never in another test module: importing one runs its fixtures' and tests' module
+    code again, and ties two files' tests together."""
+    found = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom) else
+                     [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            found += [f"{path.name} imports {n}" for n in names if n.startswith("tests.test_")]
+    assert found == []

@@ -1,18 +1,21 @@
 """`pregonero search`: JSON shape, readable output, `--`, and one-line errors."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.library import import_folder
 from bot.store import Store
-from tests.test_search_engine import NOW, write_cards
+from tests.factories import write_search_cards
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
 def loaded(db_path, tmp_path):
     with Store.open(db_path) as store:
-        import_folder(store.db, write_cards(tmp_path / "messages"), NOW)
+        import_folder(store.db, write_search_cards(tmp_path / "messages"), NOW)
     return db_path
 
 

@@ -2,7 +2,6 @@
 title and keyword weighting, glossary and typos, and safety on any text."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,56 +10,13 @@ from hypothesis import strategies as st
 from bot.library import import_folder
 from bot.search import rebuild_index, search
 from bot.store import search as search_store
-from tests.factories import write_card
+from tests.factories import write_search_cards
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
-CARDS = {
-    "ninez/nna-no-acompanados.es.md": (
-        "Niñas, niños y adolescentes no acompañados", "sop", "[NNA, menor no acompañado, DIF]",
-        "Qué hacer cuando una niña o niño viaja sin su madre, padre o tutor.",
-        "Atiéndelo de inmediato. Avisa a la Procuraduría de Protección y al Sistema DIF."),
-    "ninez/nna-no-acompanados.en.md": (
-        "Unaccompanied children and adolescents", "sop", "[unaccompanied minor, NNA, DIF]",
-        "What to do when a child travels without a parent or legal guardian.",
-        "Attend to them at once. Notify the child protection office and the DIF system."),
-    "refugio/solicitud-refugio.es.md": (
-        "Cuando una persona pide refugio o asilo", "sop", "[refugio, asilo, COMAR]",
-        "Nadie puede ser devuelto a un país donde corre peligro.",
-        "Registra la solicitud y canaliza a la COMAR. No pidas pruebas."),
-    "refugio/solicitud-refugio.en.md": (
-        "When someone asks for asylum", "sop", "[asylum, refugee, COMAR]",
-        "Nobody may be returned to a country where they are in danger.",
-        "Record the request and refer the person to COMAR. Do not ask for evidence."),
-    "revision-documental/tvr.es.md": (
-        "Tarjeta de Visitante Regional (TVR)", "sop", "[TVR, frontera sur]",
-        "Qué permite la TVR en la frontera sur.",
-        "Permite a personas guatemaltecas y beliceñas visitar Chiapas y Tabasco."),
-    "revision-documental/revision-pasaporte.es.md": (
-        "Revisión de pasaporte paso a paso", "sop", "[pasaporte]",
-        "Cómo revisar un pasaporte en el filtro.",
-        "Revisa la fotografía, la vigencia y la zona de lectura mecánica."),
-    "revision-documental/revision-pasaporte.en.md": (
-        "Passport inspection step by step", "sop", "[passport]",
-        "How to inspect a passport at the checkpoint.",
-        "Check the photograph, the expiry date and the machine readable zone."),
-    "salud/calor.es.md": (
-        "Desmayo y golpe de calor en la fila", "practice", "",
-        "Qué hacer si alguien se desmaya mientras espera.",
-        "Lleva a la persona a la sombra. Si trae pasaporte, guárdalo con sus cosas."),
-}
-
-
-def write_cards(folder: Path) -> Path:
-    for name, (title, kind, keywords, summary, body) in CARDS.items():
-        write_card(folder, name, title=f'"{title}"', kind=kind, keywords=keywords or None,
-                   summary=f'"{summary}"', body=body)
-    return folder
-
-
 @pytest.fixture
 def db(store, tmp_path):
-    import_folder(store.db, write_cards(tmp_path / "messages"), NOW)
+    import_folder(store.db, write_search_cards(tmp_path / "messages"), NOW)
     return store.db
 
 

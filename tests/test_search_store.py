@@ -1,13 +1,17 @@
 """Search tables and SQL (bot/store/search.py): index, flags migration, plain baseline."""
 
+from datetime import UTC, datetime
+
 from bot.library import import_folder
 from bot.store import migrations
 from bot.store import search as search_store
-from tests.test_search_engine import NOW, write_cards
+from tests.factories import write_search_cards
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def load(store, tmp_path):
-    import_folder(store.db, write_cards(tmp_path / "messages"), NOW)
+    import_folder(store.db, write_search_cards(tmp_path / "messages"), NOW)
     return store.db
 
 
