@@ -70,7 +70,7 @@ async def test_a_new_sandbox_chat_enrolls_a_fresh_officer_through_start(demo):
             user_id = (await resp.json())["user_id"]
     welcome = await demo.emulator.next_bot_message(user_id)
     assert welcome.from_bot and welcome.text
-    officer = get_officer(demo.store.db, user_id)
+    officer = await demo.store.run(get_officer, user_id)  # the running bot's store thread
     assert officer is not None and officer.language == "en"
     assert demo.emulator.transcript(user_id)[0].text.startswith("/start ")
 
@@ -83,8 +83,9 @@ async def test_sandbox_chats_leave_no_used_up_invites_behind(demo):
             async with session.post(f"{demo.emulator.url}/sandbox/api/chats",
                                     json={"lang": lang}) as resp:
                 user_id = (await resp.json())["user_id"]
-            assert get_officer(demo.store.db, user_id) is not None
-    assert list_invites(demo.store.db) == []
+            # through the store's thread: the running bot uses the same connection
+            assert await demo.store.run(get_officer, user_id) is not None
+    assert await demo.store.run(list_invites) == []
 
 
 async def test_the_demos_sign_in_page_points_at_the_demo_chat_not_telegram(demo):
