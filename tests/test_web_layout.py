@@ -201,9 +201,10 @@ async def test_a_running_broadcast_shows_a_live_delivery_bar(browser, base_url, 
     await shoot(page, f"layout-delivery-start-{size}")
     problems = await axe(page)
     assert not problems, describe(problems)
-    rows = outbox.claim_due(store.db, now=NOW, limit=total)
+    # through the store's thread: the page polls the app, which uses the same connection
+    rows = await store.run(outbox.claim_due, now=NOW, limit=total)
     done = [outbox.Outcome(r, "sent") for r in rows[:-1]] + [outbox.Outcome(rows[-1], "failed")]
-    outbox.finish(store.db, done, now=NOW)
+    await store.run(outbox.finish, done, now=NOW)
     await page.clock.run_for(2_000)
     await page.wait_for_function(
         "n => document.getElementById('delivery-text').textContent.startsWith('Enviados: ' + n)",
