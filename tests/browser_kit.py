@@ -72,27 +72,35 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
         await server.close()
 
 
-async def new_context(browser: Any, size: str | dict[str, int]) -> Any:
+async def new_context(browser: Any, size: str | dict[str, int], *, with_axe: bool = False) -> Any:
     """A browser context at `size` (a name in SIZES, or a viewport) under the app's real
-    Content-Security-Policy. axe-core, when installed, is added as an init script (the
-    browser's own injection, which a page's CSP does not govern), so the pages are tested
-    exactly as served."""
+    Content-Security-Policy. `with_axe`: axe-core, when installed, is added as an init script
+    (the browser's own injection, which a page's CSP does not govern), so the pages are tested
+    exactly as served; only where `axe()` runs, as it makes each new page and each load
+    slower."""
     context = await browser.new_context(viewport=SIZES[size] if isinstance(size, str) else size)
-    if AXE.exists():
+    if with_axe and AXE.exists():
         await context.add_init_script(script=AXE.read_text(encoding="utf-8"))
     return context
 
 
 async def signed_in(browser: Any, base_url: str, store: Any, person: int,
-                    size: str | dict[str, int], shot: str | None = None) -> Any:
-    """A page of a new browser context at `size`, signed in as `person` (one-time link); with
-    `shot`, a screenshot of the sign-in page by that name."""
-    context = await new_context(browser, size)
+                    size: str | dict[str, int], shot: str | None = None, *,
+                    with_axe: bool = False) -> Any:
+    """A page of a new browser context at `size`, signed in as `person` with a one-time link.
+    With `shot`, as a person does it: the link's page (a screenshot of it by that name), its
+    button, the overview. Without, the context posts the link itself (Playwright's request
+    API, which shares the context's cookies) and the page is left blank for the test to open
+    what it is about."""
+    context = await new_context(browser, size, with_axe=with_axe)
     page = await context.new_page()
     token = web_store.create_login_token(store.db, person, now=NOW)
+    if not shot:
+        response = await context.request.post(f"{base_url}/login/{token}", max_redirects=0)
+        assert response.status == 303, await response.text()
+        return page
     await page.goto(f"{base_url}/login/{token}")
-    if shot:
-        await shoot(page, shot)
+    await shoot(page, shot)
     await page.get_by_role("button").first.click()
     await page.wait_for_url(f"{base_url}/")
     return page
@@ -142,7 +150,7 @@ async def axe(page: Any) -> list[dict]:
     """axe-core's serious and critical violations on the page (WCAG 2 A and AA rules)."""
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         axe_source()  # skips (or fails under PREGONERO_REQUIRE_BROWSER=1) when not installed
-        raise AssertionError("axe-core did not load in the page")
+        raise AssertionError("axe-core did not load in the page (a context made with_axe?)")
     result = await page.evaluate("""async () => {
       const r = await axe.run(document, {runOnly: {type: 'tag',
         values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}});

@@ -158,7 +158,7 @@ async def test_officers_page_hides_groups_under_five(browser, base_url, store):
 async def test_no_page_has_serious_accessibility_problems(browser, base_url, store, size):
     """axe-core (WCAG 2.1 A/AA and best practices, colour contrast included) on every page,
     signed in and not, with a campaign preview and an error shown."""
-    page = await signed_in(browser, base_url, store, ADMIN_ID, size)
+    page = await signed_in(browser, base_url, store, ADMIN_ID, size, with_axe=True)
     found = {}
     for path in (*PAGES, "/campaigns/1", "/signin", "/nope"):
         await page.goto(f"{base_url}{path}")
@@ -168,7 +168,7 @@ async def test_no_page_has_serious_accessibility_problems(browser, base_url, sto
     await page.get_by_role("button", name="Vista previa", exact=True).click()
     await page.locator(".phone .bubble").first.wait_for()
     found["preview"] = await axe(page)
-    anonymous = await new_context(browser, size)
+    anonymous = await new_context(browser, size, with_axe=True)
     other = await anonymous.new_page()
     await other.goto(f"{base_url}/")
     found["401"] = await axe(other)
@@ -191,7 +191,7 @@ async def test_a_running_broadcast_shows_a_live_delivery_bar(browser, base_url, 
     outbox.save_plan(store.db, sends, now=NOW, campaign_id=campaign.id,
                      broadcast_planned=True)
     total = len(sends)
-    page = await signed_in(browser, base_url, store, COMMS_ID, size)
+    page = await signed_in(browser, base_url, store, COMMS_ID, size, with_axe=True)
     await page.clock.install()  # Playwright's clock; it runs as usual until moved on
     await page.goto(f"{base_url}/campaigns/{campaign.id}?lang=es")
     text = page.locator("#delivery-text")
