@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "data" / "eval"
 HELDOUT = ROOT / "tests" / "data" / "search-heldout.tsv"
 HELDOUT_2 = ROOT / "tests" / "data" / "search-heldout-2.tsv"  # written later, harder details
+STORIES = ROOT / "tests" / "data" / "search-stories-dev.tsv"
 
 PARAPHRASES = [
     ('niño viajando solo', 'es', 'nna-no-acompanados', 'keywords'),
@@ -119,8 +120,25 @@ def run_eval(*args: str) -> dict:
     return json.loads(done.stdout)
 
 
+@pytest.fixture(scope="module")
+def paraphrases(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("eval") / "paraphrases.tsv"
+    lines = ["query\tlang\trelevant\tnote"] + ["\t".join(row) for row in PARAPHRASES]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reports(paraphrases: Path) -> dict[Path, dict]:
+    """One run of the script over every query file below but the dev set (one import of the
+    corpus, one start of the model): each file's report, by file. A file's report is the same
+    as in a run of its own (the script evaluates each file on the same engine)."""
+    files = [paraphrases, HELDOUT, HELDOUT_2, STORIES]
+    return dict(zip(files, run_eval(*map(str, files))["reports"], strict=True))
+
+
 def test_the_dev_queries_meet_the_targets_and_beat_the_plain_fts5_baseline():
-    report = run_eval()
+    report = run_eval()  # the script's default query file, alone: one report object
     ours = report["ours"]["all"]
     assert ours["mrr5"] >= 0.85
     assert ours["hit3"] >= 0.93
@@ -128,18 +146,15 @@ def test_the_dev_queries_meet_the_targets_and_beat_the_plain_fts5_baseline():
     assert ours["mrr5"] > report["baseline_or"]["all"]["mrr5"]
 
 
-def test_paraphrases_of_our_own_are_answered_about_as_well(tmp_path):
-    path = tmp_path / "paraphrases.tsv"
-    lines = ["query\tlang\trelevant\tnote"] + ["\t".join(row) for row in PARAPHRASES]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    ours = run_eval(str(path))["ours"]["all"]
+def test_paraphrases_of_our_own_are_answered_about_as_well(reports, paraphrases):
+    ours = reports[paraphrases]["ours"]["all"]
     assert ours["mrr5"] >= 0.85
     assert ours["hit3"] >= 0.90
     assert ours["abstention"] >= 0.70
 
 
-def test_the_held_out_queries_are_answered_well_and_out_of_scope_ones_get_nothing():
-    report = run_eval(str(HELDOUT))
+def test_the_held_out_queries_are_answered_well_and_out_of_scope_ones_get_nothing(reports):
+    report = reports[HELDOUT]
     ours = report["ours"]["all"]
     assert ours["answerable"] >= 90 and ours["unanswerable"] >= 12
     assert ours["mrr5"] >= 0.85
@@ -148,8 +163,8 @@ def test_the_held_out_queries_are_answered_well_and_out_of_scope_ones_get_nothin
     assert ours["mrr5"] > report["baseline_or"]["all"]["mrr5"] + 0.15
 
 
-def test_a_second_held_out_set_of_card_details_is_answered_better_than_plain_fts5():
-    report = run_eval(str(HELDOUT_2))
+def test_a_second_held_out_set_of_card_details_is_answered_better_than_plain_fts5(reports):
+    report = reports[HELDOUT_2]
     ours = report["ours"]["all"]
     assert ours["mrr5"] >= 0.78
     assert ours["hit3"] >= 0.85
@@ -157,12 +172,11 @@ def test_a_second_held_out_set_of_card_details_is_answered_better_than_plain_fts
     assert ours["mrr5"] > report["baseline_or"]["all"]["mrr5"]
 
 
-def test_several_query_files_are_reported_one_by_one_in_one_run():
-    dev = EVAL / "queries-dev.tsv"
-    reports = run_eval(str(dev), str(HELDOUT))["reports"]
-    assert [r["queries"] for r in reports] == [str(dev), str(HELDOUT)]
+def test_several_query_files_are_reported_one_by_one_in_one_run(reports):
+    # the fixture's one run: a report per file, in the files' order
+    assert [r["queries"] for r in reports.values()] == [str(f) for f in reports]
     assert all("mrr5" in r["ours"]["all"] and "mrr5" in r["baseline_or"]["all"]
-               for r in reports)
+               for r in reports.values())
 
 
 @pytest.fixture(scope="module")
@@ -237,10 +251,11 @@ def test_an_aggressive_person_finds_the_use_of_force_card(corpus_db):
     assert "uso-fuerza" in ids(corpus_db, "persona muy enojada y violenta")[:2]
 
 
-def test_stories_slang_and_phonetic_spelling_are_answered_better_with_the_semantic_layer():
+def test_stories_slang_and_phonetic_spelling_are_answered_better_with_the_semantic_layer(
+        reports):
     # the fusion's tuning set of officer-style questions: both layers beat the words alone,
     # and what the cards do not answer still gets nothing
-    report = run_eval(str(ROOT / "tests" / "data" / "search-stories-dev.tsv"))
+    report = reports[STORIES]
     assert report["semantic_model"], "the semantic model is not installed"
     fused, lexical = report["ours"]["all"], report["lexical"]["all"]
     assert fused["mrr5"] > lexical["mrr5"]
