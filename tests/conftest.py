@@ -80,23 +80,32 @@ def cli(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     return run
 
 
+# Modules whose module-scoped fixtures cost seconds (a run of the eval script, the semantic
+# model and the corpus embedded with it): under xdist each goes to one worker as one unit, so
+# that those fixtures run once.
+WHOLE_MODULES = ("test_search_eval.py", "test_search_semantic.py", "test_search_semantic_cost.py")
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """With `-n N`, tests go to the workers one at a time, as with xdist's default
     (`--dist load`), except the modules in BROWSER_MODULES (tests/browser_kit.py): they go to
     one worker as one unit, the largest and so the first, which runs them back to back with one
-    browser. Another `--dist` is left as asked."""
+    browser; and each module in WHOLE_MODULES goes to one worker. Another `--dist` is left as
+    asked."""
     if config.getvalue("dist") != "load":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     from tests.browser_kit import BROWSER_MODULES
 
-    class BrowserTestsTogether(LoadScopeScheduling):
+    class Units(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
-            return "browser" if module in BROWSER_MODULES else nodeid
+            if module in BROWSER_MODULES:
+                return "browser"
+            return module if module in WHOLE_MODULES else nodeid
 
-    return BrowserTestsTogether(config, log)
+    return Units(config, log)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
