@@ -10,9 +10,11 @@ Imports the corpus (default: <repo>/tests/data/eval/corpus) into a temporary sto
 real content importer, runs every query in its own language through `bot.search.search`
 (top 5), and reports MRR@5, hit@1 and hit@3 over answerable queries, abstention (the share of
 unanswerable queries that get nothing) and the same per kind of query (the note's first word),
-then the misses. The baseline in the same run is a plain FTS5 index (unicode61
-remove_diacritics 2 over title, keywords, summary and body; no stemming, glossary or
-correction), its query words joined with OR (and, second, with AND).
+then the misses and how often "nothing found" came with a line on where to ask instead
+(`told_where_to_ask`: the share of the unanswerable questions, and of the answerable ones,
+whose question was near a subject the cards do not cover). The baseline in the same run is
+a plain FTS5 index (unicode61 remove_diacritics 2 over title, keywords, summary and body; no
+stemming, glossary or correction), its query words joined with OR (and, second, with AND).
 
 Several query files are evaluated on the same imported corpus, one report each (with `--json`:
 one file gives its report object, several give {"reports": [...]}). "ours" is the fused
@@ -26,7 +28,8 @@ candidates' features (each set weighing the same), with ANSWER and FAST chosen o
 training folds by the balanced utility: per set, the mean of MRR@5 over answerable questions
 and of abstention over unanswerable ones, then the mean over sets. It prints the
 cross-validated utility, the words-alone utility, and the constants fitted on all the tuning
-questions, to paste into fusion.py.
+questions, to paste into fusion.py (OUTSIDE: the 95th percentile, over the answerable tuning
+questions, of how much nearer a subject the cards do not cover is than the best card).
 """
 
 from __future__ import annotations

@@ -12,6 +12,11 @@ Two logistic models are fitted, as the engine uses them (bot/search/fusion.py):
    and FAST on the training folds by the balanced utility: per set, the mean of MRR@5 over
    answerable questions and of abstention over unanswerable ones, then the mean over sets.
 
+3. OUTSIDE (when "nothing found" says where to ask instead): the 95th percentile, over the
+   answerable tuning questions, of the question's cosine with the nearest subject the cards
+   do not cover minus its best card's, so that few officers whose question the cards answer
+   would be sent elsewhere.
+
 It prints the cross-validated figures per set, and the constants fitted on all the tuning
 questions, to paste into fusion.py.
 """
