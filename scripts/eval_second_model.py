@@ -58,7 +58,8 @@ def main() -> int:
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     print(f"USE: {len(rows)} passages in {time.process_time() - started:.1f} s of CPU")
     cards = sorted({c for c, _p in rows})
-    owner = np.array([cards.index(c) for c, _p in rows])
+    position = {c: i for i, c in enumerate(cards)}
+    owner = np.array([position[c] for c, _p in rows])
     print(f"{'set':28}{'e5':>8}{'USE':>8}{'both':>8}")
     with tempfile.TemporaryDirectory() as tmp:
         store = open_corpus(tmp, corpus)

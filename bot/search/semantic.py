@@ -293,12 +293,13 @@ def off_topic_subjects(path: Path = OFF_TOPIC) -> tuple[Subject, ...]:
                  for r in rows)
 
 
-_subjects: tuple[tuple[Subject, ...], np.ndarray] | None = None
+_subjects: tuple[tuple[str, ...], np.ndarray] | None = None
 _subjects_lock = threading.Lock()
 
 
-def subject_vectors() -> tuple[tuple[Subject, ...], np.ndarray] | None:
-    """The subjects and one row of vector per text (embedded once a process)."""
+def subject_vectors() -> tuple[tuple[str, ...], np.ndarray] | None:
+    """One vector per text of the subjects, and the topic each belongs to (embedded once a
+    process; None without the model)."""
     global _subjects
     if _subjects is None and encoder() is not None:
         with _subjects_lock:
@@ -306,7 +307,7 @@ def subject_vectors() -> tuple[tuple[Subject, ...], np.ndarray] | None:
                 subjects = off_topic_subjects()
                 texts = [t for s in subjects for t in s.texts]
                 vectors = np.vstack([unpack(b) for b in embed_passages(texts, processes=1)])
-                _subjects = (subjects, vectors)
+                _subjects = (tuple(s.topic for s in subjects for _t in s.texts), vectors)
     return _subjects
 
 
@@ -316,11 +317,10 @@ def off_topic(question: np.ndarray) -> tuple[float, str]:
     loaded = subject_vectors()
     if loaded is None:
         return 0.0, ""
-    subjects, vectors = loaded
+    topics, vectors = loaded
     cos = vectors @ np.asarray(question, dtype=np.float32).reshape(-1)
     best = int(np.argmax(cos))
-    owners = [s.topic for s in subjects for _t in s.texts]
-    return float(cos[best]), owners[best]
+    return float(cos[best]), topics[best]
 
 
 def preload(path: Path) -> int:
