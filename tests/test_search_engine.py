@@ -164,6 +164,30 @@ def test_an_age_written_in_words_counts_as_one_typed_as_a_number():
     assert _ages(words("visa de diez años")) == ["visa", "de", "diez", "anos"]
 
 
+def test_a_large_count_of_people_stands_for_a_large_group():
+    from bot.search.analyze import words
+    from bot.search.query import _crowds
+    assert _crowds(words("llegaron como 300 personas")) == ["llegaron", "como", "grupo",
+                                                            "numeroso"]
+    assert _crowds(words("ya se juntaron como quinientos en la garita"))[3:6] == [
+        "como", "grupo", "numeroso"]
+    assert _crowds(words("un grupo de 80 hondureños"))[3:5] == ["grupo", "numeroso"]
+    assert _crowds(words("there were 300 at the gate"))[2:4] == ["grupo", "numeroso"]
+    # money, a small group, or a count of nothing said is not a crowd
+    assert _crowds(words("me pidió quinientos pesos")) == ["me", "pidio", "quinientos", "pesos"]
+    assert _crowds(words("son 500 pesos")) == ["son", "500", "pesos"]
+    assert _crowds(words("veinte personas deshidratadas")) == ["veinte", "personas",
+                                                               "deshidratadas"]
+
+
+def test_a_crowd_told_in_a_story_is_understood_as_the_glossary_caravan_entry(db):
+    from bot.search.context import context
+    from bot.search.query import parse
+    concepts, _n, _c = parse(context(db), "se juntaron como quinientos en el puente", "es")
+    crowd = next(c for c in concepts if c.typed == ("grupo", "numeroso"))
+    assert crowd.domain and crowd.entries  # a term of the glossary (caravana, large group)
+
+
 def test_a_diminutive_the_cards_do_not_use_is_read_as_its_word(db):
     from bot.search.context import context
     from bot.search.query import parse

@@ -4,7 +4,8 @@
 2. A word neither the index nor the glossary knows is read without its diminutive when that
    gives a known word ("solito", "chiquita", "camioncito"), else corrected against the index
    vocabulary (`correct.py`); known words are never touched. An age ("de 15 años", "de
-   quince años", "tiene setenta y cinco") stands for a minor or an older person.
+   quince años", "tiene setenta y cinco") stands for a minor or an older person; a count of
+   people from CROWD ("como 300 personas", "se juntaron como quinientos") for a large group.
 3. Glossary terms in the query (longest first, either language) become one concept each, with
    every term of their entry as alternatives in both languages; other words are concepts of
    their own (their stem in the officer's language, and in the other one when it exists).
@@ -57,6 +58,17 @@ NUMBERS |= {"un": 1, "una": 1, "veintiun": 21, "veintiuno": 21, "veintidos": 22,
 TENS = {"treinta": 30, "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "setenta": 70,
         "ochenta": 80, "noventa": 90, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
         "seventy": 70, "eighty": 80, "ninety": 90}
+NUMBERS |= {"cien": 100, "ciento": 100, "doscientos": 200, "trescientos": 300,
+            "cuatrocientos": 400, "quinientos": 500, "seiscientos": 600, "setecientos": 700,
+            "ochocientos": 800, "novecientos": 900, "mil": 1000, "hundred": 100,
+            "hundreds": 100, "thousand": 1000, "thousands": 1000, "cientos": 100,
+            "miles": 1000}
+CROWD = 50               # people counted from this many are a large group (a caravan's card)
+PEOPLE = frozenset({"personas", "gente", "migrantes", "extranjeros", "familias", "adultos",
+                    "people", "persons", "migrants", "foreigners", "families"})
+GATHER = frozenset({"juntaron", "juntaban", "juntan", "llegaron", "llegan", "vienen", "venian",
+                    "hay", "habia", "son", "eran", "arrived", "there", "are", "were"})
+GROUP = frozenset({"grupo", "group", "fila", "line", "caravana", "caravan"})
 DURATION = frozenset({"visa", "pasaporte", "permiso", "tarjeta", "vigencia", "validez",
                       "residencia", "condena", "hace", "llevo", "lleva", "desde", "for"})
 
@@ -79,7 +91,7 @@ def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[
     """The query's concepts, its normalised text and the corrections made."""
     folded = words(text[:MAX_CHARS])
     normalized = " ".join(folded)[:200]
-    folded = _ages(folded)
+    folded = _crowds(_ages(folded))
     typed: list[tuple[str, float]] = []
     corrections: dict[str, str] = {}
     budget = MAX_CORRECTIONS
@@ -128,7 +140,7 @@ def _number(folded: list[str], i: int) -> tuple[int, int] | None:
     """The number written at `i` (digits, or words: "quince", "setenta y cinco", "seventy
     five") and how many words it takes."""
     word = folded[i]
-    if word.isdigit() and len(word) <= 3:
+    if word.isdigit() and len(word) <= 5:
         return int(word), 1
     if word in NUMBERS:
         return NUMBERS[word], 1
@@ -163,6 +175,31 @@ def _ages(folded: list[str]) -> list[str]:
                 i += taken + 1  # the number and "años"
                 continue
         out.append(word)
+        i += 1
+    return out
+
+
+def _crowds(folded: list[str]) -> list[str]:
+    """A count of people from CROWD ("como 300 personas", "se juntaron como quinientos",
+    "cientos de migrantes", "about 200 people") stands for a large group, the words of the
+    glossary's caravan entry; not a count of anything else ("quinientos pesos")."""
+    out: list[str] = []
+    i = 0
+    while i < len(folded):
+        number = _number(folded, i)
+        if number is not None and number[0] >= CROWD:
+            taken = number[1]
+            after = folded[i + taken:i + taken + 2]
+            people = bool(after) and (after[0] in PEOPLE or after[:2] == ["de", "personas"]
+                                      or (after[0] == "de" and after[1:] and after[1] in PEOPLE))
+            before = set(folded[max(0, i - 3):i])
+            gathered = bool(GROUP & before) or (bool(GATHER & before) and (
+                not after or after[0] in {"de", "en", "mas", "o", "in", "at", "or"}))
+            if people or gathered:
+                out.extend(("grupo", "numeroso"))
+                i += taken + (1 if after and after[0] in PEOPLE else 0)
+                continue
+        out.append(folded[i])
         i += 1
     return out
 
