@@ -61,9 +61,10 @@ DATA = ROOT / "tests" / "data"
 VECTORS = SHARED / "vectors-e5.npz"  # the corpus's passages and the sets' questions
 TUNING = [SHARED / "queries-dev.tsv", DATA / "search-heldout.tsv", DATA / "search-heldout-2.tsv",
           DATA / "search-stories-dev.tsv", DATA / "search-officers-dev.tsv",
-          DATA / "search-officers-dev-2.tsv"]
+          DATA / "search-officers-dev-2.tsv", DATA / "search-officers-dev-3.tsv"]
 FROZEN = DATA / "search-officers.tsv"  # reported, never tuned on
-TARGETS = {"mrr5": 0.85, "hit3": 0.93, "abstention": 0.80}
+TARGETS = {"mrr5": 0.85, "hit3": 0.93, "abstention": 0.80}  # the dev set's (first round)
+OFFICERS_TARGETS = {"mrr5": 0.85, "hit3": 0.90, "abstention": 0.80}  # officers' words (v2)
 Searcher = Callable[[str, str], list[str]]
 
 
@@ -233,8 +234,9 @@ def _print(report: dict, misses: bool) -> None:
     if told:
         print("\ntold where to ask instead (fused): " + ", ".join(
             f"{v:.2f} of the {k} questions" for k, v in told.items()))
-    ok = all(report["ours"]["all"].get(k, 0) >= v for k, v in TARGETS.items())
-    print("\ntargets " + " ".join(f"{k}>={v}" for k, v in TARGETS.items())
+    targets = OFFICERS_TARGETS if "search-officers" in Path(report["queries"]).name else TARGETS
+    ok = all(report["ours"]["all"].get(k, 0) >= v for k, v in targets.items())
+    print("\ntargets " + " ".join(f"{k}>={v}" for k, v in targets.items())
           + (": met" if ok else ": NOT met"))
 
 

@@ -36,6 +36,7 @@ from bot.search.context import context as search_context
 from bot.search.query import parse as parse_query
 
 FOLDS = 5
+REPEATS = (12, 7, 29)      # draws of the folds averaged: one draw's figures move by ~0.01
 LAMBDAS = (0.01, 0.1, 1.0, 10.0)                      # L2 strength tried by cross-validation
 ANSWERS = tuple(round(x, 2) for x in np.arange(0.05, 0.96, 0.05))
 FASTS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.01)          # 1.01: never skip the semantic layer
@@ -152,9 +153,9 @@ def folds(n: int, seed: int = 12) -> np.ndarray:
     return np.random.default_rng(seed).permutation(n) % FOLDS
 
 
-def out_of_fold(rows: list[dict], lam: float) -> list[list[tuple[str, float]]]:
+def out_of_fold(rows: list[dict], lam: float, seed: int = 12) -> list[list[tuple[str, float]]]:
     """Every question's ranking by a card model fitted without its fold."""
-    fold = folds(len(rows))
+    fold = folds(len(rows), seed)
     out: list[list[tuple[str, float]]] = [[] for _ in rows]
     for k in range(FOLDS):
         w = fit_cards([r for r, f in zip(rows, fold, strict=True) if f != k], lam)
@@ -213,35 +214,52 @@ def tune(corpus: Path, paths: list[Path]) -> int:
         finally:
             store.close()
     print(f"tuning sets: {', '.join(p.name for p in paths)} ({len(rows)} questions)")
-    # 1. the card model (ranking)
+    # 1. the card model (ranking); every figure is the mean over REPEATS draws of the folds
     card_scores = {}
     for lam in LAMBDAS:
-        card_scores[lam] = _mrr_by_set(rows, out_of_fold(rows, lam))
+        card_scores[lam] = float(np.mean([_mrr_by_set(rows, out_of_fold(rows, lam, seed))
+                                          for seed in REPEATS]))
         print(f"  cards: L2 {lam:<6} cross-validated MRR@5 of the ranking "
               f"{card_scores[lam]:.3f}")
     lam_c = max(LAMBDAS, key=lambda x: (card_scores[x], x))
-    for r, ranked in zip(rows, out_of_fold(rows, lam_c), strict=True):
-        r["ranked"] = ranked
-        r["QX"] = np.array(search_engine.query_features(r["pending"], r["cands"], ranked,
-                                                        r["off_topic"]))
-    # 2. the question model (answer or abstain), on the out-of-fold rankings
-    fold = folds(len(rows), seed=7)
-    scores, gots = {}, {}
+    # 2. the question model (answer or abstain), on out-of-fold rankings
+    draws = []
+    for seed in REPEATS:
+        ranked_all = out_of_fold(rows, lam_c, seed)
+        draws.append((seed, ranked_all, [np.array(search_engine.query_features(
+            r["pending"], r["cands"], ranked, r["off_topic"]))
+            for r, ranked in zip(rows, ranked_all, strict=True)]))
+    scores: dict[float, float] = {}
+    gots: dict[float, list[list[list[str]]]] = {}
     for lam in LAMBDAS:
-        got: list[list[str]] = [[] for _ in rows]
-        for k in range(FOLDS):
-            train = [r for r, f in zip(rows, fold, strict=True) if f != k]
-            wq = fit_questions(train, lam)
-            ans, fast, _u = choose(train, wq)
-            for i, f in enumerate(fold):
-                if f == k:
-                    got[i] = answer(rows[i], wq, ans, fast)
-        scores[lam], gots[lam] = balanced(rows, got), got
+        runs = []
+        for seed, ranked_all, qx in draws:
+            for r, ranked, x in zip(rows, ranked_all, qx, strict=True):
+                r["ranked"], r["QX"] = ranked, x
+            fold = folds(len(rows), seed=seed + 1)
+            got: list[list[str]] = [[] for _ in rows]
+            for k in range(FOLDS):
+                train = [r for r, f in zip(rows, fold, strict=True) if f != k]
+                wq = fit_questions(train, lam)
+                ans, fast, _u = choose(train, wq)
+                for i, f in enumerate(fold):
+                    if f == k:
+                        got[i] = answer(rows[i], wq, ans, fast)
+            runs.append(got)
+        scores[lam] = float(np.mean([balanced(rows, got) for got in runs]))
+        gots[lam] = runs
         print(f"  questions: L2 {lam:<6} cross-validated utility {scores[lam]:.3f}")
     lam_q = max(LAMBDAS, key=lambda x: (scores[x], x))
-    print(f"\ncross-validated figures per set (card L2 {lam_c}, question L2 {lam_q}):")
-    for name, m in sorted(per_set(rows, gots[lam_q]).items()):
+    print(f"\ncross-validated figures per set (card L2 {lam_c}, question L2 {lam_q}; mean of "
+          f"{len(REPEATS)} draws of the folds):")
+    figures = [per_set(rows, got) for got in gots[lam_q]]
+    for name in sorted(figures[0]):
+        m = {k: float(np.mean([f[name][k] for f in figures])) for k in figures[0][name]}
         print(f"  {name:28} " + " ".join(f"{k}={v:.3f}" for k, v in sorted(m.items())))
+    # the final models: the question model on the first draw's out-of-fold rankings
+    _seed, ranked_all, qx = draws[0]
+    for r, ranked, x in zip(rows, ranked_all, qx, strict=True):
+        r["ranked"], r["QX"] = ranked, x
     wc = fit_cards(rows, lam_c)
     wq = fit_questions(rows, lam_q)
     ans, fast, u = choose(rows, wq)
