@@ -321,13 +321,11 @@ def query_features(p: Pending, cands: list[tuple[str, list[float], float]],
     their ranking (card, probability), best first, and its best cosine with a subject the
     cards do not cover."""
     if not ranked:
-        return fusion.query_features([], 0.0, 0.0, 0.0, [], 0.0, False, False, False, False,
-                                     False, 0.0, 0.0, False, off_topic)
+        return fusion.query_features([], 0.0, 0.0, 0.0, [], 0.0, False, 0.0, 0.0, False,
+                                     off_topic)
     feats = {card: x for card, x, _c in cands}
     cos_of = {card: c for card, _x, c in cands}
     dense = sorted(cos_of, key=lambda c: (-cos_of[c], c))
-    lex3 = sorted(p.lexical, key=lambda c: (-p.lexical[c][2], c))[:3]
-    sem3 = dense[:3]
     top = ranked[0][0]
     index = {name: i for i, name in enumerate(fusion.CARD_FEATURES)}
     total = sum(c.weight for c in p.concepts) or 1.0
@@ -337,9 +335,8 @@ def query_features(p: Pending, cands: list[tuple[str, list[float], float]],
     return fusion.query_features(
         [pr for _c, pr in ranked], feats[top][index["cov"]], feats[top][index["topical_cov"]],
         max((v[1] for v in p.lexical.values()), default=0.0), [cos_of[c] for c in dense[:2]],
-        feats[dense[0]][index["cos_z"]] if dense else 0.0,
-        bool(sem3) and sem3[0] in lex3, bool(lex3) and lex3[0] in sem3, top in sem3,
-        bool(lex3) and top == lex3[0], _has_rare(p.ctx, p.concepts, p.lang), unknown, share,
+        feats[dense[0]][index["cos_z"]] if dense else 0.0, _has_rare(p.ctx, p.concepts, p.lang),
+        unknown, share,
         top in {h.card_id for h in p.lexical_hits}, off_topic)
 
 
