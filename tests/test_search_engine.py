@@ -188,6 +188,25 @@ def test_a_crowd_told_in_a_story_is_understood_as_the_glossary_caravan_entry(db)
     assert crowd.domain and crowd.entries  # a term of the glossary (caravana, large group)
 
 
+def test_words_describing_a_subject_the_cards_do_not_cover_are_evidence_against_answering(db):
+    from bot.search import engine, semantic
+    from bot.search.analyze import stem
+    from bot.search.context import context
+    from bot.search.query import parse
+    assert {stem("impresora", "es"), stem("quincena", "es")} <= semantic.subject_stems("es")
+    assert stem("luggage", "en") in semantic.subject_stems("en")
+    ctx = context(db)
+
+    def off_words(text: str) -> float:
+        concepts, normalized, corrections = parse(ctx, text, "es")
+        return engine._off_words(engine.Pending(
+            ctx=ctx, text=text, lang="es", limit=5, concepts=concepts, normalized=normalized,
+            corrections=corrections, lexical={}, lexical_hits=[]))
+
+    assert off_words("la impresora no imprime y mi quincena no llegó") >= 0.4
+    assert off_words("menor no acompañado en la garita") == 0.0
+
+
 def test_a_diminutive_the_cards_do_not_use_is_read_as_its_word(db):
     from bot.search.context import context
     from bot.search.query import parse

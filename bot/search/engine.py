@@ -24,7 +24,7 @@ import numpy as np
 from sqlite_utils import Database
 
 from bot.search import fusion, semantic
-from bot.search.analyze import LANGS
+from bot.search.analyze import LANGS, stem
 from bot.search.context import Context, context
 from bot.search.query import Concept, other, parse
 from bot.store import search as store
@@ -322,7 +322,7 @@ def query_features(p: Pending, cands: list[tuple[str, list[float], float]],
     cards do not cover."""
     if not ranked:
         return fusion.query_features([], 0.0, 0.0, 0.0, [], 0.0, False, 0.0, 0.0, False,
-                                     off_topic)
+                                     off_topic, _off_words(p))
     feats = {card: x for card, x, _c in cands}
     cos_of = {card: c for card, _x, c in cands}
     dense = sorted(cos_of, key=lambda c: (-cos_of[c], c))
@@ -337,7 +337,16 @@ def query_features(p: Pending, cands: list[tuple[str, list[float], float]],
         max((v[1] for v in p.lexical.values()), default=0.0), [cos_of[c] for c in dense[:2]],
         feats[dense[0]][index["cos_z"]] if dense else 0.0, _has_rare(p.ctx, p.concepts, p.lang),
         unknown, share,
-        top in {h.card_id for h in p.lexical_hits}, off_topic)
+        top in {h.card_id for h in p.lexical_hits}, off_topic, _off_words(p))
+
+
+def _off_words(p: Pending) -> float:
+    """The share of the question's weight in words describing a subject the cards do not cover
+    (concepts in no card's title or keywords: "impresora", "quincena", "equipaje")."""
+    stems = semantic.subject_stems(p.lang)
+    total = sum(c.weight for c in p.concepts) or 1.0
+    return sum(c.weight for c in p.concepts
+               if not c.topical and any(stem(w, p.lang) in stems for w in c.typed)) / total
 
 
 def rank_cards(cands: list[tuple[str, list[float], float]],

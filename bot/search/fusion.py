@@ -18,8 +18,9 @@ weight in words no card and no glossary entry knows (the mark of a question the 
 cover), the share of its concepts that are topical, whether the words alone (the lexical
 engine's coverage threshold) answer with the best card, and how much closer the question is
 to a subject the cards do not cover (`off_topic.yml`: pay and shifts, the office's printer,
-customs duties, lost luggage, the weather) than to the best card. The question is answered when that
-probability reaches ANSWER.
+customs duties, lost luggage, the weather) than to the best card, and the share of its
+weight in words describing those subjects (concepts in no card's title or keywords). The
+question is answered when that probability reaches ANSWER.
 
 A question that some card the words alone cover to FAST or more is answered by the words
 alone, without waiting for the model.
@@ -38,14 +39,15 @@ from collections.abc import Sequence
 CARD_FEATURES = ("lex", "cov", "topical_cov", "lex_rel", "lex_rr", "cos", "cos_gap", "cos_z",
                  "dense_rr", "both_top3", "bias")
 QUERY_FEATURES = ("p1", "p_gap", "cov", "topical_cov", "max_cov", "cos1", "cos_z1", "cos_gap",
-                  "rare", "unknown", "topical_share", "lex_answers", "off_topic", "bias")
+                  "rare", "unknown", "topical_share", "lex_answers", "off_topic", "off_words",
+                  "bias")
 
 # --- set by scripts/eval_search.py --tune (see the README, "Search") ---------------------
 CARD_WEIGHTS = (2.0558, -0.7261, -0.2810, 3.1748, 1.8441, -7.6140, 34.6499, 0.5861, 0.5534,
                 -0.1204, 0.9820)
-QUERY_WEIGHTS = (1.1144, 2.1203, 2.9340, 1.2188, -5.0833, 7.1714, -0.9367, 15.6408, 0.9916,
-                 -3.5695, 2.3390, 1.6982, -118.5110, -11.1683)
-ANSWER = 0.3     # probability that the question is answerable, needed to answer
+QUERY_WEIGHTS = (0.8442, 1.3636, 0.5689, 0.8295, 0.0489, 8.7216, 0.0775, 11.3360, 0.8759,
+                 -2.6472, 0.7317, 0.6689, -43.9286, -4.6653, -11.2448)
+ANSWER = 0.45     # probability that the question is answerable, needed to answer
 FAST = 0.9       # lexical coverage from which the words alone answer (no embedding)
 COSINE = 0.875   # best cosine the semantic layer alone needs to answer (its own column)
 OUTSIDE = -0.0282  # a question left unanswered is told which subject the cards do not cover
@@ -72,17 +74,19 @@ def card_features(lex: float, lex_top: float, cov: float, topical_cov: float,
 
 def query_features(probs: Sequence[float], cov: float, topical_cov: float, max_cov: float,
                    cos: Sequence[float], cos_z1: float, rare: bool, unknown: float,
-                   topical_share: float, lex_answers: bool, off_topic: float) -> list[float]:
+                   topical_share: float, lex_answers: bool, off_topic: float,
+                   off_words: float) -> list[float]:
     """The feature vector of a question: `probs` the ranked cards' probabilities, best first;
     `cov`, `topical_cov` the best card's coverages; `cos` the best cosines, best first;
     `lex_answers`: the words alone (coverage threshold) answer with the best card;
-    `off_topic`: the question's best cosine with a subject the cards do not cover."""
+    `off_topic`: the question's best cosine with a subject the cards do not cover;
+    `off_words`: the share of the question's weight in words describing those subjects."""
     p1 = probs[0] if probs else 0.0
     p2 = probs[1] if len(probs) > 1 else 0.0
     c1 = cos[0] if cos else 0.0
     c2 = cos[1] if len(cos) > 1 else c1
     return [p1, p1 - p2, cov, topical_cov, max_cov, c1, cos_z1, c1 - c2, float(rare), unknown,
-            topical_share, float(lex_answers), off_topic - c1, 1.0]
+            topical_share, float(lex_answers), off_topic - c1, off_words, 1.0]
 
 
 def probability(x: Sequence[float], weights: Sequence[float] = CARD_WEIGHTS) -> float:

@@ -17,8 +17,9 @@ lexical only, and says so once in the log.
 
 Subjects the cards do not cover (`off_topic.yml`: staff matters, the office's equipment,
 customs, travellers' services, small talk) are embedded like passages, once a process;
-`off_topic(question)` gives the best cosine of a question with any of them, one piece of the
-evidence for "nothing found" (see fusion.py).
+`off_topic(question)` gives the best cosine of a question with any of them, and
+`subject_stems(lang)` the stems of the words describing them: two pieces of the evidence for
+"nothing found" (see fusion.py).
 
 Vectors already computed in this process are kept by hash (passages) or in a small LRU
 (questions); `preload` adds vectors saved by `save` (the eval corpus ships its own, so the
@@ -36,6 +37,7 @@ vectors are stored and kept in memory as int8 with one scale a vector (388 bytes
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -51,6 +53,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bot.search.analyze import analyze
 from bot.store.search import PassageHash
 
 log = logging.getLogger(__name__)
@@ -291,6 +294,15 @@ def off_topic_subjects(path: Path = OFF_TOPIC) -> tuple[Subject, ...]:
                          texts=tuple(" ".join(str(r[lang]).split()) for lang in ("es", "en")
                                      if r.get(lang)))
                  for r in rows)
+
+
+@functools.cache
+def subject_stems(lang: str, path: Path = OFF_TOPIC) -> frozenset[str]:
+    """The stems of the words that describe the subjects the cards do not cover, in `lang`:
+    the same evidence as `off_topic`, read by words (a question about "la impresora" or "mi
+    quincena" names them, whatever its vector)."""
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return frozenset(s for r in rows for s in analyze(str(r.get(lang) or ""), lang))
 
 
 _subjects: tuple[tuple[str, ...], np.ndarray] | None = None
