@@ -180,6 +180,20 @@ def test_a_large_count_of_people_stands_for_a_large_group():
                                                                "deshidratadas"]
 
 
+def test_a_child_said_to_be_with_an_adult_is_an_accompanied_child():
+    from bot.search.analyze import words
+    from bot.search.query import _ages, _company
+    assert _company(_ages(words("un niño de 10 años viene con su tía"))) == [
+        "un", "nino", "de", "menor", "viene", "con", "acompanado", "vinculo", "su", "tia"]
+    assert "vinculo" in _company(words("una señora con su bebé de meses"))
+    assert "vinculo" in _company(words("a kid traveling with his grandma"))
+    # no child in the question, a child alone, or "with" something else: nothing added
+    assert _company(words("la señora viene con su pareja")) == words(
+        "la señora viene con su pareja")
+    assert _company(words("un chavo viene solito")) == words("un chavo viene solito")
+    assert _company(words("el niño con el papel")) == words("el niño con el papel")
+
+
 def test_a_crowd_told_in_a_story_is_understood_as_the_glossary_caravan_entry(db):
     from bot.search.context import context
     from bot.search.query import parse

@@ -43,12 +43,12 @@ QUERY_FEATURES = ("p1", "p_gap", "cov", "topical_cov", "max_cov", "cos1", "cos_z
                   "bias")
 
 # --- set by scripts/eval_search.py --tune (see the README, "Search") ---------------------
-CARD_WEIGHTS = (2.0558, -0.7261, -0.2810, 3.1748, 1.8441, -7.6140, 34.6499, 0.5861, 0.5534,
-                -0.1204, 0.9820)
-QUERY_WEIGHTS = (0.8442, 1.3636, 0.5689, 0.8295, 0.0489, 8.7216, 0.0775, 11.3360, 0.8759,
-                 -2.6472, 0.7317, 0.6689, -43.9286, -4.6653, -11.2448)
+CARD_WEIGHTS = (2.0400, -0.6606, -0.3055, 2.5834, 2.3733, -4.0672, 35.4403, 0.5640, 0.3827,
+                -0.1510, -1.7501)
+QUERY_WEIGHTS = (0.4510, 1.6962, 0.3192, 0.2596, 0.5905, 4.8553, 0.1018, 17.4736, 0.8255,
+                 -3.0321, 0.9817, 0.3179, -41.7695, -4.8426, -7.5337)
 ANSWER = 0.45     # probability that the question is answerable, needed to answer
-FAST = 0.9       # lexical coverage from which the words alone answer (no embedding)
+FAST = 0.7       # lexical coverage from which the words alone answer (no embedding)
 COSINE = 0.875   # best cosine the semantic layer alone needs to answer (its own column)
 OUTSIDE = -0.0282  # a question left unanswered is told which subject the cards do not cover
 #                    it looks like when its cosine with it is at least the best card's plus

@@ -5,7 +5,9 @@
    gives a known word ("solito", "chiquita", "camioncito"), else corrected against the index
    vocabulary (`correct.py`); known words are never touched. An age ("de 15 años", "de
    quince años", "tiene setenta y cinco") stands for a minor or an older person; a count of
-   people from CROWD ("como 300 personas", "se juntaron como quinientos") for a large group.
+   people from CROWD ("como 300 personas", "se juntaron como quinientos") for a large group;
+   a child with an adult ("viene con su tía") for an accompanied child whose link to the
+   adult is to be checked.
 3. Glossary terms in the query (longest first, either language) become one concept each, with
    every term of their entry as alternatives in both languages; other words are concepts of
    their own (their stem in the officer's language, and in the other one when it exists).
@@ -69,6 +71,23 @@ PEOPLE = frozenset({"personas", "gente", "migrantes", "extranjeros", "familias",
 GATHER = frozenset({"juntaron", "juntaban", "juntan", "llegaron", "llegan", "vienen", "venian",
                     "hay", "habia", "son", "eran", "arrived", "there", "are", "were"})
 GROUP = frozenset({"grupo", "group", "fila", "line", "caravana", "caravan"})
+# a child with someone: "viene con su tía", "una señora con su bebé", "with his grandma"
+CHILDREN = frozenset({"nino", "nina", "ninos", "ninas", "menor", "menores", "bebe", "bebes",
+                      "hijo", "hija", "hijos", "hijas", "chavo", "chava", "chavito", "chavita",
+                      "morro", "morra", "morrito", "morrita", "chamaco", "chamaca", "nna",
+                      "adolescente", "child", "children", "kid", "kids", "boy", "girl", "baby",
+                      "son", "daughter", "minor", "teen", "teenager"})
+ADULTS = frozenset({"mama", "papa", "madre", "padre", "padres", "papas", "tia", "tio", "tios",
+                    "abuela", "abuelo", "abuelos", "abuelita", "abuelito", "hermana",
+                    "hermano", "prima", "primo", "madrastra", "padrastro", "familiar",
+                    "senora", "senor", "adulto", "adulta", "amiga", "amigo", "vecina", "vecino",
+                    "mom", "mother", "dad", "father", "parents", "aunt", "uncle", "grandma",
+                    "grandmother", "grandpa", "grandfather", "sister", "brother", "cousin",
+                    "stepfather", "stepmother", "relative", "adult", "woman", "man", "friend",
+                    "neighbor", "neighbour"})
+WITH = frozenset({"con", "with"})
+OWN = frozenset({"su", "sus", "un", "una", "el", "la", "his", "her", "their", "a", "an", "the"})
+COMPANY = ("acompanado", "vinculo")  # the words of the card on a child with an adult
 DURATION = frozenset({"visa", "pasaporte", "permiso", "tarjeta", "vigencia", "validez",
                       "residencia", "condena", "hace", "llevo", "lleva", "desde", "for"})
 
@@ -91,7 +110,7 @@ def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[
     """The query's concepts, its normalised text and the corrections made."""
     folded = words(text[:MAX_CHARS])
     normalized = " ".join(folded)[:200]
-    folded = _crowds(_ages(folded))
+    folded = _company(_crowds(_ages(folded)))
     typed: list[tuple[str, float]] = []
     corrections: dict[str, str] = {}
     budget = MAX_CORRECTIONS
@@ -201,6 +220,28 @@ def _crowds(folded: list[str]) -> list[str]:
                 continue
         out.append(folded[i])
         i += 1
+    return out
+
+
+def _company(folded: list[str]) -> list[str]:
+    """A child said to be with someone ("viene con su tía", "una señora con su bebé", "a kid
+    with his grandma") is an accompanied child whose link to the adult is to be checked: the
+    words of that card are added after the phrase (a child alone says "solo", a glossary
+    term)."""
+    if not CHILDREN & set(folded):
+        return folded
+    out: list[str] = []
+    added = False
+    for i, word in enumerate(folded):
+        out.append(word)
+        if added or word not in WITH:
+            continue
+        after = folded[i + 1:i + 3]
+        if after and after[0] in OWN:
+            after = after[1:]
+        if after and (after[0] in ADULTS or after[0] in CHILDREN):
+            out.extend(COMPANY)
+            added = True
     return out
 
 
