@@ -194,6 +194,21 @@ def test_a_child_said_to_be_with_an_adult_is_an_accompanied_child():
     assert _company(words("el niño con el papel")) == words("el niño con el papel")
 
 
+def test_someone_holding_a_persons_papers_or_speaking_for_them_is_a_sign_of_trafficking():
+    from bot.search.analyze import words
+    from bot.search.query import _control
+    signs = ["senales", "trata"]
+    assert _control(words("el señor le quitó su pasaporte"))[4:6] == signs
+    assert _control(words("no la dejaba hablar"))[3:5] == signs
+    assert _control(words("él contestaba todo"))[2:4] == signs
+    assert _control(words("trae los papeles de ella"))[1:3] == signs
+    assert _control(words("he answers for her"))[2:4] == signs
+    # one's own documents, or an officer not let to speak, are not signs
+    for text in ("trae su pasaporte vencido", "no me deja hablar con mi cónsul",
+                 "ya le quitaron su papel de la comar"):
+        assert _control(words(text)) == words(text)
+
+
 def test_a_crowd_told_in_a_story_is_understood_as_the_glossary_caravan_entry(db):
     from bot.search.context import context
     from bot.search.query import parse

@@ -43,10 +43,10 @@ QUERY_FEATURES = ("p1", "p_gap", "cov", "topical_cov", "max_cov", "cos1", "cos_z
                   "bias")
 
 # --- set by scripts/eval_search.py --tune (see the README, "Search") ---------------------
-CARD_WEIGHTS = (2.0400, -0.6606, -0.3055, 2.5834, 2.3733, -4.0672, 35.4403, 0.5640, 0.3827,
-                -0.1510, -1.7501)
-QUERY_WEIGHTS = (0.4510, 1.6962, 0.3192, 0.2596, 0.5905, 4.8553, 0.1018, 17.4736, 0.8255,
-                 -3.0321, 0.9817, 0.3179, -41.7695, -4.8426, -7.5337)
+CARD_WEIGHTS = (1.8186, -0.5451, -0.2672, 2.7036, 2.3177, -4.2280, 35.7526, 0.5520, 0.3593,
+                -0.1166, -1.6012)
+QUERY_WEIGHTS = (0.5207, 1.6125, 0.3631, 0.2522, 0.5950, 4.7665, 0.1051, 17.2045, 0.8455,
+                 -3.0067, 0.9742, 0.3138, -41.9236, -4.8252, -7.5186)
 ANSWER = 0.45     # probability that the question is answerable, needed to answer
 FAST = 0.7       # lexical coverage from which the words alone answer (no embedding)
 COSINE = 0.875   # best cosine the semantic layer alone needs to answer (its own column)

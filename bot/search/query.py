@@ -7,7 +7,8 @@
    quince años", "tiene setenta y cinco") stands for a minor or an older person; a count of
    people from CROWD ("como 300 personas", "se juntaron como quinientos") for a large group;
    a child with an adult ("viene con su tía") for an accompanied child whose link to the
-   adult is to be checked.
+   adult is to be checked; someone holding another's papers or speaking for them ("le quitó
+   su pasaporte", "contesta por ella") for a sign of trafficking.
 3. Glossary terms in the query (longest first, either language) become one concept each, with
    every term of their entry as alternatives in both languages; other words are concepts of
    their own (their stem in the officer's language, and in the other one when it exists).
@@ -88,6 +89,19 @@ ADULTS = frozenset({"mama", "papa", "madre", "padre", "padres", "papas", "tia", 
 WITH = frozenset({"con", "with"})
 OWN = frozenset({"su", "sus", "un", "una", "el", "la", "his", "her", "their", "a", "an", "the"})
 COMPANY = ("acompanado", "vinculo")  # the words of the card on a child with an adult
+# someone else controls a person: "le quitó su pasaporte", "contesta por ella", "no la deja
+# hablar", "he answers for her", "took her passport"
+TOOK = frozenset({"quito", "quitaron", "quita", "quitan", "retiene", "retienen", "retuvo",
+                  "recogio", "recogieron", "took", "takes", "keeps", "holds", "confiscated"})
+HOLDS = frozenset({"trae", "traia", "tiene", "tenia", "guarda", "guardaba", "carga", "cargaba",
+                   "has", "had", "carries"})
+DOCUMENTS = frozenset({"pasaporte", "pasaportes", "papeles", "documentos", "identificacion",
+                       "identificaciones", "passport", "passports", "papers", "documents"})
+SPEAKS = frozenset({"contesta", "contestaba", "contesto", "responde", "respondia", "respondio",
+                    "habla", "hablaba", "hablo", "answers", "answered", "speaks", "spoke",
+                    "talks"})
+FOR_HER = (("por", "ella"), ("por", "el"), ("for", "her"), ("for", "him"))
+CONTROL = ("senales", "trata")  # the words of the card on signs of trafficking
 DURATION = frozenset({"visa", "pasaporte", "permiso", "tarjeta", "vigencia", "validez",
                       "residencia", "condena", "hace", "llevo", "lleva", "desde", "for"})
 
@@ -110,7 +124,7 @@ def parse(ctx: Context, text: str, lang: str) -> tuple[list[Concept], str, dict[
     """The query's concepts, its normalised text and the corrections made."""
     folded = words(text[:MAX_CHARS])
     normalized = " ".join(folded)[:200]
-    folded = _company(_crowds(_ages(folded)))
+    folded = _control(_company(_crowds(_ages(folded))))
     typed: list[tuple[str, float]] = []
     corrections: dict[str, str] = {}
     budget = MAX_CORRECTIONS
@@ -243,6 +257,29 @@ def _company(folded: list[str]) -> list[str]:
             out.extend(COMPANY)
             added = True
     return out
+
+
+def _control(folded: list[str]) -> list[str]:
+    """Someone else holding a person's documents or speaking for them ("le quitó su
+    pasaporte", "él trae los papeles de ella", "contesta por ella", "no la deja hablar",
+    "he answers for her") is a sign of trafficking: the words of that card are added (once)."""
+    for i, word in enumerate(folded):
+        ahead = folded[i + 1:i + 4]
+        pair = tuple(folded[i + 1:i + 3])
+        took = word in TOOK and bool(DOCUMENTS & set(ahead)) and (
+            word not in {"took", "takes", "keeps", "holds"} or bool({"her", "his", "their"}
+                                                                     & set(ahead)))
+        holds = word in HOLDS and bool(DOCUMENTS & set(ahead)) and any(
+            tuple(folded[j:j + 2]) in (("de", "ella"), ("de", "ellas"), ("de", "los"),
+                                       ("de", "ambos"), ("de", "todos"))
+            for j in range(i + 1, min(len(folded), i + 6)))
+        speaks = word in SPEAKS and (pair in FOR_HER or (word != "habla" and ahead[:1] == ["todo"]))
+        silenced = (word == "deja" or word == "dejaba") and folded[max(0, i - 2):i] in (
+            ["no", "la"], ["no", "lo"], ["no", "los"], ["no", "las"]) and bool(
+            {"hablar", "contestar", "responder", "sola", "solo"} & set(ahead[:2]))
+        if took or holds or speaks or silenced:
+            return [*folded[:i + 1], *CONTROL, *folded[i + 1:]]
+    return folded
 
 
 def _glossary_span(ctx: Context, ws: list[str], i: int) -> tuple[int, set[int]]:
