@@ -15,6 +15,12 @@ def test_spanish_stop_words_and_question_phrasing_are_dropped():
     assert content_words("¿Qué hago si un niño viaja solo?", "es") == ["nino", "viaja", "solo"]
 
 
+def test_common_verb_forms_are_phrasing_not_words_to_correct():
+    # "traía" is no typo of "trata": a story saying what someone carried is not about trafficking
+    assert content_words("el señor traía los papeles y venía con ella", "es") == [
+        "senor", "papeles"]
+
+
 def test_english_stop_words_are_dropped():
     assert content_words("What do I do with the passport", "en") == ["passport"]
 

@@ -41,6 +41,8 @@ debes debia tuvo tienes tendria hizo hicieron hacia dijo dijeron dices diga
 voy vas ir iba fue vaya vayan doy das da dan dar dio dieron sabes sabia viene vienen vino
 vinieron venir estoy esta estan estuvo sigue hacerlo decirle darle
 pone poner ponen puso pongo ponerle
+traia traian traigo traigan traiga trajeron tenian tuve tuvieron venia venian vengo
+venga vienes decia decian estaban estuvieron habian hubo iban fui fuimos
 """
 
 _EN_STOP = """

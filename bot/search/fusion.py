@@ -43,11 +43,11 @@ QUERY_FEATURES = ("p1", "p_gap", "cov", "topical_cov", "max_cov", "cos1", "cos_z
                   "bias")
 
 # --- set by scripts/eval_search.py --tune (see the README, "Search") ---------------------
-CARD_WEIGHTS = (1.8186, -0.5451, -0.2672, 2.7036, 2.3177, -4.2280, 35.7526, 0.5520, 0.3593,
-                -0.1166, -1.6012)
-QUERY_WEIGHTS = (0.5207, 1.6125, 0.3631, 0.2522, 0.5950, 4.7665, 0.1051, 17.2045, 0.8455,
-                 -3.0067, 0.9742, 0.3138, -41.9236, -4.8252, -7.5186)
-ANSWER = 0.45     # probability that the question is answerable, needed to answer
+CARD_WEIGHTS = (2.0973, -0.7228, -0.3536, 2.8200, 2.2244, -5.5938, 37.6916, 0.6398, 0.2269,
+                -0.1838, -0.5080)
+QUERY_WEIGHTS = (0.5373, 1.5926, 0.4744, 0.5033, 0.6199, 6.9069, 0.1294, 15.0104, 0.8192,
+                 -3.1194, 0.8902, 0.1573, -40.9706, -4.8263, -9.4331)
+ANSWER = 0.5     # probability that the question is answerable, needed to answer
 FAST = 0.7       # lexical coverage from which the words alone answer (no embedding)
 COSINE = 0.875   # best cosine the semantic layer alone needs to answer (its own column)
 OUTSIDE = -0.0282  # a question left unanswered is told which subject the cards do not cover
