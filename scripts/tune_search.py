@@ -8,9 +8,13 @@ Two logistic models are fitted, as the engine uses them (bot/search/fusion.py):
 2. The question model (answer or abstain): over every tuning question, whether its ranked
    cards hold an answer in their first five, from evidence computed with the card model's
    out-of-fold probabilities (so that it learns from rankings like those of unseen
-   questions). Its L2 strength, ANSWER and FAST are chosen by 5-fold cross-validation, ANSWER
-   and FAST on the training folds by the balanced utility: per set, the mean of MRR@5 over
-   answerable questions and of abstention over unanswerable ones, then the mean over sets.
+   questions). Its L2 strength is chosen by 5-fold cross-validation of the whole procedure
+   (ANSWER and FAST chosen on the training folds) by the balanced utility: per set, the mean
+   of MRR@5 over answerable questions and of abstention over unanswerable ones, then the mean
+   over sets. The ANSWER and FAST printed are the pair of the grid whose cross-validated
+   utility is best (each question answered by a model fitted without its fold), not the pair
+   best on the questions the final model was fitted on, which follows their noise.
+   Every cross-validated figure is the mean over REPEATS draws of the folds.
 
 3. OUTSIDE (when "nothing found" says where to ask instead): the 95th percentile, over the
    answerable tuning questions, of the question's cosine with the nearest subject the cards
@@ -195,6 +199,36 @@ def choose(rows: list[dict], wq: np.ndarray) -> tuple[float, float, float]:
     return best
 
 
+def thresholds(rows: list[dict], draws: list, lam: float
+               ) -> tuple[float, float, float, list[list[list[str]]]]:
+    """(ANSWER, FAST, utility, answers per draw): the pair whose answers are best on average
+    over the draws of
+    the folds, each question answered by a question model fitted without its fold (not the
+    pair best on the questions the model was fitted on: that one follows their noise)."""
+    grid = [(a, f) for f in FASTS for a in ANSWERS]
+    totals = dict.fromkeys(grid, 0.0)
+    answers: dict[tuple[float, float], list[list[list[str]]]] = {g: [] for g in grid}
+    for seed, ranked_all, qx in draws:
+        for r, ranked, x in zip(rows, ranked_all, qx, strict=True):
+            r["ranked"], r["QX"] = ranked, x
+        fold = folds(len(rows), seed=seed + 1)
+        got = {g: [[] for _ in rows] for g in grid}
+        for k in range(FOLDS):
+            wq = fit_questions([r for r, f in zip(rows, fold, strict=True) if f != k], lam)
+            for i, f in enumerate(fold):
+                if f == k:
+                    for g in grid:
+                        got[g][i] = answer(rows[i], wq, g[0], g[1])
+        for g in grid:
+            totals[g] += balanced(rows, got[g]) / len(draws)
+            answers[g].append(got[g])
+    best = grid[0]
+    for g in grid:  # ties: the first found (the lowest FAST, then the lowest ANSWER)
+        if totals[g] > totals[best] + 1e-12:
+            best = g
+    return best[0], best[1], totals[best], answers[best]
+
+
 def _mrr_by_set(rows: list[dict], ranked: list[list[tuple[str, float]]]) -> float:
     figures = per_set([r for r in rows if r["relevant"]],
                       [[c for c, _p in x] for r, x in zip(rows, ranked, strict=True)
@@ -256,20 +290,28 @@ def tune(corpus: Path, paths: list[Path]) -> int:
     for name in sorted(figures[0]):
         m = {k: float(np.mean([f[name][k] for f in figures])) for k in figures[0][name]}
         print(f"  {name:28} " + " ".join(f"{k}={v:.3f}" for k, v in sorted(m.items())))
+    ans, fast, cv_u, cv_got = thresholds(rows, draws, lam_q)
+    print(f"\ncross-validated figures per set with ANSWER {ans} and FAST {fast} (the constants "
+          f"below):")
+    figures = [per_set(rows, got) for got in cv_got]
+    for name in sorted(figures[0]):
+        m = {k: float(np.mean([f[name][k] for f in figures])) for k in figures[0][name]}
+        print(f"  {name:28} " + " ".join(f"{k}={v:.3f}" for k, v in sorted(m.items())))
     # the final models: the question model on the first draw's out-of-fold rankings
     _seed, ranked_all, qx = draws[0]
     for r, ranked, x in zip(rows, ranked_all, qx, strict=True):
         r["ranked"], r["QX"] = ranked, x
     wc = fit_cards(rows, lam_c)
     wq = fit_questions(rows, lam_q)
-    ans, fast, u = choose(rows, wq)
+    u = balanced(rows, [answer(r, wq, ans, fast) for r in rows])
     cos_best = max(COSINES, key=lambda c: (balanced(rows, [r["dense"] if r["top_cos"] >= c
                                                            else [] for r in rows]), -c))
     lexical = balanced(rows, [r["lex"] for r in rows])
     outside = float(np.percentile([r["off_topic"] - r["top_cos"] for r in rows if r["relevant"]],
                                   95))
-    print(f"\nutility on all tuning questions {u:.3f} (cross-validated {scores[lam_q]:.3f}); "
-          f"the words alone: {lexical:.3f}\n")
+    print(f"\nANSWER {ans} and FAST {fast}: cross-validated utility {cv_u:.3f}; utility on all "
+          f"tuning questions {u:.3f} (the whole procedure cross-validated: "
+          f"{scores[lam_q]:.3f}); the words alone: {lexical:.3f}\n")
     print("# --- set by scripts/eval_search.py --tune (see the README, \"Search\") ---")
     print("CARD_WEIGHTS = (" + ", ".join(f"{v:.4f}" for v in wc) + ")")
     print("QUERY_WEIGHTS = (" + ", ".join(f"{v:.4f}" for v in wq) + ")")

@@ -43,12 +43,12 @@ QUERY_FEATURES = ("p1", "p_gap", "cov", "topical_cov", "max_cov", "cos1", "cos_z
                   "bias")
 
 # --- set by scripts/eval_search.py --tune (see the README, "Search") ---------------------
-CARD_WEIGHTS = (2.0973, -0.7228, -0.3536, 2.8200, 2.2244, -5.5938, 37.6916, 0.6398, 0.2269,
-                -0.1838, -0.5080)
-QUERY_WEIGHTS = (0.5373, 1.5926, 0.4744, 0.5033, 0.6199, 6.9069, 0.1294, 15.0104, 0.8192,
-                 -3.1194, 0.8902, 0.1573, -40.9706, -4.8263, -9.4331)
-ANSWER = 0.5     # probability that the question is answerable, needed to answer
-FAST = 0.7       # lexical coverage from which the words alone answer (no embedding)
+CARD_WEIGHTS = (2.1009, -0.7278, -0.3455, 2.8223, 2.2188, -5.5859, 37.7065, 0.6382, 0.2257,
+                -0.1825, -0.5145)
+QUERY_WEIGHTS = (-0.6710, 3.0857, 0.3877, 0.4996, 0.4840, -3.5710, -0.1431, 41.5169, 0.9924,
+                 -4.6779, 0.7674, 0.2082, -73.2194, -6.1924, -0.5309)
+ANSWER = 0.6     # probability that the question is answerable, needed to answer
+FAST = 0.5       # lexical coverage from which the words alone answer (no embedding)
 COSINE = 0.875   # best cosine the semantic layer alone needs to answer (its own column)
 OUTSIDE = -0.0282  # a question left unanswered is told which subject the cards do not cover
 #                    it looks like when its cosine with it is at least the best card's plus
