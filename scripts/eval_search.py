@@ -24,9 +24,9 @@ semantic and fused columns are left out.
 
 `--tune` fits the fusion (bot/search/fusion.py) on the team's sets (TUNING below; never on
 the frozen officers' set): 5-fold cross-validation by query of a logistic model over the
-candidates' features (each set weighing the same), with ANSWER and FAST chosen on the
-training folds by the balanced utility: per set, the mean of MRR@5 over answerable questions
-and of abstention over unanswerable ones, then the mean over sets. It prints the
+candidates' features (each set weighing the same), with ANSWER and FAST chosen by the
+utility of tune_search.py: per set, MRR@5 over answerable questions less how far abstention
+over unanswerable ones falls short of its target (0.80), then the mean over sets. It prints the
 cross-validated utility, the words-alone utility, and the constants fitted on all the tuning
 questions, to paste into fusion.py (OUTSIDE: the 95th percentile, over the answerable tuning
 questions, of how much nearer a subject the cards do not cover is than the best card).

@@ -45,11 +45,11 @@ QUERY_FEATURES = ("p1", "p_gap", "cov", "topical_cov", "max_cov", "cos1", "cos_z
 # --- set by scripts/eval_search.py --tune (see the README, "Search") ---------------------
 CARD_WEIGHTS = (2.1009, -0.7278, -0.3455, 2.8223, 2.2188, -5.5859, 37.7065, 0.6382, 0.2257,
                 -0.1825, -0.5145)
-QUERY_WEIGHTS = (-0.6710, 3.0857, 0.3877, 0.4996, 0.4840, -3.5710, -0.1431, 41.5169, 0.9924,
-                 -4.6779, 0.7674, 0.2082, -73.2194, -6.1924, -0.5309)
-ANSWER = 0.6     # probability that the question is answerable, needed to answer
-FAST = 0.5       # lexical coverage from which the words alone answer (no embedding)
-COSINE = 0.875   # best cosine the semantic layer alone needs to answer (its own column)
+QUERY_WEIGHTS = (0.4675, 1.5473, 0.4994, 0.4727, 0.6458, 6.5257, 0.1315, 15.4973, 0.8393,
+                 -3.1210, 0.9140, 0.1624, -40.8780, -4.8044, -9.0795)
+ANSWER = 0.35    # probability that the question is answerable, needed to answer
+FAST = 0.7       # lexical coverage from which the words alone answer (no embedding)
+COSINE = 0.86    # best cosine the semantic layer alone needs to answer (its own column)
 OUTSIDE = -0.0282  # a question left unanswered is told which subject the cards do not cover
 #                    it looks like when its cosine with it is at least the best card's plus
 #                    this (the 95th percentile over the answerable tuning questions)
