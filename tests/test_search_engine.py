@@ -143,7 +143,7 @@ def test_any_unicode_text_gives_an_outcome_and_never_an_exception(db, text, lang
 
 def test_an_age_typed_as_a_number_stands_for_a_minor_or_an_older_person():
     from bot.search.analyze import words
-    from bot.search.query import _ages
+    from bot.search.situations import ages as _ages
     assert _ages(words("un niño de 7 años viene solo")) == ["un", "nino", "de", "menor", "viene",
                                                             "solo"]
     assert _ages(words("una señora de 75 años")) == ["una", "senora", "de", "adulto", "mayor"]
@@ -156,7 +156,7 @@ def test_an_age_typed_as_a_number_stands_for_a_minor_or_an_older_person():
 
 def test_an_age_written_in_words_counts_as_one_typed_as_a_number():
     from bot.search.analyze import words
-    from bot.search.query import _ages
+    from bot.search.situations import ages as _ages
     assert _ages(words("un chavo como de quince años")) == ["un", "chavo", "como", "de", "menor"]
     assert _ages(words("tiene setenta y cinco años")) == ["tiene", "adulto", "mayor"]
     assert _ages(words("a seventy two year old man")) == ["a", "adulto", "mayor", "old", "man"]
@@ -166,7 +166,7 @@ def test_an_age_written_in_words_counts_as_one_typed_as_a_number():
 
 def test_a_large_count_of_people_stands_for_a_large_group():
     from bot.search.analyze import words
-    from bot.search.query import _crowds
+    from bot.search.situations import crowds as _crowds
     assert _crowds(words("llegaron como 300 personas")) == ["llegaron", "como", "grupo",
                                                             "numeroso"]
     assert _crowds(words("ya se juntaron como quinientos en la garita"))[3:6] == [
@@ -182,7 +182,8 @@ def test_a_large_count_of_people_stands_for_a_large_group():
 
 def test_a_child_said_to_be_with_an_adult_is_an_accompanied_child():
     from bot.search.analyze import words
-    from bot.search.query import _ages, _company
+    from bot.search.situations import ages as _ages
+    from bot.search.situations import company as _company
     assert _company(_ages(words("un niño de 10 años viene con su tía"))) == [
         "un", "nino", "de", "menor", "viene", "con", "acompanado", "vinculo", "su", "tia"]
     assert "vinculo" in _company(words("una señora con su bebé de meses"))
@@ -196,16 +197,19 @@ def test_a_child_said_to_be_with_an_adult_is_an_accompanied_child():
 
 def test_someone_holding_a_persons_papers_or_speaking_for_them_is_a_sign_of_trafficking():
     from bot.search.analyze import words
-    from bot.search.query import _control
+    from bot.search.situations import control as _control
     signs = ["senales", "trata"]
     assert _control(words("el señor le quitó su pasaporte"))[4:6] == signs
     assert _control(words("no la dejaba hablar"))[3:5] == signs
     assert _control(words("él contestaba todo"))[2:4] == signs
     assert _control(words("trae los papeles de ella"))[1:3] == signs
     assert _control(words("he answers for her"))[2:4] == signs
-    # one's own documents, or an officer not let to speak, are not signs
+    assert _control(words("he holds her passport"))[2:4] == signs
+    # one's own documents, a parent with the children's, or an officer not let to speak, are
+    # not signs
     for text in ("trae su pasaporte vencido", "no me deja hablar con mi cónsul",
-                 "ya le quitaron su papel de la comar"):
+                 "ya le quitaron su papel de la comar", "la mamá trae los papeles de los niños",
+                 "he has his passport"):
         assert _control(words(text)) == words(text)
 
 
