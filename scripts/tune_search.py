@@ -212,7 +212,7 @@ def choose(rows: list[dict], wq: np.ndarray) -> tuple[float, float, float]:
     return best
 
 
-def thresholds(rows: list[dict], draws: list, lam: float
+def thresholds(rows: list[dict], draws: list[Draw], lam: float
                ) -> tuple[float, float, float, list[list[list[str]]]]:
     """(ANSWER, FAST, utility, answers per draw): the pair whose answers are best on average
     over the draws of
@@ -221,9 +221,8 @@ def thresholds(rows: list[dict], draws: list, lam: float
     grid = [(a, f) for f in FASTS for a in ANSWERS]
     totals = dict.fromkeys(grid, 0.0)
     answers: dict[tuple[float, float], list[list[list[str]]]] = {g: [] for g in grid}
-    for seed, ranked_all, qx in draws:
-        for r, ranked, x in zip(rows, ranked_all, qx, strict=True):
-            r["ranked"], r["QX"] = ranked, x
+    for draw in draws:
+        seed = use(rows, draw)
         fold = folds(len(rows), seed=seed + 1)
         got = {g: [[] for _ in rows] for g in grid}
         for k in range(FOLDS):
@@ -240,6 +239,26 @@ def thresholds(rows: list[dict], draws: list, lam: float
         if totals[g] > totals[best] + 1e-12:
             best = g
     return best[0], best[1], totals[best], answers[best]
+
+
+Draw = tuple[int, list[list[tuple[str, float]]], list[np.ndarray]]  # seed, rankings, evidence
+
+
+def use(rows: list[dict], draw: Draw) -> int:
+    """Give every question a draw's out-of-fold ranking and evidence; returns its seed."""
+    seed, ranked_all, qx = draw
+    for r, ranked, x in zip(rows, ranked_all, qx, strict=True):
+        r["ranked"], r["QX"] = ranked, x
+    return seed
+
+
+def _print_per_set(title: str, rows: list[dict], runs: list[list[list[str]]]) -> None:
+    """Per set, the figures of these answers, averaged over the draws."""
+    print(f"\ncross-validated figures per set ({title}):")
+    figures = [per_set(rows, got) for got in runs]
+    for name in sorted(figures[0]):
+        m = {k: float(np.mean([f[name][k] for f in figures])) for k in figures[0][name]}
+        print(f"  {name:28} " + " ".join(f"{k}={v:.3f}" for k, v in sorted(m.items())))
 
 
 def _mrr_by_set(rows: list[dict], ranked: list[list[tuple[str, float]]]) -> float:
@@ -270,7 +289,7 @@ def tune(corpus: Path, paths: list[Path]) -> int:
               f"{card_scores[lam]:.3f}")
     lam_c = max(LAMBDAS, key=lambda x: (card_scores[x], x))
     # 2. the question model (answer or abstain), on out-of-fold rankings
-    draws = []
+    draws: list[Draw] = []
     for seed in REPEATS:
         ranked_all = out_of_fold(rows, lam_c, seed)
         draws.append((seed, ranked_all, [np.array(search_engine.query_features(
@@ -280,9 +299,8 @@ def tune(corpus: Path, paths: list[Path]) -> int:
     gots: dict[float, list[list[list[str]]]] = {}
     for lam in LAMBDAS:
         runs = []
-        for seed, ranked_all, qx in draws:
-            for r, ranked, x in zip(rows, ranked_all, qx, strict=True):
-                r["ranked"], r["QX"] = ranked, x
+        for draw in draws:
+            seed = use(rows, draw)
             fold = folds(len(rows), seed=seed + 1)
             got: list[list[str]] = [[] for _ in rows]
             for k in range(FOLDS):
@@ -297,23 +315,11 @@ def tune(corpus: Path, paths: list[Path]) -> int:
         gots[lam] = runs
         print(f"  questions: L2 {lam:<6} cross-validated utility {scores[lam]:.3f}")
     lam_q = max(LAMBDAS, key=lambda x: (scores[x], x))
-    print(f"\ncross-validated figures per set (card L2 {lam_c}, question L2 {lam_q}; mean of "
-          f"{len(REPEATS)} draws of the folds):")
-    figures = [per_set(rows, got) for got in gots[lam_q]]
-    for name in sorted(figures[0]):
-        m = {k: float(np.mean([f[name][k] for f in figures])) for k in figures[0][name]}
-        print(f"  {name:28} " + " ".join(f"{k}={v:.3f}" for k, v in sorted(m.items())))
+    _print_per_set(f"card L2 {lam_c}, question L2 {lam_q}; mean of {len(REPEATS)} draws of "
+                   "the folds", rows, gots[lam_q])
     ans, fast, cv_u, cv_got = thresholds(rows, draws, lam_q)
-    print(f"\ncross-validated figures per set with ANSWER {ans} and FAST {fast} (the constants "
-          f"below):")
-    figures = [per_set(rows, got) for got in cv_got]
-    for name in sorted(figures[0]):
-        m = {k: float(np.mean([f[name][k] for f in figures])) for k in figures[0][name]}
-        print(f"  {name:28} " + " ".join(f"{k}={v:.3f}" for k, v in sorted(m.items())))
-    # the final models: the question model on the first draw's out-of-fold rankings
-    _seed, ranked_all, qx = draws[0]
-    for r, ranked, x in zip(rows, ranked_all, qx, strict=True):
-        r["ranked"], r["QX"] = ranked, x
+    _print_per_set(f"with ANSWER {ans} and FAST {fast}, the constants below", rows, cv_got)
+    use(rows, draws[0])  # the final question model: on the first draw's out-of-fold rankings
     wc = fit_cards(rows, lam_c)
     wq = fit_questions(rows, lam_q)
     u = balanced(rows, [answer(r, wq, ans, fast) for r in rows])
