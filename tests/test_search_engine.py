@@ -261,3 +261,22 @@ def test_a_typed_word_that_is_a_glossary_term_means_its_entry_not_one_sharing_it
     terms = [ctx.lexicon.entries[e].terms["es"] for e in senor.entries]
     assert all("señor" in t and "señora" not in t for t in terms)
     assert senor.entries != senora.entries
+
+
+def test_the_situation_rules_take_any_sequence_of_their_own_words():
+    import random
+
+    from bot.search import situations
+    vocab = [*situations.NUMBERS, *situations.TENS, "y", "de", "con", "su", "tia", "nino",
+             "personas", "quito", "pasaporte", "ella", "deja", "no", "la", "hablar", "todo",
+             "contesta", "por", "anos", "123456", "99999", "grupo"]
+    rng = random.Random(7)
+    for _ in range(2000):
+        folded = [rng.choice(vocab) for _ in range(rng.randint(0, 12))]
+        out = situations.read(folded)
+        # words are only replaced (ages, counts) or added (the cards' words), never lost
+        assert len(out) >= len([w for w in folded if w not in situations.NUMBERS
+                                and w not in situations.TENS and not w.isdigit()
+                                and w not in situations.AGE_WORDS])
+    assert situations.read([]) == []
+    assert len(situations.read(["con", "su"] * 3000)) == 6000  # no child: nothing added

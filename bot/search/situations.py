@@ -26,6 +26,9 @@ OLDER_AGE = 60           # ... from this, an older person's (Mexico's law on old
 AGE_WORDS = frozenset({"anos", "ano", "anitos", "years", "year"})
 AGE_BEFORE = frozenset({"de", "tiene", "tenia", "como", "unos", "unas", "aprox", "a", "an",
                         "aged", "is", "was"})
+# ... not after a document or a stay ("visa de 10 años", "hace dos años")
+DURATION = frozenset({"visa", "pasaporte", "permiso", "tarjeta", "vigencia", "validez",
+                      "residencia", "condena", "hace", "llevo", "lleva", "desde", "for"})
 NUMBERS = {w: i for i, w in enumerate(
     "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince "
     "dieciseis diecisiete dieciocho diecinueve veinte".split())}
@@ -79,8 +82,6 @@ SPEAKS = frozenset({"contesta", "contestaba", "contesto", "responde", "respondia
                     "talks"})
 FOR_HER = (("por", "ella"), ("por", "el"), ("for", "her"), ("for", "him"))
 CONTROL = ("senales", "trata")  # the words of the card on signs of trafficking
-DURATION = frozenset({"visa", "pasaporte", "permiso", "tarjeta", "vigencia", "validez",
-                      "residencia", "condena", "hace", "llevo", "lleva", "desde", "for"})
 
 
 def read(folded: list[str]) -> list[str]:
@@ -142,8 +143,8 @@ def crowds(folded: list[str]) -> list[str]:
         if number is not None and number[0] >= CROWD:
             taken = number[1]
             after = folded[i + taken:i + taken + 2]
-            people = bool(after) and (after[0] in PEOPLE or after[:2] == ["de", "personas"]
-                                      or (after[0] == "de" and after[1:] and after[1] in PEOPLE))
+            people = bool(after) and (after[0] in PEOPLE or (
+                after[0] == "de" and len(after) > 1 and after[1] in PEOPLE))
             before = set(folded[max(0, i - 3):i])
             gathered = bool(GROUP & before) or (bool(GATHER & before) and (
                 not after or after[0] in {"de", "en", "mas", "o", "in", "at", "or"}))
@@ -163,19 +164,13 @@ def company(folded: list[str]) -> list[str]:
     term)."""
     if not CHILDREN & set(folded):
         return folded
-    out: list[str] = []
-    added = False
     for i, word in enumerate(folded):
-        out.append(word)
-        if added or word not in WITH:
-            continue
         after = folded[i + 1:i + 3]
         if after and after[0] in OWN:
             after = after[1:]
-        if after and (after[0] in ADULTS or after[0] in CHILDREN):
-            out.extend(COMPANY)
-            added = True
-    return out
+        if word in WITH and after and (after[0] in ADULTS or after[0] in CHILDREN):
+            return [*folded[:i + 1], *COMPANY, *folded[i + 1:]]
+    return folded
 
 
 def control(folded: list[str]) -> list[str]:
