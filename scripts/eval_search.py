@@ -16,6 +16,10 @@ whose question was near a subject the cards do not cover). The baseline in the s
 a plain FTS5 index (unicode61 remove_diacritics 2 over title, keywords, summary and body; no
 stemming, glossary or correction), its query words joined with OR (and, second, with AND).
 
+The fused engine measures each set without its own questions among those `off_topic.yml`
+lists as asked about subjects the cards do not cover (it holds the tuning sets' unanswerable
+questions): a set is measured as questions nobody wrote down would be.
+
 Several query files are evaluated on the same imported corpus, one report each (with `--json`:
 one file gives its report object, several give {"reports": [...]}). "ours" is the fused
 engine (the one the bot runs); "lexical" the words alone; "semantic" the best passage cosine
@@ -166,11 +170,13 @@ def run_many(paths: list[Path], corpus: Path) -> list[dict]:
             reports = []
             for path in paths:
                 queries = load_queries(path)
+                with semantic.hiding_asked(q["query"] for q in queries):
+                    fused = evaluate(queries, ours)
                 report = {"queries": str(path), "corpus": str(corpus),
                           "semantic_model": semantic.MODEL if semantic.available() else None,
                           "lexical": evaluate(queries, lambda q, lang: lexical_ids(
                               store.db, q, lang)),
-                          "ours": evaluate(queries, ours),
+                          "ours": fused,
                           "baseline_or": evaluate(queries, plain("OR")),
                           "baseline_and": evaluate(queries, plain("AND"))}
                 if semantic.available():
@@ -273,8 +279,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def save_vectors(corpus: Path) -> int:
-    """Embed the corpus's passages, the subjects the cards do not cover, and every set's
-    questions with the words each was understood by; store them in VECTORS."""
+    """Embed the corpus's passages, the subjects the cards do not cover (their descriptions
+    and the questions asked about them), and every set's questions with the words each was
+    understood by; store them in VECTORS."""
     from bot.content.check import check_folder
     if not semantic.available():
         print("the semantic model is not installed", file=sys.stderr)
@@ -293,8 +300,9 @@ def save_vectors(corpus: Path) -> int:
                           for q in questions]
         finally:
             store.close()
+    asked = [q for s in semantic.off_topic_subjects() for q in s.asked]
     n = semantic.save(VECTORS, texts, [*(q["query"] for q in questions),
-                                       *(w for w in understood if w)])
+                                       *(w for w in understood if w), *asked])
     print(f"{n} vectors in {VECTORS}")
     return 0
 

@@ -22,6 +22,9 @@ Two logistic models are fitted, as the engine uses them (bot/search/fusion.py):
    do not cover minus its best card's, so that few officers whose question the cards answer
    would be sent elsewhere.
 
+Each set's questions are measured without themselves among the everyday questions of
+`off_topic.yml` (which holds the tuning sets' unanswerable ones): as a new writer's would be.
+
 It prints the cross-validated figures per set, and the constants fitted on all the tuning
 questions, to paste into fusion.py.
 """
@@ -53,28 +56,30 @@ COSINES = tuple(round(x, 3) for x in np.arange(0.70, 0.951, 0.005))
 
 def collect(db, queries: list[dict], name: str = "") -> list[dict]:
     """What every decision needs, per question: the lexical answer, the fusion's candidates
-    with their features, and the semantic layer's own ranking."""
-    out = []
-    for q in queries:
-        ctx = search_context(db)
-        concepts, normalized, corrections = parse_query(ctx, q["query"], q["lang"])
-        hits = search_engine.rank(db, ctx, concepts, q["lang"], 5)
-        pending = search_engine.Pending(
-            ctx=ctx, text=q["query"], lang=q["lang"], limit=5, concepts=concepts,
-            normalized=normalized, corrections=corrections,
-            lexical=search_engine._lexical_candidates(db, ctx, concepts, q["lang"]),
-            lexical_hits=hits)
-        vec = search_engine.question_vector(q["query"], concepts, normalized)
-        cands = search_engine.candidates(pending, vec)
-        off_topic, _subject = semantic.off_topic(vec)
-        dense = sorted(cands, key=lambda t: -t[2])
-        out.append({"set": name, "relevant": set(q["relevant"]), "lex": [h.card_id for h in hits],
-                    "cov": max((h.coverage for h in hits), default=0.0), "pending": pending,
-                    "cands": cands, "cards": [c for c, _x, _c in cands],
-                    "X": np.array([x for _c, x, _cos in cands], dtype=float),
-                    "dense": [c for c, _x, _c in dense[:5]],
-                    "top_cos": dense[0][2] if dense else 0.0, "off_topic": off_topic})
-    return out
+    with their features, and the semantic layer's own ranking (the set's own questions are
+    left out of the questions asked about subjects the cards do not cover)."""
+    with semantic.hiding_asked(q["query"] for q in queries):
+        return [_collect_one(db, q, name) for q in queries]
+
+
+def _collect_one(db, q: dict, name: str) -> dict:
+    ctx = search_context(db)
+    concepts, normalized, corrections = parse_query(ctx, q["query"], q["lang"])
+    hits = search_engine.rank(db, ctx, concepts, q["lang"], 5)
+    pending = search_engine.Pending(
+        ctx=ctx, text=q["query"], lang=q["lang"], limit=5, concepts=concepts,
+        normalized=normalized, corrections=corrections,
+        lexical=search_engine._lexical_candidates(db, ctx, concepts, q["lang"]),
+        lexical_hits=hits)
+    vec = search_engine.question_vector(q["query"], concepts, normalized)
+    cands = search_engine.candidates(pending, vec)
+    dense = sorted(cands, key=lambda t: -t[2])
+    return {"set": name, "relevant": set(q["relevant"]), "lex": [h.card_id for h in hits],
+            "cov": max((h.coverage for h in hits), default=0.0), "pending": pending,
+            "cands": cands, "cards": [c for c, _x, _c in cands],
+            "X": np.array([x for _c, x, _cos in cands], dtype=float),
+            "dense": [c for c, _x, _c in dense[:5]],
+            "top_cos": dense[0][2] if dense else 0.0, "outside": semantic.off_topic(vec)}
 
 
 def _weights(rows: list[dict], per_row: list[int]) -> np.ndarray:
@@ -293,7 +298,7 @@ def tune(corpus: Path, paths: list[Path]) -> int:
     for seed in REPEATS:
         ranked_all = out_of_fold(rows, lam_c, seed)
         draws.append((seed, ranked_all, [np.array(search_engine.query_features(
-            r["pending"], r["cands"], ranked, r["off_topic"]))
+            r["pending"], r["cands"], ranked, r["outside"]))
             for r, ranked in zip(rows, ranked_all, strict=True)]))
     scores: dict[float, float] = {}
     gots: dict[float, list[list[list[str]]]] = {}
@@ -326,8 +331,8 @@ def tune(corpus: Path, paths: list[Path]) -> int:
     cos_best = max(COSINES, key=lambda c: (balanced(rows, [r["dense"] if r["top_cos"] >= c
                                                            else [] for r in rows]), -c))
     lexical = balanced(rows, [r["lex"] for r in rows])
-    outside = float(np.percentile([r["off_topic"] - r["top_cos"] for r in rows if r["relevant"]],
-                                  95))
+    outside = float(np.percentile([r["outside"].cosine - r["top_cos"] for r in rows
+                                   if r["relevant"]], 95))
     print(f"\nANSWER {ans} and FAST {fast}: cross-validated utility {cv_u:.3f}; utility on all "
           f"tuning questions {u:.3f} (the whole procedure cross-validated: "
           f"{scores[lam_q]:.3f}); the words alone: {lexical:.3f}\n")

@@ -108,7 +108,7 @@ def test_a_story_about_the_officers_own_pay_is_nearer_a_subject_the_cards_do_not
 
     def nearest(text: str) -> tuple[float, str, float]:
         vec = semantic.embed_query(text)
-        cosine, topic = semantic.off_topic(vec)
+        cosine, topic, _asked = semantic.off_topic(vec)
         return cosine, topic, float(ctx.matrix.scores(vec).max())
 
     pay = ("me descontaron dos días de la quincena por unas faltas que sí justifiqué con la "
@@ -125,6 +125,38 @@ def test_a_story_about_the_officers_own_pay_is_nearer_a_subject_the_cards_do_not
     answered = search(corpus_store.db, "una señora embarazada lleva horas formada en el sol y "
                                        "dice que se siente mareada", "es")
     assert answered.hits and answered.outside == ""
+
+
+def test_everyday_questions_officers_ask_are_listed_for_every_subject_in_both_languages():
+    import re
+    for subject in semantic.off_topic_subjects():
+        assert len(subject.asked) >= 10
+        english = [q for q in subject.asked if re.search(r"\b(the|do|how|is|my|a)\b", q)]
+        assert 0 < len(english) < len(subject.asked), subject.topic
+    asked = [q for s in semantic.off_topic_subjects() for q in s.asked]
+    assert len({" ".join(q.casefold().split()) for q in asked}) == len(asked)  # no twice
+
+
+def test_a_question_like_one_officers_ask_outside_the_cards_is_near_it_an_answerable_one_is_not(
+        model):
+    def asked(text: str) -> float:
+        return semantic.off_topic(semantic.embed_query(text)).asked
+
+    payday = asked("cuando depositan la quincena de este mes")
+    # e5 puts questions close together: a few hundredths is a wide gap between them
+    assert payday > asked("un menor viaja solo y no trae el permiso de sus papás") + 0.02
+    assert payday > asked("un señor pide asilo porque lo amenazan en su país") + 0.02
+
+
+def test_a_query_set_is_measured_without_its_own_questions_among_the_asked_ones(model):
+    question = "a que hora juega el america"
+    assert question in [q for s in semantic.off_topic_subjects() for q in s.asked]
+    vec = semantic.embed_query(question)
+    assert semantic.off_topic(vec).asked == pytest.approx(1.0, abs=0.01)
+    with semantic.hiding_asked(["A que hora  juega el América".replace("é", "e")]):
+        hidden = semantic.off_topic(vec).asked
+    assert hidden < 0.97
+    assert semantic.off_topic(vec).asked == pytest.approx(1.0, abs=0.01)  # back after the block
 
 
 def test_a_short_confident_question_is_answered_by_the_words_alone(corpus_store):

@@ -316,13 +316,13 @@ def candidates(p: Pending, qvec: np.ndarray) -> list[tuple[str, list[float], flo
 
 
 def query_features(p: Pending, cands: list[tuple[str, list[float], float]],
-                   ranked: list[tuple[str, float]], off_topic: float) -> list[float]:
+                   ranked: list[tuple[str, float]], outside: semantic.Outside) -> list[float]:
     """The question's evidence for answering at all (see fusion.py), from its candidates,
-    their ranking (card, probability), best first, and its best cosine with a subject the
+    their ranking (card, probability), best first, and how near it is to the subjects the
     cards do not cover."""
     if not ranked:
         return fusion.query_features([], 0.0, 0.0, 0.0, [], 0.0, False, 0.0, 0.0, False,
-                                     off_topic, _off_words(p))
+                                     outside.cosine, _off_words(p), outside.asked)
     feats = {card: x for card, x, _c in cands}
     cos_of = {card: c for card, _x, c in cands}
     dense = sorted(cos_of, key=lambda c: (-cos_of[c], c))
@@ -337,7 +337,8 @@ def query_features(p: Pending, cands: list[tuple[str, list[float], float]],
         max((v[1] for v in p.lexical.values()), default=0.0), [cos_of[c] for c in dense[:2]],
         feats[dense[0]][index["cos_z"]] if dense else 0.0, _has_rare(p.ctx, p.concepts, p.lang),
         unknown, share,
-        top in {h.card_id for h in p.lexical_hits}, off_topic, _off_words(p))
+        top in {h.card_id for h in p.lexical_hits}, outside.cosine, _off_words(p),
+        outside.asked)
 
 
 def _off_words(p: Pending) -> float:
@@ -398,18 +399,19 @@ def finish(p: Pending, qvec: np.ndarray | None = None) -> SearchOutcome:
                                  corrections=p.corrections, answered=bool(p.lexical_hits))
         cands = candidates(p, qvec)
         ranked = rank_cards(cands)
-        off_topic, subject = semantic.off_topic(qvec)
-        answerable = fusion.probability(query_features(p, cands, ranked, off_topic),
+        outside = semantic.off_topic(qvec)
+        answerable = fusion.probability(query_features(p, cands, ranked, outside),
                                         fusion.QUERY_WEIGHTS)
         chosen = decide(p, ranked, answerable)
         hits = [h for h in (_hit(p, card) for card in chosen) if h is not None]
         top = p.lexical.get(hits[0].card_id, (None,))[0] if hits else None
         # nothing found, and nearer a subject the cards do not cover: say where to ask
-        near = off_topic - max((c for _card, _x, c in cands), default=0.0) >= fusion.OUTSIDE
+        near = (outside.cosine - max((c for _card, _x, c in cands), default=0.0)
+                >= fusion.OUTSIDE)
         return SearchOutcome(hits=hits, normalized=p.normalized, corrections=p.corrections,
                              answered=bool(hits), semantic=True,
                              understood=explain(p.ctx, p.concepts, top, p.lang) if hits else (),
-                             outside=subject if near and not hits else "")
+                             outside=outside.topic if near and not hits else "")
     except Exception:
         log.exception("search failed (lang=%s)", p.lang)
         return SearchOutcome(hits=p.lexical_hits, normalized=p.normalized,
@@ -458,6 +460,7 @@ def _semantic_thread() -> ThreadPoolExecutor:
 def _warm_semantic(ctx: Context) -> None:
     if ctx.matrix is not None:
         semantic.subject_vectors()  # loads the model too
+        semantic.asked_vectors()
 
 
 async def warm_async(run: Callable[..., Awaitable[Context]]) -> None:

@@ -18,9 +18,11 @@ weight in words no card and no glossary entry knows (the mark of a question the 
 cover), the share of its concepts that are topical, whether the words alone (the lexical
 engine's coverage threshold) answer with the best card, and how much closer the question is
 to a subject the cards do not cover (`off_topic.yml`: pay and shifts, the office's printer,
-customs duties, lost luggage, the weather) than to the best card, and the share of its
-weight in words describing those subjects (concepts in no card's title or keywords). The
-question is answered when that probability reaches ANSWER.
+customs duties, lost luggage, the weather) than to the best card, the share of its
+weight in words describing those subjects (concepts in no card's title or keywords), and
+how near it is to one of the everyday questions officers ask about them (`asked` in
+`off_topic.yml`, compared question with question). The question is answered when that
+probability reaches ANSWER.
 
 A question that some card the words alone cover to FAST or more is answered by the words
 alone, without waiting for the model.
@@ -40,14 +42,14 @@ CARD_FEATURES = ("lex", "cov", "topical_cov", "lex_rel", "lex_rr", "cos", "cos_g
                  "dense_rr", "both_top3", "bias")
 QUERY_FEATURES = ("p1", "p_gap", "cov", "topical_cov", "max_cov", "cos1", "cos_z1", "cos_gap",
                   "rare", "unknown", "topical_share", "lex_answers", "off_topic", "off_words",
-                  "bias")
+                  "asked", "bias")
 
 # --- set by scripts/eval_search.py --tune (see the README, "Search") ---------------------
 CARD_WEIGHTS = (2.1009, -0.7278, -0.3455, 2.8223, 2.2188, -5.5859, 37.7065, 0.6382, 0.2257,
                 -0.1825, -0.5145)
-QUERY_WEIGHTS = (0.4675, 1.5473, 0.4994, 0.4727, 0.6458, 6.5257, 0.1315, 15.4973, 0.8393,
-                 -3.1210, 0.9140, 0.1624, -40.8780, -4.8044, -9.0795)
-ANSWER = 0.35    # probability that the question is answerable, needed to answer
+QUERY_WEIGHTS = (-0.7309, 2.9383, 0.5600, 1.9042, -0.4481, 57.3969, 0.2435, -69.3762, 0.1964,
+                 -4.7154, 0.2902, 0.4066, -53.2040, -2.5374, -64.8542, 4.8012)
+ANSWER = 0.2    # probability that the question is answerable, needed to answer
 FAST = 0.7       # lexical coverage from which the words alone answer (no embedding)
 COSINE = 0.86    # best cosine the semantic layer alone needs to answer (its own column)
 OUTSIDE = -0.0282  # a question left unanswered is told which subject the cards do not cover
@@ -75,18 +77,19 @@ def card_features(lex: float, lex_top: float, cov: float, topical_cov: float,
 def query_features(probs: Sequence[float], cov: float, topical_cov: float, max_cov: float,
                    cos: Sequence[float], cos_z1: float, rare: bool, unknown: float,
                    topical_share: float, lex_answers: bool, off_topic: float,
-                   off_words: float) -> list[float]:
+                   off_words: float, asked: float) -> list[float]:
     """The feature vector of a question: `probs` the ranked cards' probabilities, best first;
     `cov`, `topical_cov` the best card's coverages; `cos` the best cosines, best first;
     `lex_answers`: the words alone (coverage threshold) answer with the best card;
     `off_topic`: the question's best cosine with a subject the cards do not cover;
-    `off_words`: the share of the question's weight in words describing those subjects."""
+    `off_words`: the share of the question's weight in words describing those subjects;
+    `asked`: its best cosine with a question officers ask about one of them."""
     p1 = probs[0] if probs else 0.0
     p2 = probs[1] if len(probs) > 1 else 0.0
     c1 = cos[0] if cos else 0.0
     c2 = cos[1] if len(cos) > 1 else c1
     return [p1, p1 - p2, cov, topical_cov, max_cov, c1, cos_z1, c1 - c2, float(rare), unknown,
-            topical_share, float(lex_answers), off_topic - c1, off_words, 1.0]
+            topical_share, float(lex_answers), off_topic - c1, off_words, asked, 1.0]
 
 
 def probability(x: Sequence[float], weights: Sequence[float] = CARD_WEIGHTS) -> float:

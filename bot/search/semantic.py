@@ -16,10 +16,11 @@ Without the package (or when the model cannot load), or with PREGONERO_SEMANTIC=
 lexical only, and says so once in the log.
 
 Subjects the cards do not cover (`off_topic.yml`: staff matters, the office's equipment,
-customs, travellers' services, small talk) are embedded like passages, once a process;
-`off_topic(question)` gives the best cosine of a question with any of them, and
-`subject_stems(lang)` the stems of the words describing them: two pieces of the evidence for
-"nothing found" (see fusion.py).
+customs, travellers' services, small talk, the officer's own paperwork) are embedded once a
+process: their descriptions like passages, the everyday questions asked about them like
+questions. `off_topic(question)` gives the best cosine of a question with a description and
+with an asked question, and `subject_stems(lang)` the stems of the words describing them:
+pieces of the evidence for "nothing found" (see fusion.py).
 
 Vectors already computed in this process are kept by hash (passages) or in a small LRU
 (questions); `preload` adds vectors saved by `save` (the eval corpus ships its own, so the
@@ -37,6 +38,7 @@ vectors are stored and kept in memory as int8 with one scale a vector (388 bytes
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -45,10 +47,11 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import yaml
@@ -281,10 +284,21 @@ def embed_query(text: str) -> np.ndarray | None:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """A subject the cards do not cover, described in each language."""
+    """A subject the cards do not cover: described in each language (`texts`), and questions
+    officers ask about it (`asked`)."""
 
     topic: str
     texts: tuple[str, ...]
+    asked: tuple[str, ...] = ()
+
+
+class Outside(NamedTuple):
+    """How near a question is to the subjects the cards do not cover."""
+
+    cosine: float   # its best cosine with a subject's description (compared like a passage)
+    topic: str      # that subject's topic
+    asked: float    # its best cosine with a question asked about one of them (question with
+    #                 question: the nearer neighbour of an everyday question)
 
 
 def off_topic_subjects(path: Path = OFF_TOPIC) -> tuple[Subject, ...]:
@@ -292,7 +306,8 @@ def off_topic_subjects(path: Path = OFF_TOPIC) -> tuple[Subject, ...]:
     rows = yaml.safe_load(path.read_text(encoding="utf-8"))
     return tuple(Subject(topic=str(r["topic"]),
                          texts=tuple(" ".join(str(r[lang]).split()) for lang in ("es", "en")
-                                     if r.get(lang)))
+                                     if r.get(lang)),
+                         asked=tuple(" ".join(str(q).split()) for q in r.get("asked") or ()))
                  for r in rows)
 
 
@@ -306,6 +321,8 @@ def subject_stems(lang: str, path: Path = OFF_TOPIC) -> frozenset[str]:
 
 
 _subjects: tuple[tuple[str, ...], np.ndarray] | None = None
+_asked: tuple[tuple[str, ...], np.ndarray] | None = None
+_hidden: frozenset[str] = frozenset()     # asked questions left out (see `hiding_asked`)
 _subjects_lock = threading.Lock()
 
 
@@ -323,16 +340,68 @@ def subject_vectors() -> tuple[tuple[str, ...], np.ndarray] | None:
     return _subjects
 
 
-def off_topic(question: np.ndarray) -> tuple[float, str]:
-    """The best cosine of a question's vector with a subject the cards do not cover, and
-    that subject's topic ((0.0, "") without the model)."""
-    loaded = subject_vectors()
-    if loaded is None:
-        return 0.0, ""
+def asked_vectors() -> tuple[tuple[str, ...], np.ndarray] | None:
+    """The questions asked about the subjects the cards do not cover and their vectors,
+    embedded as questions (once a process; None without the model)."""
+    global _asked
+    if _asked is None and encoder() is not None:
+        with _subjects_lock:
+            if _asked is None:
+                texts = tuple(q for s in off_topic_subjects() for q in s.asked)
+                vectors = embed_queries(texts)
+                if vectors is not None:
+                    _asked = (texts, vectors)
+    return _asked
+
+
+def _same(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+@contextlib.contextmanager
+def hiding_asked(questions: Iterable[str]) -> Iterator[None]:
+    """Within this block, `off_topic` leaves these questions out of the asked ones (the
+    evaluation and the tuning measure a query set without its own questions among them, as
+    a question nobody wrote down would be measured)."""
+    global _hidden
+    before, _hidden = _hidden, frozenset(_same(q) for q in questions)
+    try:
+        yield
+    finally:
+        _hidden = before
+
+
+def off_topic(question: np.ndarray) -> Outside:
+    """How near a question's vector is to the subjects the cards do not cover (all 0.0
+    without the model)."""
+    loaded, asked = subject_vectors(), asked_vectors()
+    if loaded is None or asked is None:
+        return Outside(0.0, "", 0.0)
     topics, vectors = loaded
-    cos = vectors @ np.asarray(question, dtype=np.float32).reshape(-1)
+    q = np.asarray(question, dtype=np.float32).reshape(-1)
+    cos = vectors @ q
     best = int(np.argmax(cos))
-    return float(cos[best]), topics[best]
+    texts, asked_vecs = asked
+    near = asked_vecs @ q
+    if _hidden:
+        near = near[[_same(t) not in _hidden for t in texts]]
+    return Outside(float(cos[best]), topics[best], float(near.max()) if len(near) else 0.0)
+
+
+def embed_queries(texts: Sequence[str]) -> np.ndarray | None:
+    """The vectors of many questions, those not known yet embedded in batches (one row a
+    text; None without the model)."""
+    enc = encoder()
+    if enc is None:
+        return None
+    keys = [query_hash(t) for t in texts]
+    todo = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in _known))
+    for i in range(0, len(todo), BATCH):
+        chunk = todo[i:i + BATCH]
+        for t, v in zip(chunk, enc(chunk, True), strict=True):
+            _known[query_hash(t)] = v.astype(np.float32)
+    return (np.vstack([_known[k] for k in keys]) if keys
+            else np.zeros((0, DIM), dtype=np.float32))
 
 
 def preload(path: Path) -> int:
