@@ -33,7 +33,8 @@ utility of tune_search.py: per set, MRR@5 over answerable questions less how far
 over unanswerable ones falls short of its target (0.80), then the mean over sets. It prints the
 cross-validated utility, the words-alone utility, and the constants fitted on all the tuning
 questions, to paste into fusion.py (OUTSIDE: the 95th percentile, over the answerable tuning
-questions, of how much nearer a subject the cards do not cover is than the best card).
+questions, of their cosine with the nearest everyday question asked about a subject the
+cards do not cover).
 """
 
 from __future__ import annotations

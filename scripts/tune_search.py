@@ -18,9 +18,9 @@ Two logistic models are fitted, as the engine uses them (bot/search/fusion.py):
    Every cross-validated figure is the mean over REPEATS draws of the folds.
 
 3. OUTSIDE (when "nothing found" says where to ask instead): the 95th percentile, over the
-   answerable tuning questions, of the question's cosine with the nearest subject the cards
-   do not cover minus its best card's, so that few officers whose question the cards answer
-   would be sent elsewhere.
+   answerable tuning questions, of the question's cosine with the nearest everyday question
+   asked about a subject the cards do not cover, so that few officers whose question the
+   cards answer would be sent elsewhere.
 
 Each set's questions are measured without themselves among the everyday questions of
 `off_topic.yml` (which holds the tuning sets' unanswerable ones): as a new writer's would be.
@@ -331,8 +331,7 @@ def tune(corpus: Path, paths: list[Path]) -> int:
     cos_best = max(COSINES, key=lambda c: (balanced(rows, [r["dense"] if r["top_cos"] >= c
                                                            else [] for r in rows]), -c))
     lexical = balanced(rows, [r["lex"] for r in rows])
-    outside = float(np.percentile([r["outside"].cosine - r["top_cos"] for r in rows
-                                   if r["relevant"]], 95))
+    outside = float(np.percentile([r["outside"].asked for r in rows if r["relevant"]], 95))
     print(f"\nANSWER {ans} and FAST {fast}: cross-validated utility {cv_u:.3f}; utility on all "
           f"tuning questions {u:.3f} (the whole procedure cross-validated: "
           f"{scores[lam_q]:.3f}); the words alone: {lexical:.3f}\n")

@@ -108,8 +108,8 @@ def test_a_story_about_the_officers_own_pay_is_nearer_a_subject_the_cards_do_not
 
     def nearest(text: str) -> tuple[float, str, float]:
         vec = semantic.embed_query(text)
-        cosine, topic, _asked = semantic.off_topic(vec)
-        return cosine, topic, float(ctx.matrix.scores(vec).max())
+        outside = semantic.off_topic(vec)
+        return outside.cosine, outside.topic, float(ctx.matrix.scores(vec).max())
 
     pay = ("me descontaron dos días de la quincena por unas faltas que sí justifiqué con la "
            "incapacidad del doctor")
@@ -157,6 +157,14 @@ def test_a_query_set_is_measured_without_its_own_questions_among_the_asked_ones(
         hidden = semantic.off_topic(vec).asked
     assert hidden < 0.97
     assert semantic.off_topic(vec).asked == pytest.approx(1.0, abs=0.01)  # back after the block
+
+
+def test_nothing_found_names_the_subject_of_the_nearest_everyday_question(corpus_store):
+    customs = search(corpus_store.db, "un turista pregunta cuántas cajetillas de cigarros "
+                                      "puede pasar", "es")
+    assert customs.hits == [] and customs.outside == "customs"
+    game = search(corpus_store.db, "quién ganó el partido de anoche", "es")
+    assert game.hits == [] and game.outside == "small-talk"
 
 
 def test_a_short_confident_question_is_answered_by_the_words_alone(corpus_store):

@@ -405,9 +405,9 @@ def finish(p: Pending, qvec: np.ndarray | None = None) -> SearchOutcome:
         chosen = decide(p, ranked, answerable)
         hits = [h for h in (_hit(p, card) for card in chosen) if h is not None]
         top = p.lexical.get(hits[0].card_id, (None,))[0] if hits else None
-        # nothing found, and nearer a subject the cards do not cover: say where to ask
-        near = (outside.cosine - max((c for _card, _x, c in cands), default=0.0)
-                >= fusion.OUTSIDE)
+        # nothing found, and near a question asked about a subject the cards do not
+        # cover: say where to ask
+        near = outside.asked >= fusion.OUTSIDE
         return SearchOutcome(hits=hits, normalized=p.normalized, corrections=p.corrections,
                              answered=bool(hits), semantic=True,
                              understood=explain(p.ctx, p.concepts, top, p.lang) if hits else (),

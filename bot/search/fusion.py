@@ -52,9 +52,9 @@ QUERY_WEIGHTS = (-0.7309, 2.9383, 0.5600, 1.9042, -0.4481, 57.3969, 0.2435, -69.
 ANSWER = 0.2    # probability that the question is answerable, needed to answer
 FAST = 0.7       # lexical coverage from which the words alone answer (no embedding)
 COSINE = 0.86    # best cosine the semantic layer alone needs to answer (its own column)
-OUTSIDE = -0.0282  # a question left unanswered is told which subject the cards do not cover
-#                    it looks like when its cosine with it is at least the best card's plus
-#                    this (the 95th percentile over the answerable tuning questions)
+OUTSIDE = 0.8915  # a question left unanswered is told which subject the cards do not cover
+#                   it looks like when its cosine with an everyday question asked about it
+#                   is at least this (the 95th percentile over the answerable tuning questions)
 # -------------------------------------------------------------------------------------------
 SEMANTIC_CANDIDATES = 10   # best cards of the semantic layer added to the candidates
 SHOWN = 0.1    # a card is shown beside the best one when its probability is this share of the

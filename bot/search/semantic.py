@@ -296,9 +296,9 @@ class Outside(NamedTuple):
     """How near a question is to the subjects the cards do not cover."""
 
     cosine: float   # its best cosine with a subject's description (compared like a passage)
-    topic: str      # that subject's topic
     asked: float    # its best cosine with a question asked about one of them (question with
     #                 question: the nearer neighbour of an everyday question)
+    topic: str      # the subject of that nearest asked question
 
 
 def off_topic_subjects(path: Path = OFF_TOPIC) -> tuple[Subject, ...]:
@@ -320,37 +320,37 @@ def subject_stems(lang: str, path: Path = OFF_TOPIC) -> frozenset[str]:
     return frozenset(s for r in rows for s in analyze(str(r.get(lang) or ""), lang))
 
 
-_subjects: tuple[tuple[str, ...], np.ndarray] | None = None
-_asked: tuple[tuple[str, ...], np.ndarray] | None = None
+_subjects: np.ndarray | None = None
+_asked: tuple[tuple[str, ...], tuple[str, ...], np.ndarray] | None = None
 _hidden: frozenset[str] = frozenset()     # asked questions left out (see `hiding_asked`)
 _subjects_lock = threading.Lock()
 
 
-def subject_vectors() -> tuple[tuple[str, ...], np.ndarray] | None:
-    """One vector per text of the subjects, and the topic each belongs to (embedded once a
-    process; None without the model)."""
+def subject_vectors() -> np.ndarray | None:
+    """One vector per description of the subjects (embedded once a process; None without the
+    model)."""
     global _subjects
     if _subjects is None and encoder() is not None:
         with _subjects_lock:
             if _subjects is None:
-                subjects = off_topic_subjects()
-                texts = [t for s in subjects for t in s.texts]
-                vectors = np.vstack([unpack(b) for b in embed_passages(texts, processes=1)])
-                _subjects = (tuple(s.topic for s in subjects for _t in s.texts), vectors)
+                texts = [t for s in off_topic_subjects() for t in s.texts]
+                _subjects = np.vstack([unpack(b) for b in embed_passages(texts, processes=1)])
     return _subjects
 
 
-def asked_vectors() -> tuple[tuple[str, ...], np.ndarray] | None:
-    """The questions asked about the subjects the cards do not cover and their vectors,
-    embedded as questions (once a process; None without the model)."""
+def asked_vectors() -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray] | None:
+    """The questions asked about the subjects the cards do not cover, their subjects' topics
+    and their vectors, embedded as questions (once a process; None without the model)."""
     global _asked
     if _asked is None and encoder() is not None:
         with _subjects_lock:
             if _asked is None:
-                texts = tuple(q for s in off_topic_subjects() for q in s.asked)
+                subjects = off_topic_subjects()
+                texts = tuple(q for s in subjects for q in s.asked)
                 vectors = embed_queries(texts)
                 if vectors is not None:
-                    _asked = (texts, vectors)
+                    _asked = (texts, tuple(s.topic for s in subjects for _q in s.asked),
+                              vectors)
     return _asked
 
 
@@ -372,20 +372,19 @@ def hiding_asked(questions: Iterable[str]) -> Iterator[None]:
 
 
 def off_topic(question: np.ndarray) -> Outside:
-    """How near a question's vector is to the subjects the cards do not cover (all 0.0
-    without the model)."""
-    loaded, asked = subject_vectors(), asked_vectors()
-    if loaded is None or asked is None:
-        return Outside(0.0, "", 0.0)
-    topics, vectors = loaded
+    """How near a question's vector is to the subjects the cards do not cover (0.0 and no
+    topic without the model)."""
+    vectors, asked = subject_vectors(), asked_vectors()
+    if vectors is None or asked is None:
+        return Outside(0.0, 0.0, "")
     q = np.asarray(question, dtype=np.float32).reshape(-1)
-    cos = vectors @ q
-    best = int(np.argmax(cos))
-    texts, asked_vecs = asked
+    texts, topics, asked_vecs = asked
     near = asked_vecs @ q
     if _hidden:
-        near = near[[_same(t) not in _hidden for t in texts]]
-    return Outside(float(cos[best]), topics[best], float(near.max()) if len(near) else 0.0)
+        near[[_same(t) in _hidden for t in texts]] = -1.0
+    best = int(np.argmax(near)) if len(near) else -1
+    return Outside(float((vectors @ q).max()), float(near[best]) if best >= 0 else 0.0,
+                   topics[best] if best >= 0 else "")
 
 
 def embed_queries(texts: Sequence[str]) -> np.ndarray | None:
