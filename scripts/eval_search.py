@@ -282,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
 def save_vectors(corpus: Path) -> int:
     """Embed the corpus's passages, the subjects the cards do not cover (their descriptions
     and the questions asked about them), and every set's questions with the words each was
-    understood by; store them in VECTORS."""
+    understood by; store them in VECTORS. The subjects' vectors also go to the package's
+    own file (semantic.OFF_TOPIC_VECTORS), so that the bot does not embed them at start-up."""
     from bot.content.check import check_folder
     if not semantic.available():
         print("the semantic model is not installed", file=sys.stderr)
@@ -305,6 +306,9 @@ def save_vectors(corpus: Path) -> int:
     n = semantic.save(VECTORS, texts, [*(q["query"] for q in questions),
                                        *(w for w in understood if w), *asked])
     print(f"{n} vectors in {VECTORS}")
+    n = semantic.save(semantic.OFF_TOPIC_VECTORS,
+                      [t for s in semantic.off_topic_subjects() for t in s.texts], asked)
+    print(f"{n} vectors in {semantic.OFF_TOPIC_VECTORS}")
     return 0
 
 

@@ -137,6 +137,15 @@ def test_everyday_questions_officers_ask_are_listed_for_every_subject_in_both_la
     assert len({" ".join(q.casefold().split()) for q in asked}) == len(asked)  # no twice
 
 
+def test_the_package_ships_a_vector_for_every_text_of_the_subjects():
+    import numpy as np
+    shipped = set(np.load(semantic.OFF_TOPIC_VECTORS)["hashes"].tolist())
+    subjects = semantic.off_topic_subjects()
+    missing = ({semantic.passage_hash(t) for s in subjects for t in s.texts}
+               | {semantic.query_hash(q) for s in subjects for q in s.asked}) - shipped
+    assert not missing, "off_topic.yml changed: run scripts/eval_search.py --save-vectors"
+
+
 def test_a_question_like_one_officers_ask_outside_the_cards_is_near_it_an_answerable_one_is_not(
         model):
     def asked(text: str) -> float:

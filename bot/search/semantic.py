@@ -72,6 +72,7 @@ PACKED = 4 + DIM           # bytes of a stored vector: float32 scale, then DIM i
 CHUNK = 2048               # rows of the matrix converted to float32 at a time (3 MB)
 
 OFF_TOPIC = Path(__file__).with_name("off_topic.yml")
+OFF_TOPIC_VECTORS = Path(__file__).with_name("off_topic-e5.npz")  # their vectors, shipped
 
 _BLOCK = re.compile(r"\n\s*\n")
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -323,7 +324,18 @@ def subject_stems(lang: str, path: Path = OFF_TOPIC) -> frozenset[str]:
 _subjects: np.ndarray | None = None
 _asked: tuple[tuple[str, ...], tuple[str, ...], np.ndarray] | None = None
 _hidden: frozenset[str] = frozenset()     # asked questions left out (see `hiding_asked`)
-_subjects_lock = threading.Lock()
+_subjects_lock = threading.RLock()
+_shipped = False
+
+
+def _load_shipped() -> None:
+    """Add the subjects' vectors shipped with the package (`scripts/eval_search.py
+    --save-vectors` writes them), once a process: a text changed since is embedded anew."""
+    global _shipped
+    with _subjects_lock:
+        if not _shipped:
+            preload(OFF_TOPIC_VECTORS)
+            _shipped = True
 
 
 def subject_vectors() -> np.ndarray | None:
@@ -333,6 +345,7 @@ def subject_vectors() -> np.ndarray | None:
     if _subjects is None and encoder() is not None:
         with _subjects_lock:
             if _subjects is None:
+                _load_shipped()
                 texts = [t for s in off_topic_subjects() for t in s.texts]
                 _subjects = np.vstack([unpack(b) for b in embed_passages(texts, processes=1)])
     return _subjects
@@ -345,6 +358,7 @@ def asked_vectors() -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray] | Non
     if _asked is None and encoder() is not None:
         with _subjects_lock:
             if _asked is None:
+                _load_shipped()
                 subjects = off_topic_subjects()
                 texts = tuple(q for s in subjects for q in s.asked)
                 vectors = embed_queries(texts)
