@@ -1,5 +1,6 @@
 """The utility the decision to answer is fitted for (scripts/tune_search.py): answering well
-counts always, abstention counts until it reaches its target."""
+counts always, abstention counts until it reaches its target. The everyday questions of
+off_topic.yml hold the tuning sets' unanswerable ones, never the frozen set's."""
 
 from __future__ import annotations
 
@@ -61,3 +62,23 @@ def test_each_set_counts_the_same_however_many_questions_it_has(tune, monkeypatc
     for r in big:
         r["set"] = "big"
     assert tune.balanced(small + big, small_got + big_got) == pytest.approx(0.75)
+
+
+def _asked() -> set[str]:
+    from bot.search import semantic
+    return {" ".join(q.casefold().split()) for s in semantic.off_topic_subjects()
+            for q in s.asked}
+
+
+def test_the_tuning_sets_unanswerable_questions_are_among_the_everyday_ones(tune):
+    evaluation = sys.modules["eval_search"]
+    missing = [q["query"] for path in evaluation.TUNING for q in evaluation.load_queries(path)
+               if not q["relevant"] and " ".join(q["query"].casefold().split()) not in _asked()]
+    assert not missing, "add them to bot/search/off_topic.yml, then --save-vectors and --tune"
+
+
+def test_no_question_of_the_frozen_set_is_among_the_everyday_ones(tune):
+    evaluation = sys.modules["eval_search"]
+    frozen = {" ".join(q["query"].casefold().split())
+              for q in evaluation.load_queries(evaluation.FROZEN)}
+    assert frozen and not frozen & _asked()
