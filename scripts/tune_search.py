@@ -25,6 +25,10 @@ Two logistic models are fitted, as the engine uses them (bot/search/fusion.py):
 Each set's questions are measured without themselves among the everyday questions of
 `off_topic.yml` (which holds the tuning sets' unanswerable ones): as a new writer's would be.
 
+It also prints each set's figures when the whole procedure is fitted without that set
+(`new_writer`): the team's sets were written by different people, so this is the estimate
+for a set nobody on the team wrote, lower than the folds'.
+
 It prints the cross-validated figures per set, and the constants fitted on all the tuning
 questions, to paste into fusion.py.
 """
@@ -266,6 +270,31 @@ def _print_per_set(title: str, rows: list[dict], runs: list[list[list[str]]]) ->
         print(f"  {name:28} " + " ".join(f"{k}={v:.3f}" for k, v in sorted(m.items())))
 
 
+def new_writer(rows: list[dict], lam_c: float, lam_q: float) -> list[list[str]]:
+    """Every question answered by the whole procedure fitted without its set (card model,
+    question model, ANSWER and FAST): the figures of a set written by someone else, harsher
+    than the folds', which mix every writer's questions in training and test."""
+    sets = sorted({r["set"] for r in rows})
+    got: list[list[str]] = [[] for _ in rows]
+    ranked_all: list[list[tuple[str, float]]] = [[] for _ in rows]
+    for name in sets:
+        w = fit_cards([r for r in rows if r["set"] != name], lam_c)
+        for i, r in enumerate(rows):
+            if r["set"] == name:
+                ranked_all[i] = ranking(r, w)
+    use(rows, (0, ranked_all, [np.array(search_engine.query_features(
+        r["pending"], r["cands"], ranked, r["outside"]))
+        for r, ranked in zip(rows, ranked_all, strict=True)]))
+    for name in sets:
+        train = [r for r in rows if r["set"] != name]
+        wq = fit_questions(train, lam_q)
+        ans, fast, _u = choose(train, wq)
+        for i, r in enumerate(rows):
+            if r["set"] == name:
+                got[i] = answer(r, wq, ans, fast)
+    return got
+
+
 def _mrr_by_set(rows: list[dict], ranked: list[list[tuple[str, float]]]) -> float:
     figures = per_set([r for r in rows if r["relevant"]],
                       [[c for c, _p in x] for r, x in zip(rows, ranked, strict=True)
@@ -324,6 +353,9 @@ def tune(corpus: Path, paths: list[Path]) -> int:
                    "the folds", rows, gots[lam_q])
     ans, fast, cv_u, cv_got = thresholds(rows, draws, lam_q)
     _print_per_set(f"with ANSWER {ans} and FAST {fast}, the constants below", rows, cv_got)
+    unseen = new_writer(rows, lam_c, lam_q)
+    _print_per_set("each set answered by the procedure fitted without it, as a new writer's "
+                   f"set would be; utility {balanced(rows, unseen):.3f}", rows, [unseen])
     use(rows, draws[0])  # the final question model: on the first draw's out-of-fold rankings
     wc = fit_cards(rows, lam_c)
     wq = fit_questions(rows, lam_q)
