@@ -93,7 +93,7 @@ def test_a_long_question_the_cards_do_not_answer_gets_nothing_though_it_shares_t
 
 
 def test_the_subjects_the_cards_do_not_cover_are_described_in_both_languages():
-    from bot.chat.searching import outside_text
+    from bot.chatkit.outside import outside_text
     subjects = semantic.off_topic_subjects()
     assert all(outside_text(s.topic, "es") and outside_text(s.topic, "en") for s in subjects)
     assert len({s.topic for s in subjects}) == len(subjects) >= 5
@@ -174,6 +174,15 @@ def test_nothing_found_names_the_subject_of_the_nearest_everyday_question(corpus
     assert customs.hits == [] and customs.outside == "customs"
     game = search(corpus_store.db, "quién ganó el partido de anoche", "es")
     assert game.hits == [] and game.outside == "small-talk"
+
+
+def test_pregonero_search_says_where_to_ask_as_the_chat_does(model, db_path, cli):
+    with Store.open(db_path) as store:
+        import_folder(store.db, CORPUS, NOW)
+    code, out, _ = cli("search", "cuándo pagan la quincena de diciembre")
+    assert code == 0
+    assert out.startswith("Eso parece un trámite del personal")
+    assert "Nada encontrado" in out
 
 
 def test_a_short_confident_question_is_answered_by_the_words_alone(corpus_store):

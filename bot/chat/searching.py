@@ -23,6 +23,7 @@ from bot.chat.topics import show_topics, topic_rows
 from bot.chat.track import track
 from bot.chatkit.commands import command, parse_command
 from bot.chatkit.context import ChatContext, requires_officer
+from bot.chatkit.outside import outside_text
 from bot.chatkit.ui import answer, esc, reply, short_label, stale_text
 from bot.clock import utcnow
 from bot.i18n import format_number, gettext_for
@@ -105,27 +106,6 @@ def nothing_found_text(lang: str, outside: str = "") -> str:
                  "browse the topics:") % {"example": _("asylum request")})
     hint = outside_text(outside, lang)
     return f"{esc(hint)}\n\n{text}" if hint else text
-
-
-def outside_text(topic: str, lang: str) -> str | None:
-    """Where to ask instead, for a subject the guides do not cover (None: no such topic)."""
-    _ = gettext_for(lang)
-    hints = {
-        "staff": _("That sounds like a staff matter (pay, leave, shifts): the guides do not "
-                   "cover it. Ask your office's Human Resources."),
-        "career": _("That sounds like a career matter (promotions, courses, uniforms, badges): "
-                    "the guides do not cover it. Ask your office's Human Resources."),
-        "facilities": _("That sounds like the office's equipment or building: the guides do "
-                        "not cover it. Report it to your office's administration."),
-        "customs": _("That sounds like a customs question (duties, goods, food, pets): the "
-                     "guides do not cover it. Customs staff at the port can answer it."),
-        "travel-services": _("That sounds like a traveller's service (luggage, flights, "
-                             "tickets, money exchange): the guides do not cover it. The airline "
-                             "or the terminal's information desk can help."),
-        "small-talk": _("That does not sound like a question about your work at the border: "
-                        "the guides do not cover it."),
-    }
-    return hints.get(topic)
 
 
 @requires_officer

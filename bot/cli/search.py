@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.chatkit.outside import outside_text
 from bot.cli.common import json_option, open_store, print_json
 from bot.i18n import LANGS, gettext_for
 from bot.search import SearchOutcome, search
@@ -38,6 +39,9 @@ def search_command(lang: str, limit: int, as_json: bool, query: tuple[str, ...])
         fixed = ", ".join(f"{k} → {v}" for k, v in outcome.corrections.items())
         click.echo(_("Corrected: %(words)s") % {"words": fixed})
     if not outcome.answered:
+        hint = outside_text(outcome.outside, lang)
+        if hint:  # as in the chat: where to ask instead, then "nothing found"
+            click.echo(hint)
         click.echo(_("Nothing found."))
         if topics:
             click.echo(_("Topics:"))
