@@ -15,12 +15,12 @@ between the question and any of its passages, in either language.
 Without the package (or when the model cannot load), or with PREGONERO_SEMANTIC=off, search is
 lexical only, and says so once in the log.
 
-Subjects the cards do not cover (`off_topic.yml`: staff matters, the office's equipment,
-customs, travellers' services, small talk, the officer's own paperwork) are embedded once a
-process: their descriptions like passages, the everyday questions asked about them like
-questions. `off_topic(question)` gives the best cosine of a question with a description and
-with an asked question, and `subject_stems(lang)` the stems of the words describing them:
-pieces of the evidence for "nothing found" (see fusion.py).
+Subjects the cards do not cover (`off_topic.yml`: staff matters, careers, the office's
+equipment, customs, travellers' services, small talk) are embedded once (their vectors ship
+in `off_topic-e5.npz`): their descriptions like passages, the everyday questions asked about
+them like questions. `off_topic(question)` gives the best cosine of a question with a
+description and with an asked question, and `subject_stems(lang)` the stems of the words
+describing them: pieces of the evidence for "nothing found" (see fusion.py).
 
 Vectors already computed in this process are kept by hash (passages) or in a small LRU
 (questions); `preload` adds vectors saved by `save` (the eval corpus ships its own, so the
