@@ -146,6 +146,19 @@ def test_the_package_ships_a_vector_for_every_text_of_the_subjects():
     assert not missing, "off_topic.yml changed: run scripts/eval_search.py --save-vectors"
 
 
+def test_an_unreadable_vectors_file_is_a_warning_and_the_subjects_are_embedded_instead(
+        model, tmp_path, monkeypatch, caplog):
+    broken = tmp_path / "off_topic-e5.npz"
+    broken.write_bytes(b"not a zip file")
+    monkeypatch.setattr(semantic, "OFF_TOPIC_VECTORS", broken)
+    for name, value in (("_shipped", False), ("_asked", None), ("_subjects", None)):
+        monkeypatch.setattr(semantic, name, value)
+    with caplog.at_level(logging.WARNING, logger="bot.search.semantic"):
+        outside = semantic.off_topic(semantic.embed_query("cuándo pagan la quincena"))
+    assert "off_topic-e5.npz cannot be read" in caplog.text
+    assert outside.topic == "staff" and outside.asked > 0.9
+
+
 def test_a_question_like_one_officers_ask_outside_the_cards_is_near_it_an_answerable_one_is_not(
         model):
     def asked(text: str) -> float:

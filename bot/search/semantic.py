@@ -328,13 +328,19 @@ _subjects_lock = threading.RLock()
 _shipped = False
 
 
-def _load_shipped() -> None:
+def _load_shipped(path: Path | None = None) -> None:
     """Add the subjects' vectors shipped with the package (`scripts/eval_search.py
-    --save-vectors` writes them), once a process: a text changed since is embedded anew."""
+    --save-vectors` writes them), once a process: a text changed since is embedded anew, and
+    so is every text when the file cannot be read (a warning says so)."""
     global _shipped
     with _subjects_lock:
         if not _shipped:
-            preload(OFF_TOPIC_VECTORS)
+            path = path or OFF_TOPIC_VECTORS
+            try:
+                preload(path)
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("%s cannot be read (%s): the subjects the cards do not cover are "
+                            "embedded at start-up instead", path.name, type(exc).__name__)
             _shipped = True
 
 
