@@ -25,12 +25,10 @@ Two logistic models are fitted, as the engine uses them (bot/search/fusion.py):
 Each set's questions are measured without themselves among the everyday questions of
 `off_topic.yml` (which holds the tuning sets' unanswerable ones): as a new writer's would be.
 
-It also prints each set's figures when the whole procedure is fitted without that set
-(`new_writer`): the team's sets were written by different people, so this is the estimate
-for a set nobody on the team wrote, lower than the folds'.
-
-It prints the cross-validated figures per set, and the constants fitted on all the tuning
-questions, to paste into fusion.py.
+It prints the cross-validated figures per set; each set's figures when the whole procedure
+is fitted without that set (`new_writer`: the team's sets were written by different people,
+so this is the estimate for a set nobody on the team wrote, lower than the folds'); and the
+constants fitted on all the tuning questions, to paste into fusion.py.
 """
 
 from __future__ import annotations
@@ -38,6 +36,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -181,14 +180,27 @@ def folds(n: int, seed: int = 12) -> np.ndarray:
 
 def out_of_fold(rows: list[dict], lam: float, seed: int = 12) -> list[list[tuple[str, float]]]:
     """Every question's ranking by a card model fitted without its fold."""
-    fold = folds(len(rows), seed)
+    return ranked_by_group(rows, lam, folds(len(rows), seed))
+
+
+def ranked_by_group(rows: list[dict], lam: float, groups: Sequence
+                    ) -> list[list[tuple[str, float]]]:
+    """Every question's ranking by a card model fitted without its group (a fold, a set)."""
     out: list[list[tuple[str, float]]] = [[] for _ in rows]
-    for k in range(FOLDS):
-        w = fit_cards([r for r, f in zip(rows, fold, strict=True) if f != k], lam)
-        for i, f in enumerate(fold):
-            if f == k:
+    for k in sorted(set(groups)):
+        w = fit_cards([r for r, g in zip(rows, groups, strict=True) if g != k], lam)
+        for i, g in enumerate(groups):
+            if g == k:
                 out[i] = ranking(rows[i], w)
     return out
+
+
+def evidence(rows: list[dict], ranked_all: list[list[tuple[str, float]]]) -> list[np.ndarray]:
+    """Every question's evidence for answering (the question model's features), from these
+    rankings."""
+    return [np.array(search_engine.query_features(r["pending"], r["cands"], ranked,
+                                                  r["outside"]))
+            for r, ranked in zip(rows, ranked_all, strict=True)]
 
 
 def answer(r: dict, wq: np.ndarray, ans: float, fast: float) -> list[str]:
@@ -208,6 +220,20 @@ def fit_questions(rows: list[dict], lam: float) -> np.ndarray:
     X = np.vstack([r["QX"] for r in rows])
     y = np.array([rr(r, [c for c, _p in r["ranked"]]) > 0 for r in rows], dtype=float)
     return fit(X, y, _weights(rows, [1] * len(rows)), lam)
+
+
+def answered_by_group(rows: list[dict], lam: float, groups: Sequence) -> list[list[str]]:
+    """What every question is shown when the question model, ANSWER and FAST are fitted
+    without its group (a fold, a set), on the rankings and evidence the rows hold."""
+    got: list[list[str]] = [[] for _ in rows]
+    for k in sorted(set(groups)):
+        train = [r for r, g in zip(rows, groups, strict=True) if g != k]
+        wq = fit_questions(train, lam)
+        ans, fast, _u = choose(train, wq)
+        for i, g in enumerate(groups):
+            if g == k:
+                got[i] = answer(rows[i], wq, ans, fast)
+    return got
 
 
 def choose(rows: list[dict], wq: np.ndarray) -> tuple[float, float, float]:
@@ -274,25 +300,10 @@ def new_writer(rows: list[dict], lam_c: float, lam_q: float) -> list[list[str]]:
     """Every question answered by the whole procedure fitted without its set (card model,
     question model, ANSWER and FAST): the figures of a set written by someone else, harsher
     than the folds', which mix every writer's questions in training and test."""
-    sets = sorted({r["set"] for r in rows})
-    got: list[list[str]] = [[] for _ in rows]
-    ranked_all: list[list[tuple[str, float]]] = [[] for _ in rows]
-    for name in sets:
-        w = fit_cards([r for r in rows if r["set"] != name], lam_c)
-        for i, r in enumerate(rows):
-            if r["set"] == name:
-                ranked_all[i] = ranking(r, w)
-    use(rows, (0, ranked_all, [np.array(search_engine.query_features(
-        r["pending"], r["cands"], ranked, r["outside"]))
-        for r, ranked in zip(rows, ranked_all, strict=True)]))
-    for name in sets:
-        train = [r for r in rows if r["set"] != name]
-        wq = fit_questions(train, lam_q)
-        ans, fast, _u = choose(train, wq)
-        for i, r in enumerate(rows):
-            if r["set"] == name:
-                got[i] = answer(r, wq, ans, fast)
-    return got
+    sets = [r["set"] for r in rows]
+    ranked_all = ranked_by_group(rows, lam_c, sets)
+    use(rows, (0, ranked_all, evidence(rows, ranked_all)))
+    return answered_by_group(rows, lam_q, sets)
 
 
 def _mrr_by_set(rows: list[dict], ranked: list[list[tuple[str, float]]]) -> float:
@@ -326,25 +337,14 @@ def tune(corpus: Path, paths: list[Path]) -> int:
     draws: list[Draw] = []
     for seed in REPEATS:
         ranked_all = out_of_fold(rows, lam_c, seed)
-        draws.append((seed, ranked_all, [np.array(search_engine.query_features(
-            r["pending"], r["cands"], ranked, r["outside"]))
-            for r, ranked in zip(rows, ranked_all, strict=True)]))
+        draws.append((seed, ranked_all, evidence(rows, ranked_all)))
     scores: dict[float, float] = {}
     gots: dict[float, list[list[list[str]]]] = {}
     for lam in LAMBDAS:
         runs = []
         for draw in draws:
             seed = use(rows, draw)
-            fold = folds(len(rows), seed=seed + 1)
-            got: list[list[str]] = [[] for _ in rows]
-            for k in range(FOLDS):
-                train = [r for r, f in zip(rows, fold, strict=True) if f != k]
-                wq = fit_questions(train, lam)
-                ans, fast, _u = choose(train, wq)
-                for i, f in enumerate(fold):
-                    if f == k:
-                        got[i] = answer(rows[i], wq, ans, fast)
-            runs.append(got)
+            runs.append(answered_by_group(rows, lam, folds(len(rows), seed=seed + 1)))
         scores[lam] = float(np.mean([balanced(rows, got) for got in runs]))
         gots[lam] = runs
         print(f"  questions: L2 {lam:<6} cross-validated utility {scores[lam]:.3f}")
