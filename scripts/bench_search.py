@@ -22,7 +22,9 @@ in full and after an import that changed 1% of the cards; the matrix's memory an
 of the cosines (int8 against float32); the semantic path for the questions of `--stories`
 that the words alone do not answer, each embedded afresh (no cache); the same questions
 through `search_async` while other officers' lexical searches run, with the event loop's
-largest delay; and the resident memory. `--quick` runs a smaller version in about a minute.
+largest delay; reading the vectors of the subjects the cards do not cover from the
+package's file, against embedding them; and the resident memory. `--quick` runs a smaller
+version in about a minute.
 """
 
 from __future__ import annotations
@@ -389,6 +391,7 @@ def bench_semantic(store: Store, real: list[ParsedCard], args: argparse.Namespac
     print(f"  semantic questions                           p50 {percentile(sem_times, 50):6.1f}"
           f"  p95 {percentile(sem_times, 95):6.1f} ms")
     print(f"  event loop's largest delay: {lag:.1f} ms")
+    bench_subjects()
     # 5. memory of a process that serves search on this store (a fresh one: this process
     # holds the bench's own copies)
     child = ("import resource, sys; sys.path.insert(0, sys.argv[1]);"
@@ -408,6 +411,31 @@ def bench_semantic(store: Store, real: list[ParsedCard], args: argparse.Namespac
               f"{int(rows) * (semantic.DIM * 4 - semantic.PACKED) / 2**20:.0f} MB")
     else:
         print(f"a process serving search: could not measure ({got.stderr.strip()[-200:]})")
+
+
+def bench_subjects() -> None:
+    """The subjects the cards do not cover (off_topic.yml), once a process: their vectors
+    read from the package's file, and embedded as they would be without it."""
+    semantic.encoder()  # the model is loaded already: not part of either figure
+
+    def load() -> tuple[float, float]:
+        semantic._subjects = semantic._asked = None
+        wall, cpu = time.perf_counter(), time.process_time()
+        semantic.subject_vectors()
+        semantic.asked_vectors()
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    semantic._known.clear()
+    semantic._shipped = False
+    read = load()
+    semantic._known.clear()
+    semantic._shipped = True  # as if the file were missing
+    embedded = load()
+    n = sum(len(s.texts) + len(s.asked) for s in semantic.off_topic_subjects())
+    print(f"the subjects the cards do not cover ({n} texts), once a process: read from "
+          f"{semantic.OFF_TOPIC_VECTORS.name} {read[0] * 1000:.0f} ms wall "
+          f"({read[1] * 1000:.0f} ms CPU); embedded without it {embedded[0]:.1f} s wall "
+          f"({embedded[1]:.1f} s CPU)")
 
 
 if __name__ == "__main__":
