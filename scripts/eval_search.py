@@ -12,7 +12,9 @@ real content importer, runs every query in its own language through `bot.search.
 unanswerable queries that get nothing) and the same per kind of query (the note's first word),
 then the misses and how often "nothing found" came with a line on where to ask instead
 (`told_where_to_ask`: the share of the unanswerable questions, and of the answerable ones,
-whose question was near a subject the cards do not cover). The baseline in the same run is
+whose question was near a subject the cards do not cover; `told_the_right_subject`: for the
+tuning sets' unanswerable questions, which off_topic.yml lists under their subject, how often
+the subject named was that one). The baseline in the same run is
 a plain FTS5 index (unicode61 remove_diacritics 2 over title, keywords, summary and body; no
 stemming, glossary or correction), its query words joined with OR (and, second, with AND).
 
@@ -184,6 +186,9 @@ def run_many(paths: list[Path], corpus: Path) -> list[dict]:
                     report["semantic"] = evaluate(queries, lambda q, lang: semantic_ids(
                         store.db, q, lang))
                 report["told_where_to_ask"] = _told(queries, told)
+                right = _right_subject(queries, told)
+                if right is not None:
+                    report["told_the_right_subject"] = right
                 reports.append(report)
             return reports
         finally:
@@ -199,6 +204,17 @@ def _told(queries: list[dict], told: dict[tuple[str, str], str]) -> dict:
         if qs:
             out[key] = sum((q["query"], q["lang"]) in told for q in qs) / len(qs)
     return out
+
+
+def _right_subject(queries: list[dict], told: dict[tuple[str, str], str]) -> float | None:
+    """Of the unanswerable questions told where to ask that off_topic.yml lists under a
+    subject (the tuning sets'), the share told that very subject (None: no such question)."""
+    listed = {" ".join(q.casefold().split()): s.topic for s in semantic.off_topic_subjects()
+              for q in s.asked}
+    pairs = [(told[(q["query"], q["lang"])], listed[key]) for q in queries
+             if not q["relevant"] and (q["query"], q["lang"]) in told
+             and (key := " ".join(q["query"].casefold().split())) in listed]
+    return sum(a == b for a, b in pairs) / len(pairs) if pairs else None
 
 
 COLUMNS = (("baseline_or", "plain FTS5"), ("lexical", "lexical"), ("semantic", "semantic"),
@@ -241,6 +257,9 @@ def _print(report: dict, misses: bool) -> None:
     if told:
         print("\ntold where to ask instead (fused): " + ", ".join(
             f"{v:.2f} of the {k} questions" for k, v in told.items()))
+    if "told_the_right_subject" in report:
+        print(f"  the subject named is the one off_topic.yml lists the question under: "
+              f"{report['told_the_right_subject']:.2f} of those told")
     targets = OFFICERS_TARGETS if "search-officers" in Path(report["queries"]).name else TARGETS
     ok = all(report["ours"]["all"].get(k, 0) >= v for k, v in targets.items())
     print("\ntargets " + " ".join(f"{k}>={v}" for k, v in targets.items())

@@ -82,3 +82,15 @@ def test_no_question_of_the_frozen_set_is_among_the_everyday_ones(tune):
     frozen = {" ".join(q["query"].casefold().split())
               for q in evaluation.load_queries(evaluation.FROZEN)}
     assert frozen and not frozen & _asked()
+
+
+def test_the_subject_named_is_checked_against_the_one_off_topic_yml_lists(tune):
+    evaluation = sys.modules["eval_search"]
+    queries = [{"query": "¿cuándo pagan la quincena?", "lang": "es", "relevant": []},
+               {"query": "horario del comedor", "lang": "es", "relevant": []},
+               {"query": "una niña viaja sola", "lang": "es", "relevant": ["nna"]}]
+    told = {("¿cuándo pagan la quincena?", "es"): "staff",  # right
+            ("horario del comedor", "es"): "staff",          # facilities, wrong
+            ("una niña viaja sola", "es"): "staff"}           # answerable: not counted
+    assert evaluation._right_subject(queries, told) == 0.5
+    assert evaluation._right_subject(queries, {}) is None
