@@ -209,11 +209,11 @@ def _told(queries: list[dict], told: dict[tuple[str, str], str]) -> dict:
 def _right_subject(queries: list[dict], told: dict[tuple[str, str], str]) -> float | None:
     """Of the unanswerable questions told where to ask that off_topic.yml lists under a
     subject (the tuning sets'), the share told that very subject (None: no such question)."""
-    listed = {" ".join(q.casefold().split()): s.topic for s in semantic.off_topic_subjects()
+    listed = {semantic.same_question(q): s.topic for s in semantic.off_topic_subjects()
               for q in s.asked}
     pairs = [(told[(q["query"], q["lang"])], listed[key]) for q in queries
              if not q["relevant"] and (q["query"], q["lang"]) in told
-             and (key := " ".join(q["query"].casefold().split())) in listed]
+             and (key := semantic.same_question(q["query"])) in listed]
     return sum(a == b for a, b in pairs) / len(pairs) if pairs else None
 
 

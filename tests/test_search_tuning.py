@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.search import semantic
+
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 
@@ -65,21 +67,20 @@ def test_each_set_counts_the_same_however_many_questions_it_has(tune, monkeypatc
 
 
 def _asked() -> set[str]:
-    from bot.search import semantic
-    return {" ".join(q.casefold().split()) for s in semantic.off_topic_subjects()
+    return {semantic.same_question(q) for s in semantic.off_topic_subjects()
             for q in s.asked}
 
 
 def test_the_tuning_sets_unanswerable_questions_are_among_the_everyday_ones(tune):
     evaluation = sys.modules["eval_search"]
     missing = [q["query"] for path in evaluation.TUNING for q in evaluation.load_queries(path)
-               if not q["relevant"] and " ".join(q["query"].casefold().split()) not in _asked()]
+               if not q["relevant"] and semantic.same_question(q["query"]) not in _asked()]
     assert not missing, "add them to bot/search/off_topic.yml, then --save-vectors and --tune"
 
 
 def test_no_question_of_the_frozen_set_is_among_the_everyday_ones(tune):
     evaluation = sys.modules["eval_search"]
-    frozen = {" ".join(q["query"].casefold().split())
+    frozen = {semantic.same_question(q["query"])
               for q in evaluation.load_queries(evaluation.FROZEN)}
     assert frozen and not frozen & _asked()
 

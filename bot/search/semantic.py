@@ -374,7 +374,8 @@ def asked_vectors() -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray] | Non
     return _asked
 
 
-def _same(text: str) -> str:
+def same_question(text: str) -> str:
+    """A question as compared with the asked ones (case and spacing do not count)."""
     return " ".join(text.casefold().split())
 
 
@@ -384,7 +385,7 @@ def hiding_asked(questions: Iterable[str]) -> Iterator[None]:
     evaluation and the tuning measure a query set without its own questions among them, as
     a question nobody wrote down would be measured)."""
     global _hidden
-    before, _hidden = _hidden, frozenset(_same(q) for q in questions)
+    before, _hidden = _hidden, frozenset(same_question(q) for q in questions)
     try:
         yield
     finally:
@@ -401,7 +402,7 @@ def off_topic(question: np.ndarray) -> Outside:
     texts, topics, asked_vecs = asked
     near = asked_vecs @ q
     if _hidden:
-        near[[_same(t) in _hidden for t in texts]] = -1.0
+        near[[same_question(t) in _hidden for t in texts]] = -1.0
     best = int(np.argmax(near)) if len(near) else -1
     return Outside(float((vectors @ q).max()), float(near[best]) if best >= 0 else 0.0,
                    topics[best] if best >= 0 else "")
